@@ -1,0 +1,13 @@
+"""VMT: a laboratory for comparing exchange institutions on a spatial grid economy."""
+
+__version__ = "0.1.0"
+
+
+def __getattr__(name):
+    # Lazy so that `import vmt.mechanisms` does not pay for numba compilation
+    # of the whole engine.
+    if name == "Simulation":
+        from vmt.simulation import Simulation
+
+        return Simulation
+    raise AttributeError(name)

@@ -1,0 +1,1 @@
+"""markets layer."""
