@@ -1,0 +1,84 @@
+"""End-of-run summary: what ``vmt run`` prints and ``Simulation`` returns.
+
+Price dispersion is the standard deviation of log prices: scale free, so a
+market whose prices converge shows it falling whatever the price level.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+
+@dataclass
+class PairSummary:
+    pair_type: str
+    trades: int
+    volume: float  # real units of the pair's first good
+    mean_price: float
+    log_price_std: float
+
+
+@dataclass
+class RunSummary:
+    scenario: str
+    seed: int
+    agents: int
+    ticks: int
+    trades: int
+    utility_change: float
+    wall_seconds: float
+    pairs: list[PairSummary] = field(default_factory=list)
+
+    @property
+    def ticks_per_second(self) -> float:
+        return self.ticks / self.wall_seconds if self.wall_seconds > 0 else float("inf")
+
+    def lines(self) -> list[str]:
+        out = [
+            f"scenario {self.scenario!r}, seed {self.seed}: {self.agents} agents, {self.ticks} ticks",
+            f"trades: {self.trades}    total utility change: {self.utility_change:+.4g}",
+        ]
+        for p in self.pairs:
+            out.append(
+                f"  {p.pair_type}: {p.trades} trades, volume {p.volume:g}, mean price {p.mean_price:.4g}, "
+                f"dispersion (std log price) {p.log_price_std:.4g}"
+            )
+        out.append(f"wall time {self.wall_seconds:.2f} s, {self.ticks_per_second:.1f} ticks/s")
+        return out
+
+
+def first_good_quantity(trades: pd.DataFrame) -> pd.Series:
+    """Real quantity of each trade's first good (A for A<->B and A<->M, B for B<->M)."""
+    return trades["quantity_B"].where(trades["pair_type"] == "B<->M", trades["quantity_A"])
+
+
+def pair_summaries(trades: pd.DataFrame) -> list[PairSummary]:
+    out = []
+    volume = first_good_quantity(trades) if len(trades) else pd.Series(dtype=float)
+    for pair, group in trades.groupby("pair_type", sort=True):
+        logp = np.log(group["price"].to_numpy(dtype=float))
+        out.append(PairSummary(
+            pair_type=str(pair),
+            trades=len(group),
+            volume=float(volume[group.index].sum()),
+            mean_price=float(group["price"].mean()),
+            log_price_std=float(logp.std(ddof=1)) if len(group) > 1 else 0.0,
+        ))
+    return out
+
+
+def summarize(sim, wall_seconds: float) -> RunSummary:
+    trades = sim.trades_df()
+    return RunSummary(
+        scenario=sim.scenario.name,
+        seed=sim.seed,
+        agents=sim.world.agents.n,
+        ticks=sim.tick,
+        trades=len(trades),
+        utility_change=float(sim.utilities().sum() - sim.initial_utility.sum()),
+        wall_seconds=wall_seconds,
+        pairs=pair_summaries(trades),
+    )

@@ -1,0 +1,46 @@
+"""The part of every bargaining protocol that is not the negotiation itself.
+
+Subclasses implement :meth:`BilateralBargainer.propose`, filling a
+:class:`Proposals` from their own cached kernel; this base finds the pairs in
+range, applies what was agreed, marks the traders' quotes stale, and splits
+pairs that failed to agree (they are kept apart for the cooldown).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from vmt.protocols.bargaining.common import Proposals, apply_proposals, pairs_in_range
+from vmt.protocols.context import TickContext
+from vmt.world.state import NO_AGENT
+
+
+class BilateralBargainer:
+    def __init__(self, params):
+        self.params = params
+
+    def propose(self, ctx: TickContext, proposals: Proposals) -> None:  # pragma: no cover
+        raise NotImplementedError
+
+    def trade(self, ctx: TickContext) -> Proposals:
+        i, j = pairs_in_range(ctx)
+        proposals = Proposals.for_pairs(i, j)
+        if i.size:
+            self.propose(ctx, proposals)
+            ag = ctx.world.agents
+            apply_proposals(proposals.buyer, proposals.seller, proposals.pair_type, proposals.q1, proposals.q2, ag.inventory)
+            agreed = proposals.agreed()
+            ag.quotes_stale[i[agreed]] = True
+            ag.quotes_stale[j[agreed]] = True
+            _split_failed(ctx, i[~agreed], j[~agreed])
+        return proposals
+
+
+def _split_failed(ctx: TickContext, i: np.ndarray, j: np.ndarray) -> None:
+    ag = ctx.world.agents
+    until = ctx.tick + 1 + ctx.trade_cooldown_ticks
+    ag.partner[i] = NO_AGENT
+    ag.partner[j] = NO_AGENT
+    ag.cooldown_partner[i], ag.cooldown_partner[j] = j, i
+    ag.cooldown_until[i] = until
+    ag.cooldown_until[j] = until

@@ -1,0 +1,124 @@
+"""Shared bargaining machinery: pairs in range, price ladders, and applying
+agreed trades.
+
+Every protocol's kernel writes at most one *proposal* per pair: exchange
+pair ``k``, buyer, seller, ``q1`` minor units of the first good for ``q2``
+minor units of the second. A proposal is only written when both traders'
+utilities strictly rise (checked with :func:`vmt.protocols.gains.block_gains`),
+so no executed trade ever lowers a utility.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit, prange
+
+from vmt.protocols.context import TickContext
+from vmt.protocols.gains import pair_goods, quote_gap
+from vmt.protocols.registry import ProtocolParams
+
+
+class BargainingParams(ProtocolParams):
+    price_candidates: int = 9  # prices tried per quantity, fanning out from the midpoint
+
+
+@dataclass
+class Proposals:
+    """One row per pair in range; ``pair_type == -1`` means no agreement."""
+
+    i: np.ndarray
+    j: np.ndarray
+    pair_type: np.ndarray
+    buyer: np.ndarray
+    seller: np.ndarray
+    q1: np.ndarray
+    q2: np.ndarray
+
+    @classmethod
+    def for_pairs(cls, i: np.ndarray, j: np.ndarray) -> "Proposals":
+        m = i.shape[0]
+        minus = lambda: np.full(m, -1, dtype=np.int64)  # noqa: E731
+        return cls(i, j, minus(), minus(), minus(), np.zeros(m, np.int64), np.zeros(m, np.int64))
+
+    def agreed(self) -> np.ndarray:
+        return self.pair_type >= 0
+
+
+def pairs_in_range(ctx: TickContext) -> tuple[np.ndarray, np.ndarray]:
+    """(i, j) with i < j for partnered agents within the interaction radius."""
+    ag = ctx.world.agents
+    i = np.flatnonzero((ag.partner > np.arange(ag.n)))
+    j = ag.partner[i]
+    near = np.abs(ag.x[i] - ag.x[j]) + np.abs(ag.y[i] - ag.y[j]) <= ctx.interaction_radius
+    return i[near], j[near]
+
+
+def max_block(ctx: TickContext, units: np.ndarray) -> np.ndarray:
+    """Largest block of each pair's first good, in its minor units."""
+    return np.array(
+        [max(1, int(round(ctx.max_trade_quantity / units[g]))) for g in (0, 0, 1)], dtype=np.int64
+    )
+
+
+@njit(cache=True)
+def ordered_pair_types(i, j, ask, bid, pair_active, ks, buyers, sellers):
+    """Exchange pairs with a positive quote gap, largest relative gap first.
+
+    Fills ``ks``/``buyers``/``sellers`` and returns how many there are.
+    """
+    gaps = np.empty(3)
+    count = 0
+    for k in range(3):
+        if not pair_active[k]:
+            continue
+        gap, b, s = quote_gap(i, j, k, ask, bid)
+        if gap <= 0.0:
+            continue
+        pos = count
+        while pos > 0 and gaps[pos - 1] < gap:
+            gaps[pos], ks[pos], buyers[pos], sellers[pos] = gaps[pos - 1], ks[pos - 1], buyers[pos - 1], sellers[pos - 1]
+            pos -= 1
+        gaps[pos], ks[pos], buyers[pos], sellers[pos] = gap, k, b, s
+        count += 1
+    return count
+
+
+@njit(cache=True)
+def payment_range(k, buyer, seller, q1, ask, bid, units):
+    """Integer payments (minor units of the second good) between the seller's
+    ask and the buyer's bid for ``q1`` minor units of the first good."""
+    g1, g2 = pair_goods(k)
+    scale = q1 * units[g1] / units[g2]
+    lo = max(1, int(np.ceil(ask[seller, k] * scale - 1e-9)))
+    hi = int(np.floor(bid[buyer, k] * scale + 1e-9))
+    return lo, hi
+
+
+@njit(cache=True)
+def ladder(t, lo, hi, candidates):
+    """The ``t``-th payment tried in [lo, hi]: the midpoint, then alternately
+    above and below it in steps that cover the range in ``candidates`` tries
+    each way. Returns −1 when step ``t`` falls outside the range."""
+    step = max(1, (hi - lo) // max(1, candidates - 1))
+    centre = (lo + hi) // 2
+    offset = ((t + 1) // 2) * step
+    value = centre + offset if t % 2 == 1 else centre - offset
+    if value < lo or value > hi:
+        return -1
+    return value
+
+
+@njit(cache=True, parallel=True)
+def apply_proposals(buyer, seller, pair_type, q1, q2, inventory):
+    """Move goods for every agreed proposal (pairs are disjoint, so rows are too)."""
+    for p in prange(buyer.shape[0]):
+        k = pair_type[p]
+        if k < 0:
+            continue
+        g1, g2 = pair_goods(k)
+        inventory[buyer[p], g1] += q1[p]
+        inventory[seller[p], g1] -= q1[p]
+        inventory[buyer[p], g2] -= q2[p]
+        inventory[seller[p], g2] += q2[p]

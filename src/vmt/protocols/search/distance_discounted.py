@@ -1,0 +1,58 @@
+"""``distance_discounted`` search: rank by expected surplus × beta^distance.
+
+An agent sees partners and resource cells within its vision radius and
+scores each by its own expected utility gain (``vmt.protocols.gains``)
+discounted by ``beta`` per cell of distance, so a near modest gain can beat
+a far large one.
+"""
+
+from __future__ import annotations
+
+from numba import njit, prange
+
+from vmt.protocols.context import Candidates, TickContext
+from vmt.protocols.registry import register
+from vmt.protocols.search.scan import scan_agent
+
+
+@register("search", "distance_discounted")
+class DistanceDiscountedSearch:
+    """Rank partners and resources by expected gain × beta^distance."""
+
+    randomise = False
+
+    def __init__(self, params):
+        self.params = params
+
+    def rank(self, ctx: TickContext) -> Candidates:
+        world, sp = ctx.world, ctx.spatial
+        ag, res = world.agents, world.resources
+        out = Candidates.empty(ag.n)
+        _rank_all(
+            ctx.tick, ctx.tick_seed, self.randomise, ag.x, ag.y, ag.partner, ag.cooldown_partner,
+            ag.cooldown_until, ag.family, ag.utility_params, ag.lambda_money, ag.inventory,
+            world.units, ag.ask, ag.bid, ctx.pair_active, sp.cell_start, sp.order,
+            world.width, world.height, ctx.vision_radius, ctx.beta, res.cell_resource,
+            res.good, res.amount, ctx.forage_rate,
+            out.partner_ids, out.partner_scores, out.resource, out.resource_score,
+        )
+        return out
+
+
+@njit(cache=True, parallel=True)
+def _rank_all(tick, seed, randomise, x, y, partner, cooldown_partner, cooldown_until,
+              family, params, lam, inventory, units, ask, bid, pair_active,
+              cell_start, order, width, height, vision, beta,
+              cell_resource, res_good, res_amount, forage_rate,
+              cand_ids, cand_scores, resource, resource_score):
+    for i in prange(x.shape[0]):
+        if partner[i] >= 0:
+            continue
+        r, score = scan_agent(
+            i, tick, seed, randomise, x, y, partner, cooldown_partner, cooldown_until,
+            family, params, lam, inventory, units, ask, bid, pair_active,
+            cell_start, order, width, height, vision, beta,
+            cell_resource, res_good, res_amount, forage_rate, cand_ids[i], cand_scores[i],
+        )
+        resource[i] = r
+        resource_score[i] = score

@@ -1,0 +1,142 @@
+"""The standard bilateral tick: the eight phases of DESIGN.md wired to the
+world kernels and the protocols the scenario names.
+
+Each phase is a method taking the tick number; :class:`BilateralTick` keeps
+the per-tick context (spatial hash, search candidates, trade proposals) that
+one phase hands to the next.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from vmt.engine import Phase
+from vmt.protocols.bargaining.common import Proposals
+from vmt.protocols.context import Candidates, TickContext
+from vmt.world.foraging import forage, regenerate
+from vmt.world.movement import move_agents
+from vmt.world.quotes import refresh_quotes
+from vmt.world.spatial import build_spatial_hash
+from vmt.world.state import NO_AGENT, World
+
+#: Which exchange pairs (A<->B, A<->M, B<->M) each exchange regime allows.
+REGIME_PAIRS = {
+    "barter": np.array([True, False, False]),
+    "money": np.array([False, True, True]),
+    "mixed": np.array([True, True, True]),
+}
+
+
+class BilateralTick:
+    """Owns the protocols and the hand-over state between phases."""
+
+    def __init__(self, world: World, params, search, matching, bargaining, tick_rng: np.random.Generator):
+        self.world = world
+        self.params = params
+        self.search, self.matching, self.bargaining = search, matching, bargaining
+        self.tick_rng = tick_rng
+        self.pair_active = REGIME_PAIRS[params.exchange_regime]
+        self.ctx: TickContext | None = None
+        self.candidates: Candidates | None = None
+        self.proposals: Proposals | None = None
+        self.harvested = np.zeros(3, dtype=np.int64)
+        self.market_hooks: list = []  # the markets phase (issue 3/4) plugs in here
+        refresh_quotes(world, params.quote_spread, self.pair_active, only_stale=False)
+
+    def phases(self) -> list[Phase]:
+        return [
+            Phase("perception", self.perceive),
+            Phase("decision", self.decide),
+            Phase("movement", self.move),
+            Phase("trade", self.trade),
+            Phase("forage", self.forage),
+            Phase("regeneration", self.regenerate),
+            Phase("markets", self.markets),
+            Phase("housekeeping", self.housekeep),
+        ]
+
+    def perceive(self, tick: int) -> None:
+        w, p = self.world, self.params
+        self.ctx = TickContext(
+            world=w,
+            spatial=build_spatial_hash(w.agents.x, w.agents.y, w.width, w.height),
+            tick=tick,
+            vision_radius=p.vision_radius,
+            interaction_radius=p.interaction_radius,
+            beta=p.beta,
+            forage_rate=float(p.forage_rate),
+            pair_active=self.pair_active,
+            tick_seed=np.uint64(self.tick_rng.integers(0, 2**63)),
+            max_trade_quantity=float(p.max_trade_quantity),
+            trade_cooldown_ticks=p.trade_cooldown_ticks,
+        )
+
+    def decide(self, tick: int) -> None:
+        if self.params.move_budget_per_tick == 0:
+            _release_unreachable_pairs(self.world, self.params.interaction_radius)
+        self.candidates = self.search.rank(self.ctx)
+        self.matching.match(self.ctx, self.candidates)
+        self.stop_distance = _set_targets(self.world, self.candidates, self.params.interaction_radius)
+
+    def move(self, tick: int) -> None:
+        ag = self.world.agents
+        move_agents(ag.x, ag.y, ag.target_x, ag.target_y, self.stop_distance, ag.partner,
+                    self.params.move_budget_per_tick)
+
+    def trade(self, tick: int) -> None:
+        self.proposals = self.bargaining.trade(self.ctx)
+
+    def forage(self, tick: int) -> None:
+        w, ag, res = self.world, self.world.agents, self.world.resources
+        self.harvested = np.zeros(3, dtype=np.int64)
+        forage(ag.x, ag.y, ag.partner, ag.inventory, ag.family, ag.utility_params, ag.lambda_money,
+               w.units, res.cell_resource, res.good, res.amount, res.cooldown, res.cooldown_left,
+               float(self.params.forage_rate), self.harvested, ag.quotes_stale)
+
+    def regenerate(self, tick: int) -> None:
+        res = self.world.resources
+        regenerate(res.amount, res.cap, res.regeneration_rate, res.cooldown_left, res.regrowth_progress)
+
+    def markets(self, tick: int) -> None:
+        for hook in self.market_hooks:
+            hook(tick, self)
+
+    def housekeep(self, tick: int) -> None:
+        refresh_quotes(self.world, self.params.quote_spread, self.pair_active)
+        self.world.tick = tick + 1
+
+
+def _set_targets(world: World, cand: Candidates, interaction_radius: int) -> np.ndarray:
+    """Where each agent heads this tick and how close it must get.
+
+    Paired agents head for their partner (stop within the interaction radius);
+    the unpaired head for their best resource, else toward their best
+    (already taken) partner candidate, else wander (random search) or stay.
+    """
+    ag = world.agents
+    stop = np.zeros(ag.n, dtype=np.int64)
+    tx, ty = ag.x.copy(), ag.y.copy()
+    if cand.wander_x is not None:
+        tx[:], ty[:] = cand.wander_x, cand.wander_y
+    chaser = (ag.partner < 0) & (cand.partner_ids[:, 0] >= 0)
+    best = cand.partner_ids[chaser, 0]
+    tx[chaser], ty[chaser] = ag.x[best], ag.y[best]
+    stop[chaser] = interaction_radius
+    res = world.resources
+    forager = (ag.partner < 0) & (cand.resource >= 0)
+    tx[forager], ty[forager] = res.x[cand.resource[forager]], res.y[cand.resource[forager]]
+    stop[forager] = 0
+    paired = ag.partner >= 0
+    tx[paired], ty[paired] = ag.x[ag.partner[paired]], ag.y[ag.partner[paired]]
+    stop[paired] = interaction_radius
+    ag.target_x[:], ag.target_y[:] = tx, ty
+    return stop
+
+
+def _release_unreachable_pairs(world: World, interaction_radius: int) -> None:
+    """With no movement, a pair out of range can never meet: split it."""
+    ag = world.agents
+    has = ag.partner >= 0
+    idx = np.flatnonzero(has)
+    far = np.abs(ag.x[idx] - ag.x[ag.partner[idx]]) + np.abs(ag.y[idx] - ag.y[ag.partner[idx]]) > interaction_radius
+    ag.partner[idx[far]] = NO_AGENT

@@ -1,0 +1,150 @@
+"""``Simulation``: one run of one scenario under one seed.
+
+Familiar to Mesa users: build it, ``step()`` it or ``run(ticks)`` it, and read
+the state and the trades as pandas frames. Every random draw comes from one
+``numpy.random.SeedSequence(seed)``, spawned into a stream for building the
+world and a stream for the ticks, so the same scenario and seed give
+identical trades and snapshots whatever the number of threads.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from vmt import protocols as _protocols  # noqa: F401  (registers the built-ins)
+from vmt.economics.families import family_name
+from vmt.engine import Engine
+from vmt.protocols.registry import create_protocol, protocol_names
+from vmt.scenario import Scenario, load_scenario
+from vmt.simulation.invariants import InvariantChecker
+from vmt.simulation.phases import BilateralTick
+from vmt.simulation.trades import TradeLog, trade_columns
+from vmt.world.build import build_world
+from vmt.world.valuation import utilities
+
+#: Protocol names a scenario may use for features that are not active yet,
+#: and what runs in their place (reported by ``Scenario.inactive_features``).
+FALLBACKS = {("search", "market_aware"): "distance_discounted"}
+
+
+def resolve_protocols(scenario: Scenario) -> dict[str, tuple[str, dict]]:
+    """(name, params) per protocol kind after aliases and fallbacks.
+
+    Raises ``ProtocolError`` naming the key and the valid names.
+    """
+    chosen = {}
+    for kind in ("search", "matching", "bargaining"):
+        spec = getattr(scenario.protocols, kind)
+        name = spec.resolved_name
+        if name not in protocol_names(kind) and (kind, name) in FALLBACKS:
+            name = FALLBACKS[(kind, name)]
+        chosen[kind] = (name, dict(spec.params))
+    return chosen
+
+
+class Simulation:
+    """One run: world state, the engine and its hooks.
+
+    Parameters
+    ----------
+    scenario : Scenario, path, YAML text or dict
+    seed : int, optional
+        Defaults to the scenario's ``seed`` key, else 0.
+    overrides : sequence of "key.path=value" applied before validation.
+    telemetry : path of an SQLite file to record to (None: in memory only).
+    check_invariants : check conservation and consistency after every tick.
+    """
+
+    def __init__(self, scenario, seed: int | None = None, *, overrides=(), telemetry=None,
+                 check_invariants: bool = False):
+        self.scenario = scenario if isinstance(scenario, Scenario) and not overrides else load_scenario(
+            scenario if not isinstance(scenario, Scenario) else scenario.source_text, overrides)
+        self.seed = int(seed if seed is not None else (self.scenario.seed or 0))
+        world_seq, tick_seq = np.random.SeedSequence(self.seed).spawn(2)
+        self.world = build_world(self.scenario, np.random.default_rng(world_seq))
+        self.protocols = resolve_protocols(self.scenario)
+        made = {kind: create_protocol(kind, name, params) for kind, (name, params) in self.protocols.items()}
+        self.tick_state = BilateralTick(self.world, self.scenario.params, made["search"], made["matching"],
+                                        made["bargaining"], np.random.default_rng(tick_seq))
+        self.engine = Engine(self.tick_state.phases())
+        self.trade_log = TradeLog()
+        self.initial_utility = utilities(self.world)
+        self.initial_inventory = self.world.agents.inventory.copy()
+        self.engine.on("after_phase", self._log_trades)
+        if check_invariants:
+            self.engine.on("after_tick", InvariantChecker(self))
+        self.recorder = None
+        if telemetry is not None:
+            from vmt.telemetry.recorder import RunRecorder
+
+            self.recorder = RunRecorder(self, Path(telemetry))
+
+    # -- running -----------------------------------------------------------
+    @property
+    def tick(self) -> int:
+        return self.engine.tick
+
+    def step(self) -> None:
+        """Advance one tick."""
+        self.engine.step()
+
+    def run(self, ticks: int | None = None, progress: Callable[[int], None] | None = None) -> "Simulation":
+        """Run ``ticks`` ticks (default: the scenario's ``params.ticks``).
+
+        With telemetry, the run is marked completed at the end, or
+        interrupted/failed (with everything recorded so far kept) if an
+        exception or Ctrl-C stops it.
+        """
+        ticks = self.scenario.params.ticks if ticks is None else int(ticks)
+        if ticks < 0:
+            raise ValueError(f"ticks must be >= 0, got {ticks}")
+        try:
+            for _ in range(ticks):
+                self.step()
+                if progress is not None:
+                    progress(1)
+        except BaseException as exc:
+            if self.recorder is not None:
+                self.recorder.abort(exc)
+            raise
+        if self.recorder is not None:
+            self.recorder.finish()
+        return self
+
+    def on(self, event: str, fn: Callable) -> Callable:
+        """Attach an observer hook to the engine (see ``vmt.engine``)."""
+        return self.engine.on(event, fn)
+
+    def _log_trades(self, tick: int, phase: str) -> None:
+        if phase == "trade":
+            self.trade_log.add(trade_columns(tick, self.tick_state.proposals, self.world))
+
+    # -- data --------------------------------------------------------------
+    def utilities(self) -> np.ndarray:
+        return utilities(self.world)
+
+    def agents_df(self) -> pd.DataFrame:
+        """Current state of every agent, one row per agent."""
+        w, ag = self.world, self.world.agents
+        held = w.real_holdings()
+        return pd.DataFrame({
+            "agent_id": np.arange(ag.n),
+            "group": ag.group,
+            "utility_family": [family_name(c) for c in ag.family],
+            "x": ag.x.copy(),
+            "y": ag.y.copy(),
+            "A": held[:, 0],
+            "B": held[:, 1],
+            "M": held[:, 2],
+            "utility": self.utilities(),
+            "lambda": ag.lambda_money.copy(),
+            "partner": ag.partner.copy(),
+        })
+
+    def trades_df(self) -> pd.DataFrame:
+        """Every executed trade so far, in execution order."""
+        return self.trade_log.frame()

@@ -1,0 +1,67 @@
+"""The record of executed trades, kept as per-tick column arrays.
+
+Quantities are real units moved; the price is real units of the pair's
+second good per real unit of its first (B per A, M per A, M per B).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from vmt.protocols.bargaining.common import Proposals
+from vmt.world.state import PAIR_NAMES, PAIRS, World
+
+TRADE_COLUMNS = (
+    "tick", "buyer_id", "seller_id", "pair_type", "quantity_A", "quantity_B", "quantity_M",
+    "price", "market_id", "x", "y",
+)
+
+
+def trade_columns(tick: int, proposals: Proposals, world: World) -> dict[str, np.ndarray]:
+    """Columns for the trades agreed this tick (buyer's cell as location)."""
+    agreed = proposals.agreed()
+    k = proposals.pair_type[agreed]
+    buyer, seller = proposals.buyer[agreed], proposals.seller[agreed]
+    q1, q2 = proposals.q1[agreed], proposals.q2[agreed]
+    first = np.array([p[0] for p in PAIRS])[k]
+    second = np.array([p[1] for p in PAIRS])[k]
+    moved = np.zeros((k.size, 3))
+    rows = np.arange(k.size)
+    moved[rows, first] = q1 * world.units[first]
+    moved[rows, second] = q2 * world.units[second]
+    return {
+        "tick": np.full(k.size, tick, dtype=np.int64),
+        "buyer_id": buyer,
+        "seller_id": seller,
+        "pair_type": np.array(PAIR_NAMES, dtype=object)[k],
+        "quantity_A": moved[:, 0],
+        "quantity_B": moved[:, 1],
+        "quantity_M": moved[:, 2],
+        "price": moved[rows, second] / moved[rows, first] if k.size else np.zeros(0),
+        "market_id": np.full(k.size, np.nan),
+        "x": world.agents.x[buyer],
+        "y": world.agents.y[buyer],
+    }
+
+
+class TradeLog:
+    """Accumulates each tick's trade columns in memory for ``trades_df``."""
+
+    def __init__(self) -> None:
+        self._chunks: list[dict[str, np.ndarray]] = []
+        self.count = 0
+        self.last: dict[str, np.ndarray] | None = None
+        self.last_tick = -1
+
+    def add(self, columns: dict[str, np.ndarray]) -> None:
+        self.last = columns
+        self.last_tick = int(columns["tick"][0]) if columns["tick"].size else self.last_tick
+        if columns["tick"].size:
+            self._chunks.append(columns)
+            self.count += int(columns["tick"].size)
+
+    def frame(self) -> pd.DataFrame:
+        if not self._chunks:
+            return pd.DataFrame({c: [] for c in TRADE_COLUMNS})
+        return pd.DataFrame({c: np.concatenate([ch[c] for ch in self._chunks]) for c in TRADE_COLUMNS})

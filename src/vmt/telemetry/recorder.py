@@ -1,0 +1,101 @@
+"""``RunRecorder``: the engine hook that writes a run to SQLite telemetry.
+
+Attached by ``Simulation(..., telemetry=path)``. It writes the static
+``agents`` table at the start (initial holdings included), then after every
+tick the tick's trades, agent snapshots every ``params.snapshot_interval``
+ticks and resource snapshots every ``params.resource_snapshot_interval``
+ticks. A snapshot labelled tick ``t`` is the state at the end of tick ``t``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from vmt import __version__
+from vmt.economics.families import family_name
+from vmt.telemetry.writer import TelemetryWriter
+from vmt.world.state import GOODS
+
+
+class RunRecorder:
+    def __init__(self, sim, path: Path):
+        self.sim = sim
+        self.writer = TelemetryWriter(path)
+        scenario = sim.scenario
+        self.run_id = self.writer.begin_run(
+            scenario_name=scenario.name,
+            scenario_hash=scenario.scenario_hash(),
+            scenario_text=scenario.source_text,
+            seed=sim.seed,
+            version=__version__,
+            params=json.loads(scenario.params.model_dump_json()),
+        )
+        self._write_agents()
+        sim.on("after_tick", self.after_tick)
+
+    def _write_agents(self) -> None:
+        sim, ag = self.sim, self.sim.world.agents
+        groups = sim.scenario.agents
+        held = sim.initial_inventory * sim.world.units
+        self.writer.append(
+            "agents",
+            agent_id=np.arange(ag.n),
+            group_name=[groups[g].name or f"group{g}" for g in ag.group],
+            utility_family=[family_name(c) for c in ag.family],
+            utility_params=[json.dumps(dict(groups[g].utility.params)) for g in ag.group],
+            lambda_money=ag.lambda_money,
+            A0=held[:, 0],
+            B0=held[:, 1],
+            M0=held[:, 2],
+        )
+
+    def after_tick(self, tick: int) -> None:
+        sim, params = self.sim, self.sim.scenario.params
+        trades = sim.trade_log.last if sim.trade_log.last_tick == tick else None
+        if trades is not None:
+            self.writer.append("trades", **trades)
+        if tick % params.snapshot_interval == 0:
+            self._snapshot_agents(tick)
+        if tick % params.resource_snapshot_interval == 0:
+            self._snapshot_resources(tick)
+        self.writer.set_progress(tick + 1)
+
+    def _snapshot_agents(self, tick: int) -> None:
+        w, ag = self.sim.world, self.sim.world.agents
+        held = w.real_holdings()
+        self.writer.append(
+            "agent_snapshots",
+            tick=np.full(ag.n, tick, dtype=np.int64),
+            agent_id=np.arange(ag.n),
+            x=ag.x,
+            y=ag.y,
+            A=held[:, 0],
+            B=held[:, 1],
+            M=held[:, 2],
+            utility=self.sim.utilities(),
+            observed_price=np.full(ag.n, np.nan),
+            **{"lambda": ag.lambda_money},
+        )
+
+    def _snapshot_resources(self, tick: int) -> None:
+        res, units = self.sim.world.resources, self.sim.world.units
+        self.writer.append(
+            "resources",
+            tick=np.full(res.n, tick, dtype=np.int64),
+            x=res.x,
+            y=res.y,
+            commodity=[GOODS[g] for g in res.good],
+            amount=res.amount * units[res.good],
+        )
+
+    def finish(self) -> None:
+        self.writer.end_run("completed")
+        self.writer.close()
+
+    def abort(self, exc: BaseException) -> None:
+        status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
+        self.writer.end_run(status)
+        self.writer.close()

@@ -1,0 +1,120 @@
+"""Build the initial :class:`World` from a validated scenario.
+
+All random draws (positions, endowments, resource cells) come from the one
+``numpy.random.Generator`` of the run, in a fixed order, so the same scenario
+and seed always produce the same world.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from vmt.economics.families import family_code, pack_utility_params
+from vmt.world.state import GOODS, AgentState, ResourceState, World
+
+
+def build_world(scenario, rng: np.random.Generator) -> World:
+    """Spawn agents and resource cells described by ``scenario``."""
+    units = np.array([getattr(scenario.units, g) for g in GOODS], dtype=np.float64)
+    width, height = scenario.grid.width, scenario.grid.height
+    agents = _spawn_agents(scenario, units, rng)
+    resources = _spawn_resources(scenario, units, rng)
+    return World(width=width, height=height, units=units, agents=agents, resources=resources)
+
+
+def _region(spec, width: int, height: int) -> tuple[int, int, int, int]:
+    """Inclusive (x0, y0, x1, y1) of a spawn region, the whole grid if unset."""
+    if spec is None:
+        return 0, 0, width - 1, height - 1
+    x0, y0, x1, y1 = (int(v) for v in spec)
+    return x0, y0, x1, y1
+
+
+def _draw_amounts(amount, unit: float, count: int, rng: np.random.Generator) -> np.ndarray:
+    """Minor-unit amounts for ``count`` entities from a number or a [lo, hi] range."""
+    if isinstance(amount, (list, tuple)):
+        lo, hi = (int(round(v / unit)) for v in amount)
+        return rng.integers(lo, hi + 1, size=count, dtype=np.int64)
+    return np.full(count, int(round(amount / unit)), dtype=np.int64)
+
+
+def _spawn_agents(scenario, units: np.ndarray, rng: np.random.Generator) -> AgentState:
+    width, height = scenario.grid.width, scenario.grid.height
+    columns = {k: [] for k in ("x", "y", "inv", "family", "params", "lam", "group")}
+    for index, group in enumerate(scenario.agents):
+        count = group.count
+        x0, y0, x1, y1 = _region(group.spawn_region, width, height)
+        columns["x"].append(rng.integers(x0, x1 + 1, size=count, dtype=np.int64))
+        columns["y"].append(rng.integers(y0, y1 + 1, size=count, dtype=np.int64))
+        endowment = np.zeros((count, len(GOODS)), dtype=np.int64)
+        for g, good in enumerate(GOODS):
+            amount = group.endowment.get(good, 0) if isinstance(group.endowment, dict) else getattr(group.endowment, good, 0)
+            endowment[:, g] = _draw_amounts(amount, units[g], count, rng)
+        columns["inv"].append(endowment)
+        code = family_code(group.utility.family)
+        row = pack_utility_params(group.utility.family, group.utility.params)
+        columns["family"].append(np.full(count, code, dtype=np.int64))
+        columns["params"].append(np.tile(row, (count, 1)))
+        lam = group.lambda_money if group.lambda_money is not None else scenario.params.lambda_money
+        columns["lam"].append(np.full(count, float(lam)))
+        columns["group"].append(np.full(count, index, dtype=np.int64))
+    return AgentState(
+        x=np.concatenate(columns["x"]),
+        y=np.concatenate(columns["y"]),
+        inventory=np.concatenate(columns["inv"]),
+        family=np.concatenate(columns["family"]),
+        utility_params=np.concatenate(columns["params"]),
+        lambda_money=np.concatenate(columns["lam"]),
+        group=np.concatenate(columns["group"]),
+    )
+
+
+def _spawn_resources(scenario, units: np.ndarray, rng: np.random.Generator) -> ResourceState:
+    """Place resource cells without replacement; one resource per cell."""
+    width, height = scenario.grid.width, scenario.grid.height
+    cell_resource = np.full((height, width), -1, dtype=np.int64)
+    cols = {k: [] for k in ("x", "y", "good", "amount", "cap", "rate", "cooldown")}
+    for spec in scenario.resources:
+        good = GOODS.index(spec.commodity)
+        x0, y0, x1, y1 = _region(spec.spawn_region, width, height)
+        xs, ys = np.meshgrid(np.arange(x0, x1 + 1), np.arange(y0, y1 + 1))
+        free = cell_resource[ys, xs].ravel() < 0
+        candidates = np.flatnonzero(free)
+        if spec.count > candidates.size:
+            raise ValueError(
+                f"resources: {spec.count} cells of {spec.commodity} requested in region "
+                f"{(x0, y0, x1, y1)} but only {candidates.size} free cells remain"
+            )
+        chosen = rng.choice(candidates, size=spec.count, replace=False)
+        cx, cy = xs.ravel()[chosen], ys.ravel()[chosen]
+        cell_resource[cy, cx] = sum(len(c) for c in cols["x"]) + np.arange(spec.count)
+        cap = int(round(spec.cap / units[good]))
+        initial = spec.amount if spec.amount is not None else spec.cap
+        cols["x"].append(cx.astype(np.int64))
+        cols["y"].append(cy.astype(np.int64))
+        cols["good"].append(np.full(spec.count, good, dtype=np.int64))
+        cols["amount"].append(np.minimum(_draw_amounts(initial, units[good], spec.count, rng), cap))
+        cols["cap"].append(np.full(spec.count, cap, dtype=np.int64))
+        cols["rate"].append(np.full(spec.count, spec.regeneration_rate / units[good]))
+        cols["cooldown"].append(np.full(spec.count, int(spec.cooldown), dtype=np.int64))
+    return _resource_state(cols, cell_resource)
+
+
+def _resource_state(cols: dict, cell_resource: np.ndarray) -> ResourceState:
+    def cat(key, dtype):
+        return np.concatenate(cols[key]).astype(dtype) if cols[key] else np.zeros(0, dtype=dtype)
+
+    n = sum(len(c) for c in cols["x"])
+    # Each spec's ids were offset by the number of cells placed before it.
+    return ResourceState(
+        x=cat("x", np.int64),
+        y=cat("y", np.int64),
+        good=cat("good", np.int64),
+        amount=cat("amount", np.int64),
+        cap=cat("cap", np.int64),
+        regeneration_rate=cat("rate", np.float64),
+        cooldown=cat("cooldown", np.int64),
+        cooldown_left=np.zeros(n, dtype=np.int64),
+        regrowth_progress=np.zeros(n, dtype=np.float64),
+        cell_resource=cell_resource,
+    )

@@ -1,0 +1,64 @@
+"""What holdings and trades are worth to one agent, in its own utility units.
+
+Money enters quasilinearly: ``U(A, B, M) = u(A, B) + λ·M`` (DESIGN.md), so a
+barter economy, where M never moves, ranks bundles exactly by ``u``. Every
+protocol that needs "is this trade good for me" calls :func:`trade_gain`; the
+formula lives here once.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from vmt.economics.kernels import utility
+
+
+@njit(cache=True)
+def holdings_utility(code, params, lam, a, b, m):
+    """``u(a, b) + λ·m`` with real quantities."""
+    return utility(code, params, a, b) + lam * m
+
+
+@njit(cache=True)
+def trade_gain(code, params, lam, held, good_in, qty_in, good_out, qty_out):
+    """Utility change from receiving ``qty_in`` of ``good_in`` and giving
+    ``qty_out`` of ``good_out`` (real quantities; ``held`` is real A, B, M).
+
+    Returns ``-inf`` when the agent cannot deliver ``qty_out``.
+    """
+    if held[good_out] < qty_out:
+        return -np.inf
+    after = held.copy()
+    after[good_in] += qty_in
+    after[good_out] -= qty_out
+    before_u = holdings_utility(code, params, lam, held[0], held[1], held[2])
+    after_u = holdings_utility(code, params, lam, after[0], after[1], after[2])
+    return after_u - before_u
+
+
+@njit(cache=True)
+def agent_utility(agents_family, agents_params, agents_lambda, inventory, units, i):
+    """Total utility of agent ``i`` from its minor-unit inventory."""
+    return holdings_utility(
+        agents_family[i],
+        agents_params[i],
+        agents_lambda[i],
+        inventory[i, 0] * units[0],
+        inventory[i, 1] * units[1],
+        inventory[i, 2] * units[2],
+    )
+
+
+def utilities(world) -> np.ndarray:
+    """Total utility of every agent, shape (n,)."""
+    ag = world.agents
+    out = np.empty(ag.n)
+    _utilities(ag.family, ag.utility_params, ag.lambda_money, ag.inventory, world.units, out)
+    return out
+
+
+@njit(cache=True)
+def _utilities(family, params, lam, inventory, units, out):
+    for i in range(out.shape[0]):
+        out[i] = agent_utility(family, params, lam, inventory, units, i)
