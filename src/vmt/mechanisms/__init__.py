@@ -1,1 +1,33 @@
-"""mechanisms layer."""
+"""Stand-alone auction and mechanism-design library (issue 5, items 1-4).
+
+Sealed-bid auctions (forward and reverse, single and multi-unit), discrete
+English and Dutch clocks, VCG with exact winner determination, an LMSR
+prediction market, Harberger tax, (dominant) assurance contracts and a ledger
+whose accounts cannot go negative. See docs/mechanisms.md.
+"""
+
+from vmt.mechanisms.errors import MechanismInputError, OverdraftError, WinnerDeterminationFailure
+from vmt.mechanisms.sealed_bid import (
+    SEALED_BID_AUCTIONS,
+    AuctionOutcome,
+    MultiUnitOutcome,
+    first_price,
+    multi_unit_first_price,
+    multi_unit_second_price,
+    reverse_first_price,
+    reverse_multi_unit_first_price,
+    reverse_multi_unit_second_price,
+    reverse_second_price,
+    sealed_bid_auction,
+    second_price,
+    uniform_first_price_equilibrium_bid,
+)
+
+__all__ = [
+    "MechanismInputError", "OverdraftError", "WinnerDeterminationFailure",
+    "SEALED_BID_AUCTIONS", "AuctionOutcome", "MultiUnitOutcome",
+    "first_price", "second_price", "reverse_first_price", "reverse_second_price",
+    "multi_unit_first_price", "multi_unit_second_price",
+    "reverse_multi_unit_first_price", "reverse_multi_unit_second_price",
+    "sealed_bid_auction", "uniform_first_price_equilibrium_bid",
+]
