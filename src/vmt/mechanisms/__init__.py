@@ -6,6 +6,14 @@ prediction market, Harberger tax, (dominant) assurance contracts and a ledger
 whose accounts cannot go negative. See docs/mechanisms.md.
 """
 
+from vmt.mechanisms.clock import (
+    CLOCK_AUCTIONS,
+    ClockOutcome,
+    dutch_clock,
+    english_clock,
+    reverse_dutch_clock,
+    reverse_english_clock,
+)
 from vmt.mechanisms.errors import MechanismInputError, OverdraftError, WinnerDeterminationFailure
 from vmt.mechanisms.sealed_bid import (
     SEALED_BID_AUCTIONS,
@@ -24,6 +32,8 @@ from vmt.mechanisms.sealed_bid import (
 )
 
 __all__ = [
+    "CLOCK_AUCTIONS", "ClockOutcome", "dutch_clock", "english_clock",
+    "reverse_dutch_clock", "reverse_english_clock",
     "MechanismInputError", "OverdraftError", "WinnerDeterminationFailure",
     "SEALED_BID_AUCTIONS", "AuctionOutcome", "MultiUnitOutcome",
     "first_price", "second_price", "reverse_first_price", "reverse_second_price",
