@@ -1,0 +1,166 @@
+"""Readers: telemetry tables as pandas DataFrames, and exports to CSV/Parquet.
+
+Files are opened read-only (SQLite URI ``mode=ro``), so reading never changes
+a file and can happen while a writer is still appending (WAL mode). Frames are
+sorted by the table's natural key (tick, then ids; the insertion order breaks
+any remaining tie), so the same run always reads back identically. Column
+dtypes follow the schema: ``int64`` for INTEGER, pandas ``Int64`` for nullable
+INTEGER (NULL → ``<NA>``), ``float64`` for REAL (NULL → NaN), ``object`` (str
+or None) for TEXT.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sqlite3
+from pathlib import Path
+from typing import Sequence
+
+import pandas as pd
+
+from vmt.telemetry.dbfile import open_readonly
+from vmt.telemetry.errors import TelemetryError
+from vmt.telemetry.schema import TABLES, Table
+
+_PANDAS_DTYPE = {("INTEGER", False): "int64", ("INTEGER", True): "Int64",
+                 ("REAL", False): "float64", ("REAL", True): "float64",
+                 ("TEXT", False): "object", ("TEXT", True): "object"}
+
+
+def _table(name: str) -> Table:
+    if name not in TABLES:
+        raise TelemetryError(f"Unknown telemetry table {name!r}; the tables are {list(TABLES)}.")
+    return TABLES[name]
+
+
+def _columns(table: Table, columns: Sequence[str] | None) -> list[str]:
+    if columns is None:
+        return list(table.column_names)
+    columns = [columns] if isinstance(columns, str) else list(columns)
+    unknown = [c for c in columns if c not in table.column_names]
+    if unknown:
+        raise TelemetryError(f"Telemetry table {table.name!r} has no column(s) {unknown}; "
+                             f"its columns are {list(table.column_names)}.")
+    return columns
+
+
+def _frame(table: Table, rows: list[tuple], columns: list[str]) -> pd.DataFrame:
+    """DataFrame with the schema's dtypes, also when ``rows`` is empty."""
+    frame = pd.DataFrame.from_records(rows, columns=columns)
+    dtypes = {c: _PANDAS_DTYPE[(table.column(c).sqltype, table.column(c).nullable)] for c in columns}
+    return frame.astype(dtypes)
+
+
+def _short_list(ids: list[int]) -> str:
+    if len(ids) <= 12:
+        return str(ids)
+    return f"[{', '.join(map(str, ids[:5]))}, ..., {', '.join(map(str, ids[-5:]))}] ({len(ids)} runs)"
+
+
+def _resolve_run(conn: sqlite3.Connection, path: Path, run_id: int | None) -> int:
+    """``run_id`` checked against the file, or the latest run when None."""
+    ids = [r[0] for r in conn.execute("SELECT run_id FROM runs ORDER BY run_id")]
+    if not ids:
+        raise TelemetryError(f"{str(path)!r} is a VMT telemetry file but holds no runs yet.")
+    if run_id is None:
+        return ids[-1]
+    if int(run_id) not in ids:
+        raise TelemetryError(f"{str(path)!r} has no run with run_id {run_id}; "
+                             f"the runs it holds are {_short_list(ids)}.")
+    return int(run_id)
+
+
+def _tick_filter(table: Table, ticks) -> tuple[str, tuple]:
+    if ticks is None:
+        return "", ()
+    if not table.has_tick:
+        raise TelemetryError(f"Telemetry table {table.name!r} has no tick column; drop `ticks`.")
+    if isinstance(ticks, (tuple, list)) and len(ticks) == 2:
+        return " AND tick >= ? AND tick < ?", (int(ticks[0]), int(ticks[1]))
+    return " AND tick = ?", (int(ticks),)
+
+
+def _order_by(table: Table) -> str:
+    return ", ".join([f'"{k}"' for k in table.key] + (["rowid"] if table.name != "runs" else []))
+
+
+def read_table(path: str | Path, table: str, run_id: int | None = None,
+               columns: Sequence[str] | None = None, *, ticks=None) -> pd.DataFrame:
+    """One run's rows of a telemetry table as a DataFrame.
+
+    Parameters
+    ----------
+    path : str or Path
+        Telemetry file.
+    table : str
+        Table name (see ``vmt.telemetry.TABLES``).
+    run_id : int, optional
+        Run to read; None reads the latest run (the highest run_id).
+    columns : sequence of str, optional
+        Columns to return, in this order; all by default.
+    ticks : int or (start, stop), optional
+        Only this tick, or ticks ``start <= tick < stop`` (uses the index).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Sorted by the table's natural key, with a fresh RangeIndex.
+    """
+    spec = _table(table)
+    wanted = _columns(spec, columns)
+    path = Path(path)
+    with open_readonly(path) as conn:
+        run = _resolve_run(conn, path, run_id)
+        where, args = _tick_filter(spec, ticks)
+        select = ", ".join(f'"{c}"' for c in wanted)
+        sql = f"SELECT {select} FROM {spec.name} WHERE run_id = ?{where} ORDER BY {_order_by(spec)}"
+        rows = conn.execute(sql, (run,) + args).fetchall()
+    return _frame(spec, rows, wanted)
+
+
+def list_runs(path: str | Path) -> pd.DataFrame:
+    """Every run in the file (all ``runs`` columns), ordered by run_id."""
+    spec = TABLES["runs"]
+    with open_readonly(path) as conn:
+        rows = conn.execute(f"SELECT * FROM runs ORDER BY {_order_by(spec)}").fetchall()
+    return _frame(spec, rows, list(spec.column_names))
+
+
+def _to_parquet(frame: pd.DataFrame, out: Path) -> None:
+    frame.to_parquet(out, index=False)
+
+
+def _to_csv(frame: pd.DataFrame, out: Path) -> None:
+    frame.to_csv(out, index=False)
+
+
+EXPORTERS = {".csv": _to_csv, ".csv.gz": _to_csv, ".parquet": _to_parquet}
+OPTIONAL_PACKAGE = {".parquet": "pyarrow"}  # not a VMT dependency
+
+
+def _check_exporter(suffix: str, out: Path) -> None:
+    package = OPTIONAL_PACKAGE.get(suffix)
+    if package and importlib.util.find_spec(package) is None:
+        raise TelemetryError(f"Cannot write {str(out)!r}: {suffix} export needs the optional "
+                             f"package {package} (pip install {package}); or export to .csv.")
+
+
+def export_table(path: str | Path, table: str, out_path: str | Path,
+                 run_id: int | None = None) -> Path:
+    """Write one run's table to ``out_path``; the suffix picks the format.
+
+    ``.csv`` and ``.csv.gz`` always work (floats are written with full
+    round-trip precision, NULL as an empty field); ``.parquet`` needs pyarrow,
+    which VMT does not depend on. Returns the path written.
+    """
+    out = Path(out_path)
+    suffix = next((s for s in sorted(EXPORTERS, key=len, reverse=True)
+                   if out.name.lower().endswith(s)), None)
+    if suffix is None:
+        raise TelemetryError(f"Cannot export to {str(out)!r}: unknown file type; use one of "
+                             f"{list(EXPORTERS)}.")
+    _check_exporter(suffix, out)
+    frame = read_table(path, table, run_id)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    EXPORTERS[suffix](frame, out)
+    return out
