@@ -1,0 +1,214 @@
+"""Shared pieces of the scenario models: strict base model, ranges, regions.
+
+Every model in the scenario layer forbids unknown keys (a misspelt key is an
+error, never silently ignored) and renames documented aliases to their
+canonical key before validation.  Checks that need another part of the file
+(is a spawn region inside the grid? is an endowment a multiple of its good's
+unit?) read a :class:`ScenarioFrame` that :class:`~vmt.scenario.model.Scenario`
+extracts from the raw mapping before validating it, so that every problem is
+reported in one pass at its exact key path.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import math
+from dataclasses import dataclass, field
+from typing import Annotated, Any, ClassVar, Iterator
+
+from pydantic import BaseModel, ConfigDict, Field, Strict, model_validator
+from pydantic_core import PydanticCustomError
+
+Int = Annotated[int, Strict()]
+NonNegInt = Annotated[int, Strict(), Field(ge=0)]
+PosInt = Annotated[int, Strict(), Field(ge=1)]
+Real = Annotated[float, Strict()]
+NonNegReal = Annotated[float, Strict(), Field(ge=0)]
+PosReal = Annotated[float, Strict(), Field(gt=0)]
+UnitInterval = Annotated[float, Strict(), Field(ge=0, le=1)]
+
+#: Inclusive cell rectangle ``[x0, y0, x1, y1]``.
+SpawnRegion = tuple[Int, Int, Int, Int]
+
+DEFAULT_UNITS = {"A": 1.0, "B": 1.0, "M": 0.01}
+DEFAULT_LAMBDA_BOUNDS = (0.01, 100.0)
+#: Relative tolerance when checking that a real quantity is a whole number of minor units.
+UNIT_TOLERANCE = 1e-9
+
+
+def problem(text: str, kind: str = "vmt_invalid") -> PydanticCustomError:
+    """A validation error whose message is ``text`` verbatim (no template expansion)."""
+    return PydanticCustomError(kind, "{detail}", {"detail": text})
+
+
+def show(value: Any) -> str:
+    """Render a value the way a YAML author wrote it (short, no Python quoting of lists)."""
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, dict):
+        inner = ", ".join(f"{k}: {show(v)}" for k, v in value.items())
+        return _clip("{" + inner + "}")
+    if isinstance(value, (list, tuple)):
+        return _clip("[" + ", ".join(show(v) for v in value) + "]")
+    if isinstance(value, BaseModel):
+        return show(value.model_dump())
+    return repr(value)
+
+
+def _clip(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+class StrictModel(BaseModel):
+    """Base of every scenario model: unknown keys forbidden, aliases renamed.
+
+    ``KEY_ALIASES`` maps an accepted alias (e.g. seed 002's ``max_amount``) to
+    the canonical key (``cap``); giving both is an error rather than a silent
+    choice.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    KEY_ALIASES: ClassVar[dict[str, str]] = {}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _rename_aliases(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or not cls.KEY_ALIASES:
+            return data
+        renamed = dict(data)
+        for alias, canonical in cls.KEY_ALIASES.items():
+            if alias not in renamed:
+                continue
+            if canonical in renamed:
+                raise problem(f"both '{canonical}' and its alias '{alias}' are given; keep one")
+            renamed[canonical] = renamed.pop(alias)
+        return renamed
+
+
+class _RangeBase(StrictModel):
+    """A fixed amount ``x`` (stored as ``lo = hi = x``) or a uniform range ``[lo, hi]``."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_scalar_or_pair(cls, data: Any) -> Any:
+        if isinstance(data, (list, tuple)):
+            if len(data) != 2:
+                raise problem(f"got {show(data)}; a range is written [lo, hi] (two numbers)")
+            return {"lo": data[0], "hi": data[1]}
+        if isinstance(data, (int, float)) and not isinstance(data, bool):
+            return {"lo": data, "hi": data}
+        if isinstance(data, dict):
+            return data
+        raise problem(f"got {show(data)}; expected an amount or a range [lo, hi]")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "_RangeBase":
+        if self.lo > self.hi:
+            raise problem(f"range [{self.lo:g}, {self.hi:g}] has lo > hi; write [lo, hi] with lo <= hi")
+        return self
+
+    @property
+    def is_fixed(self) -> bool:
+        """True when the amount is not drawn at random."""
+        return self.lo == self.hi
+
+
+class Amount(_RangeBase):
+    """A real quantity >= 0 or a range of them (agent endowments)."""
+
+    lo: NonNegReal
+    hi: NonNegReal
+
+
+class CountRange(_RangeBase):
+    """A whole number of real units >= 0 or a range of them (resource stocks)."""
+
+    lo: NonNegInt
+    hi: NonNegInt
+
+
+@dataclass(frozen=True)
+class ScenarioFrame:
+    """What nested validators need to know about the rest of the file.
+
+    Fields are ``None`` when that part of the raw file is itself invalid (its
+    own error is reported; dependent checks are skipped rather than guessed).
+    """
+
+    width: int | None = None
+    height: int | None = None
+    units: dict[str, float | None] = field(default_factory=lambda: dict(DEFAULT_UNITS))
+    lambda_bounds: tuple[float, float] | None = DEFAULT_LAMBDA_BOUNDS
+
+    @property
+    def has_grid(self) -> bool:
+        return self.width is not None and self.height is not None
+
+
+_FRAME: contextvars.ContextVar[ScenarioFrame | None] = contextvars.ContextVar("scenario_frame", default=None)
+
+
+def current_frame() -> ScenarioFrame:
+    """The frame of the scenario being validated (an empty frame outside one)."""
+    return _FRAME.get() or ScenarioFrame(units={g: None for g in DEFAULT_UNITS}, lambda_bounds=None)
+
+
+def enter_frame(frame: ScenarioFrame) -> contextvars.Token:
+    return _FRAME.set(frame)
+
+
+def leave_frame(token: contextvars.Token) -> None:
+    _FRAME.reset(token)
+
+
+def check_region(region: SpawnRegion | None) -> SpawnRegion | None:
+    """Reject a region whose corners are out of order or outside the grid."""
+    if region is None:
+        return None
+    x0, y0, x1, y1 = region
+    if x0 > x1 or y0 > y1:
+        raise problem(f"got {show(list(region))}; write [x0, y0, x1, y1] with x0 <= x1 and y0 <= y1")
+    frame = current_frame()
+    if frame.has_grid and (min(x0, y0) < 0 or x1 >= frame.width or y1 >= frame.height):
+        raise problem(
+            f"got {show(list(region))}, which is outside the {frame.width}x{frame.height} grid "
+            f"(cells x in 0..{frame.width - 1}, y in 0..{frame.height - 1})"
+        )
+    return region
+
+
+def region_cells(region: SpawnRegion | None) -> int | None:
+    """Number of cells of an inclusive region (the whole grid when ``None``); ``None`` if unknown."""
+    if region is not None:
+        x0, y0, x1, y1 = region
+        return (x1 - x0 + 1) * (y1 - y0 + 1)
+    frame = current_frame()
+    return frame.width * frame.height if frame.has_grid else None
+
+
+def is_whole_units(quantity: float, unit: float) -> bool:
+    """True when ``quantity / unit`` is an integer within :data:`UNIT_TOLERANCE` (relative)."""
+    ratio = quantity / unit
+    return abs(ratio - round(ratio)) <= UNIT_TOLERANCE * max(1.0, abs(ratio))
+
+
+def check_whole_units(good: str, quantities: Iterator[float] | tuple[float, ...]) -> None:
+    """Raise unless every quantity of ``good`` is a whole number of the good's minor unit."""
+    unit = current_frame().units.get(good)
+    if unit is None:
+        return
+    bad = [q for q in quantities if not is_whole_units(q, unit)]
+    if bad:
+        raise problem(
+            f"got {bad[0]:g}, which is not a multiple of the unit of {good} ({unit:g}, "
+            f"see units.{good}); quantities are held as whole minor units"
+        )
+
+
+def round_half_up(value: float) -> int:
+    """Round to the nearest integer, halves upward (not Python's banker's rounding)."""
+    return int(math.floor(value + 0.5))

@@ -1,0 +1,100 @@
+"""Settings a scenario may carry whose feature is not active in this version.
+
+The schema accepts everything the seed documents describe so that their
+files load as written, but nothing is silently dropped: each accepted
+setting that the simulation will not act on (or acts on through an alias or
+a fallback) is reported as one sentence, printed by ``vmt validate`` and
+recorded with the run.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable
+
+from .params import INSTITUTION_WEIGHT_PARAMS, PRICE_SIGNAL_PARAMS
+
+if TYPE_CHECKING:
+    from .model import Scenario
+
+ACTIVE_INSTITUTIONS = ("bilateral",)
+#: Institution -> the issue that activates it.
+INSTITUTION_ISSUES = {"price_signals": 3, "centralized": 4, "mixed_bilateral_centralized": 4}
+
+
+def _market_posts(scenario: "Scenario") -> list[str]:
+    posts = scenario.market_posts
+    if not posts:
+        return []
+    mechanisms = ", ".join(sorted({p.mechanism_type for p in posts}))
+    return [
+        f"market_posts: {len(posts)} market post(s) ({mechanisms}) are accepted but not active in "
+        "this version (issue 4 will activate them); the run ignores them"
+    ]
+
+
+def _institution(scenario: "Scenario") -> list[str]:
+    institution = scenario.params.institution
+    if institution in ACTIVE_INSTITUTIONS:
+        return []
+    return [
+        f"params.institution is '{institution}', which is not active in this version (issue "
+        f"{INSTITUTION_ISSUES[institution]} will activate it); agents trade bilaterally"
+    ]
+
+
+def _unused_params(scenario: "Scenario") -> list[str]:
+    notes = []
+    price_signal = scenario.params.explicitly_set(PRICE_SIGNAL_PARAMS)
+    if price_signal:
+        notes.append(
+            f"params {', '.join(price_signal)}: market-area and price-learning parameters are "
+            "accepted but not active in this version (issue 3 will activate them)"
+        )
+    weights = scenario.params.explicitly_set(INSTITUTION_WEIGHT_PARAMS)
+    if weights:
+        notes.append(
+            f"params {', '.join(weights)}: the split between market posts and bilateral trade is "
+            "not active in this version (issue 4 will activate it)"
+        )
+    return notes
+
+
+def _protocols(scenario: "Scenario") -> list[str]:
+    notes = []
+    for slot, spec in scenario.protocols.slots().items():
+        written = f"'{spec.name}'" + (f" (an alias of '{spec.resolved_name}')" if spec.name != spec.resolved_name else "")
+        if spec.active_name != spec.resolved_name:
+            notes.append(
+                f"protocols.{slot}: {written} is not active in this version; "
+                f"the run falls back to '{spec.active_name}'"
+            )
+        elif spec.name != spec.resolved_name:
+            notes.append(f"protocols.{slot}: {written} runs as '{spec.resolved_name}'")
+    versions = [f"protocols.{slot}.version" for slot, spec in scenario.protocols.slots().items() if spec.version]
+    if versions:
+        notes.append(f"{', '.join(versions)}: recorded with the run but not checked against the implementation")
+    return notes
+
+
+def _group_money(scenario: "Scenario") -> list[str]:
+    if scenario.params.exchange_regime != "barter":
+        return []
+    holders = [i for i, g in enumerate(scenario.agents) if g.endowment.M.hi > 0]
+    if not holders:
+        return []
+    where = ", ".join(f"agents[{i}]" for i in holders)
+    return [f"{where}: money endowments are held but not traded under exchange_regime 'barter'"]
+
+
+CHECKS: tuple[Callable[["Scenario"], list[str]], ...] = (
+    _market_posts,
+    _institution,
+    _unused_params,
+    _protocols,
+    _group_money,
+)
+
+
+def inactive_features(scenario: "Scenario") -> list[str]:
+    """One human sentence per accepted-but-inactive setting, in schema order."""
+    return [note for check in CHECKS for note in check(scenario)]

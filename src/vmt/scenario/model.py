@@ -1,0 +1,178 @@
+"""The validated scenario: the root model and its small blocks (grid, units).
+
+``Scenario`` validates a raw mapping (already parsed from YAML) in one pass:
+before validating, it extracts a :class:`~vmt.scenario.base.ScenarioFrame`
+(grid size, units, lambda bounds) from the raw mapping so that nested checks
+that depend on other parts of the file report at their own key path.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from pydantic import PrivateAttr, field_validator, model_validator
+
+from .agents import AgentGroup, normalise_agents
+from .base import (
+    DEFAULT_LAMBDA_BOUNDS,
+    DEFAULT_UNITS,
+    Int,
+    PosInt,
+    PosReal,
+    ScenarioFrame,
+    StrictModel,
+    enter_frame,
+    leave_frame,
+    problem,
+    show,
+)
+from .params import Params
+from .posts import MarketPost, number_posts
+from .protocols import Protocols
+from .resources import ResourceSpec, normalise_resources
+
+SUPPORTED_SCHEMA_VERSIONS = (1,)
+
+
+class Grid(StrictModel):
+    """A ``width`` x ``height`` grid of cells; coordinates run from 0 to width-1 / height-1."""
+
+    width: PosInt
+    height: PosInt
+
+
+class Units(StrictModel):
+    """Size of one minor unit of each good in real terms.
+
+    The engine holds quantities as int64 minor units: an endowment of 12.5 A
+    with ``A: 0.5`` is 25 minor units.  Money defaults to cents.
+    """
+
+    A: PosReal = DEFAULT_UNITS["A"]
+    B: PosReal = DEFAULT_UNITS["B"]
+    M: PosReal = DEFAULT_UNITS["M"]
+
+
+class Scenario(StrictModel):
+    """A complete, validated scenario (schema version 1).
+
+    Build one with :func:`vmt.scenario.load_scenario`, which also records the
+    source text; constructing it directly from a mapping validates the same way.
+    """
+
+    schema_version: Int = 1
+    name: str = "unnamed"
+    description: str = ""
+    seed: Int | None = None
+    grid: Grid
+    units: Units = Units()
+    agents: list[AgentGroup]
+    resources: list[ResourceSpec] = []
+    params: Params = Params()
+    protocols: Protocols = Protocols()
+    market_posts: list[MarketPost] = []
+
+    _source_text: str = PrivateAttr(default="")
+    _source_path: Path | None = PrivateAttr(default=None)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _validate_in_frame(cls, data: Any, handler: Any) -> "Scenario":
+        """Check the schema version first, then validate with the file's frame in scope."""
+        if isinstance(data, dict):
+            _check_schema_version(data.get("schema_version", 1))
+        token = enter_frame(frame_from_raw(data))
+        try:
+            return handler(data)
+        finally:
+            leave_frame(token)
+
+    @field_validator("agents", mode="before")
+    @classmethod
+    def _agents_population_form(cls, raw: Any) -> Any:
+        return normalise_agents(raw)
+
+    @field_validator("agents")
+    @classmethod
+    def _at_least_one_group(cls, groups: list[AgentGroup]) -> list[AgentGroup]:
+        if not groups:
+            raise problem("got an empty list; a scenario needs at least one agent group")
+        return groups
+
+    @field_validator("resources", mode="before")
+    @classmethod
+    def _resources_spawn_rate_form(cls, raw: Any) -> Any:
+        return normalise_resources(raw)
+
+    @field_validator("market_posts")
+    @classmethod
+    def _posts_distinct(cls, posts: list[MarketPost]) -> list[MarketPost]:
+        return number_posts(posts)
+
+    @property
+    def source_text(self) -> str:
+        """The YAML text as given, plus one comment line per ``--set`` override."""
+        return self._source_text
+
+    @property
+    def source_path(self) -> Path | None:
+        """The file the scenario was read from, if any."""
+        return self._source_path
+
+    @property
+    def agent_count(self) -> int:
+        """Total number of agents over all groups."""
+        return sum(group.count for group in self.agents)
+
+    def scenario_hash(self) -> str:
+        """sha256 (hex) of the canonical JSON of the validated model.
+
+        Canonical: keys sorted, no whitespace, every default filled in, so two
+        files that differ only in comments, key order or spelled-out defaults
+        hash the same.
+        """
+        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+    def inactive_features(self) -> list[str]:
+        """Accepted settings whose feature is not active in this version, one sentence each."""
+        from .features import inactive_features
+
+        return inactive_features(self)
+
+
+def _check_schema_version(version: Any) -> None:
+    if isinstance(version, bool) or version not in SUPPORTED_SCHEMA_VERSIONS:
+        supported = ", ".join(str(v) for v in SUPPORTED_SCHEMA_VERSIONS)
+        raise problem(f"schema_version: got {show(version)}; supported schema versions: {supported}")
+
+
+def frame_from_raw(data: Any) -> ScenarioFrame:
+    """Grid size, units and lambda bounds read leniently from a raw mapping (``None`` where invalid)."""
+    data = data if isinstance(data, dict) else {}
+    grid = data.get("grid") if isinstance(data.get("grid"), dict) else {}
+    units = data.get("units") if isinstance(data.get("units"), dict) else {}
+    params = data.get("params") if isinstance(data.get("params"), dict) else {}
+    return ScenarioFrame(
+        width=_positive(grid.get("width"), int),
+        height=_positive(grid.get("height"), int),
+        units={good: _positive(units.get(good, default), float) for good, default in DEFAULT_UNITS.items()},
+        lambda_bounds=_bounds(params.get("lambda_bounds", DEFAULT_LAMBDA_BOUNDS)),
+    )
+
+
+def _positive(value: Any, kind: type) -> Any:
+    numeric = (int,) if kind is int else (int, float)
+    if isinstance(value, bool) or not isinstance(value, numeric) or value <= 0:
+        return None
+    return kind(value)
+
+
+def _bounds(value: Any) -> tuple[float, float] | None:
+    if not isinstance(value, (list, tuple)) or len(value) != 2:
+        return None
+    lo, hi = (_positive(v, float) for v in value)
+    return (lo, hi) if lo is not None and hi is not None and lo <= hi else None
