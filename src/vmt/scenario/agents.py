@@ -24,6 +24,7 @@ from .base import (
     PosReal,
     SpawnRegion,
     StrictModel,
+    amount_bounds,
     check_region,
     check_whole_units,
     current_frame,
@@ -63,16 +64,20 @@ class UtilitySpec(StrictModel):
 
 
 class Endowment(StrictModel):
-    """Initial holdings of each good in real units; a missing good starts at 0."""
+    """Initial holdings of each good in real units; a missing good starts at 0.
 
-    A: Amount = Amount(lo=0.0, hi=0.0)
-    B: Amount = Amount(lo=0.0, hi=0.0)
-    M: Amount = Amount(lo=0.0, hi=0.0)
+    Each good is a fixed amount (a float) or a range ``(lo, hi)`` from which
+    every agent of the group draws a whole number of minor units uniformly.
+    """
+
+    A: Amount = 0.0
+    B: Amount = 0.0
+    M: Amount = 0.0
 
     @field_validator("A", "B", "M")
     @classmethod
-    def _whole_minor_units(cls, amount: Amount, info: ValidationInfo) -> Amount:
-        check_whole_units(info.field_name, (amount.lo, amount.hi))
+    def _whole_minor_units(cls, amount: Any, info: ValidationInfo) -> Any:
+        check_whole_units(info.field_name, amount_bounds(amount))
         return amount
 
 

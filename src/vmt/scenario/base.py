@@ -16,7 +16,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Annotated, Any, ClassVar, Iterator
 
-from pydantic import BaseModel, ConfigDict, Field, Strict, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator, Strict, model_validator
 from pydantic_core import PydanticCustomError
 
 Int = Annotated[int, Strict()]
@@ -89,46 +89,46 @@ class StrictModel(BaseModel):
         return renamed
 
 
-class _RangeBase(StrictModel):
-    """A fixed amount ``x`` (stored as ``lo = hi = x``) or a uniform range ``[lo, hi]``."""
-
-    @model_validator(mode="before")
-    @classmethod
-    def _from_scalar_or_pair(cls, data: Any) -> Any:
-        if isinstance(data, (list, tuple)):
-            if len(data) != 2:
-                raise problem(f"got {show(data)}; a range is written [lo, hi] (two numbers)")
-            return {"lo": data[0], "hi": data[1]}
-        if isinstance(data, (int, float)) and not isinstance(data, bool):
-            return {"lo": data, "hi": data}
-        if isinstance(data, dict):
-            return data
-        raise problem(f"got {show(data)}; expected an amount or a range [lo, hi]")
-
-    @model_validator(mode="after")
-    def _ordered(self) -> "_RangeBase":
-        if self.lo > self.hi:
-            raise problem(f"range [{self.lo:g}, {self.hi:g}] has lo > hi; write [lo, hi] with lo <= hi")
-        return self
-
-    @property
-    def is_fixed(self) -> bool:
-        """True when the amount is not drawn at random."""
-        return self.lo == self.hi
+def _quantity(value: Any, integral: bool) -> float | int | None:
+    """One quantity >= 0 (an int for whole-unit quantities, else a float), or None if invalid."""
+    kinds = (int,) if integral else (int, float)
+    if isinstance(value, bool) or not isinstance(value, kinds) or not value >= 0:
+        return None
+    return int(value) if integral else float(value)
 
 
-class Amount(_RangeBase):
-    """A real quantity >= 0 or a range of them (agent endowments)."""
+def parse_amount(value: Any, integral: bool = False) -> float | int | tuple:
+    """A fixed quantity ``x`` or a uniform range ``[lo, hi]`` (kept as the tuple ``(lo, hi)``)."""
+    kind = "whole numbers >= 0" if integral else "numbers >= 0"
+    if not isinstance(value, (list, tuple)):
+        quantity = _quantity(value, integral)
+        if quantity is None:
+            single = "a whole number >= 0" if integral else "a number >= 0"
+            raise problem(f"got {show(value)}; expected {single} or a range [lo, hi]")
+        return quantity
+    ends = [_quantity(v, integral) for v in value]
+    if len(ends) != 2 or None in ends:
+        raise problem(f"got {show(value)}; a range is written [lo, hi] with lo and hi {kind}")
+    if ends[0] > ends[1]:
+        raise problem(f"got {show(value)}; a range [lo, hi] needs lo <= hi")
+    return tuple(ends)
 
-    lo: NonNegReal
-    hi: NonNegReal
+
+def amount_bounds(amount: float | int | tuple) -> tuple[float, float]:
+    """``(lo, hi)`` of a fixed amount or a range."""
+    return tuple(amount) if isinstance(amount, tuple) else (amount, amount)
 
 
-class CountRange(_RangeBase):
-    """A whole number of real units >= 0 or a range of them (resource stocks)."""
+def _amount_json(amount: float | int | tuple) -> float | int | list:
+    return list(amount) if isinstance(amount, tuple) else amount
 
-    lo: NonNegInt
-    hi: NonNegInt
+
+#: A real quantity >= 0 or a range ``[lo, hi]`` of them (endowments).
+Amount = Annotated[Any, PlainValidator(parse_amount), PlainSerializer(_amount_json, when_used="json")]
+#: A whole number of units >= 0 or a range of them (resource stocks).
+WholeAmount = Annotated[
+    Any, PlainValidator(lambda v: parse_amount(v, integral=True)), PlainSerializer(_amount_json, when_used="json")
+]
 
 
 @dataclass(frozen=True)

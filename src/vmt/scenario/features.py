@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Callable
 
+from .base import amount_bounds
 from .params import INSTITUTION_WEIGHT_PARAMS, PRICE_SIGNAL_PARAMS
 
 if TYPE_CHECKING:
@@ -79,7 +80,7 @@ def _protocols(scenario: "Scenario") -> list[str]:
 def _group_money(scenario: "Scenario") -> list[str]:
     if scenario.params.exchange_regime != "barter":
         return []
-    holders = [i for i, g in enumerate(scenario.agents) if g.endowment.M.hi > 0]
+    holders = [i for i, g in enumerate(scenario.agents) if amount_bounds(g.endowment.M)[1] > 0]
     if not holders:
         return []
     where = ", ".join(f"agents[{i}]" for i in holders)

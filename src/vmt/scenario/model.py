@@ -32,7 +32,7 @@ from .base import (
 from .params import Params
 from .posts import MarketPost, number_posts
 from .protocols import Protocols
-from .resources import ResourceSpec, normalise_resources
+from .resources import ResourceSpec, check_cells_available, normalise_resources
 
 SUPPORTED_SCHEMA_VERSIONS = (1,)
 
@@ -106,6 +106,11 @@ class Scenario(StrictModel):
     @classmethod
     def _resources_spawn_rate_form(cls, raw: Any) -> Any:
         return normalise_resources(raw)
+
+    @field_validator("resources")
+    @classmethod
+    def _cells_available(cls, resources: list[ResourceSpec]) -> list[ResourceSpec]:
+        return check_cells_available(resources)
 
     @field_validator("market_posts")
     @classmethod

@@ -20,12 +20,13 @@ from typing import Any, Literal
 from pydantic import ValidationInfo, field_validator, model_validator
 
 from .base import (
-    CountRange,
     NonNegInt,
     NonNegReal,
     PosInt,
     SpawnRegion,
     StrictModel,
+    WholeAmount,
+    amount_bounds,
     check_region,
     check_whole_units,
     current_frame,
@@ -45,7 +46,7 @@ class ResourceSpec(StrictModel):
     spawn_region: SpawnRegion | None = None
     count: NonNegInt
     cap: PosInt = 5
-    amount: CountRange | None = None
+    amount: WholeAmount | None = None
     regeneration_rate: NonNegReal = 0.1
     cooldown: NonNegInt = 0
 
@@ -73,19 +74,49 @@ class ResourceSpec(StrictModel):
 
     @field_validator("amount")
     @classmethod
-    def _amount_within_cap(cls, amount: CountRange | None, info: ValidationInfo) -> CountRange | None:
-        cap = info.data.get("cap")
-        if amount is not None and cap is not None and amount.hi > cap:
-            raise problem(f"got {show([amount.lo, amount.hi])}; a cell cannot start above its cap ({cap})")
-        if amount is not None and "commodity" in info.data:
-            check_whole_units(info.data["commodity"], (amount.lo, amount.hi))
+    def _amount_within_cap(cls, amount: Any, info: ValidationInfo) -> Any:
+        if amount is None:
+            return amount
+        cap, bounds = info.data.get("cap"), amount_bounds(amount)
+        if cap is not None and bounds[1] > cap:
+            raise problem(f"got {show(amount)}; a cell cannot start above its cap ({cap})")
+        if "commodity" in info.data:
+            check_whole_units(info.data["commodity"], bounds)
         return amount
 
     @model_validator(mode="after")
     def _full_by_default(self) -> "ResourceSpec":
         if self.amount is None:
-            self.amount = CountRange(lo=self.cap, hi=self.cap)
+            self.amount = self.cap
         return self
+
+
+def check_cells_available(resources: list[ResourceSpec]) -> list[ResourceSpec]:
+    """Reject entries that together need more cells than their region has.
+
+    Each cell holds at most one resource, so the entries whose regions lie
+    inside a region R can use at most ``cells(R)`` cells.  (A necessary
+    condition; for regions that merely overlap, placement order can still
+    matter, and the world builder reports that case.)
+    """
+    frame = current_frame()
+    if not frame.has_grid:
+        return resources
+    regions = [spec.spawn_region or (0, 0, frame.width - 1, frame.height - 1) for spec in resources]
+    for outer in dict.fromkeys(regions):
+        inside = [i for i, r in enumerate(regions) if _contains(outer, r)]
+        total, cells = sum(resources[i].count for i in inside), region_cells(outer)
+        if len(inside) > 1 and total > cells:
+            entries = ", ".join(f"resources[{i}]" for i in inside)
+            raise problem(
+                f"{entries} together need {total} cells inside {show(list(outer))}, which has only "
+                f"{cells}; a cell holds at most one resource"
+            )
+    return resources
+
+
+def _contains(outer: tuple[int, ...], inner: tuple[int, ...]) -> bool:
+    return outer[0] <= inner[0] and outer[1] <= inner[1] and inner[2] <= outer[2] and inner[3] <= outer[3]
 
 
 SPAWN_RATE_KEYS = ("spawn_rate", "types")
