@@ -6,6 +6,7 @@ prediction market, Harberger tax, (dominant) assurance contracts and a ledger
 whose accounts cannot go negative. See docs/mechanisms.md.
 """
 
+from vmt.mechanisms.bids import Bundle, XorBid
 from vmt.mechanisms.clock import (
     CLOCK_AUCTIONS,
     ClockOutcome,
@@ -30,8 +31,10 @@ from vmt.mechanisms.sealed_bid import (
     second_price,
     uniform_first_price_equilibrium_bid,
 )
+from vmt.mechanisms.vcg import VCGOutcome, vcg
 
 __all__ = [
+    "Bundle", "XorBid", "VCGOutcome", "vcg",
     "CLOCK_AUCTIONS", "ClockOutcome", "dutch_clock", "english_clock",
     "reverse_dutch_clock", "reverse_english_clock",
     "MechanismInputError", "OverdraftError", "WinnerDeterminationFailure",
