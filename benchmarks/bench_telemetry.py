@@ -1,0 +1,77 @@
+"""How fast telemetry writes and reads ``agent_snapshots`` rows.
+
+Simulates the engine's per-tick call: one ``append`` of N agents' column arrays
+per tick, flushed by the writer in batches of ``flush_rows``. Reports rows per
+second for the append calls alone (validation + ``tolist``), for the whole write
+(append + executemany + commit + close) and for reading the run back with
+``read_table``. Wall-clock figures on a shared machine: run it a few times.
+
+    .venv/bin/python benchmarks/bench_telemetry.py [--agents 100000] [--ticks 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from vmt.telemetry import TelemetryWriter, read_table
+
+
+def snapshot_columns(n_agents: int, rng: np.random.Generator) -> dict:
+    """Per-tick columns shaped like the engine's (positions, holdings, signals)."""
+    price = rng.uniform(0.5, 2.0, n_agents)
+    price[rng.random(n_agents) < 0.3] = np.nan  # agents without a price signal
+    return dict(agent_id=np.arange(n_agents), x=rng.integers(0, 300, n_agents),
+                y=rng.integers(0, 300, n_agents), A=rng.integers(0, 50, n_agents) * 1.0,
+                B=rng.integers(0, 50, n_agents) * 1.0, M=rng.integers(0, 10_000, n_agents) * 0.01,
+                utility=rng.uniform(0, 20, n_agents), observed_price=price,
+                **{"lambda": rng.uniform(0.1, 1.0, n_agents)})
+
+
+def bench_write(path: Path, n_agents: int, ticks: int, flush_rows: int) -> tuple[float, float]:
+    """Seconds spent in append calls and in the whole write."""
+    columns = snapshot_columns(n_agents, np.random.default_rng(0))
+    append_s = 0.0
+    start = time.perf_counter()
+    with TelemetryWriter(path, flush_rows=flush_rows) as writer:
+        writer.begin_run(scenario_name="bench", scenario_hash="0", scenario_text="", seed=0,
+                         version="bench")
+        for tick in range(ticks):
+            t0 = time.perf_counter()
+            writer.append("agent_snapshots", tick=tick, **columns)
+            append_s += time.perf_counter() - t0
+            writer.set_progress(tick + 1)
+    return append_s, time.perf_counter() - start
+
+
+def bench_read(path: Path) -> float:
+    start = time.perf_counter()
+    read_table(path, "agent_snapshots")
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--agents", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--ticks", type=int, default=10)
+    parser.add_argument("--flush-rows", type=int, default=200_000)
+    args = parser.parse_args()
+    print(f"{'agents':>8} {'ticks':>6} {'rows':>10} {'append rows/s':>14} "
+          f"{'write rows/s':>13} {'read rows/s':>12} {'MB':>7}")
+    for n_agents in args.agents:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "bench.db"
+            append_s, write_s = bench_write(path, n_agents, args.ticks, args.flush_rows)
+            read_s = bench_read(path)
+            rows = n_agents * args.ticks
+            print(f"{n_agents:>8} {args.ticks:>6} {rows:>10} {rows / append_s:>14,.0f} "
+                  f"{rows / write_s:>13,.0f} {rows / read_s:>12,.0f} "
+                  f"{path.stat().st_size / 1e6:>7.1f}")
+
+
+if __name__ == "__main__":
+    main()
