@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextvars
 import math
 from dataclasses import dataclass, field
-from typing import Annotated, Any, ClassVar, Iterator
+from typing import Annotated, Any, ClassVar, Iterable
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator, Strict, model_validator
 from pydantic_core import PydanticCustomError
@@ -22,10 +22,9 @@ from pydantic_core import PydanticCustomError
 Int = Annotated[int, Strict()]
 NonNegInt = Annotated[int, Strict(), Field(ge=0)]
 PosInt = Annotated[int, Strict(), Field(ge=1)]
-Real = Annotated[float, Strict()]
-NonNegReal = Annotated[float, Strict(), Field(ge=0)]
-PosReal = Annotated[float, Strict(), Field(gt=0)]
-UnitInterval = Annotated[float, Strict(), Field(ge=0, le=1)]
+NonNegReal = Annotated[float, Strict(), Field(ge=0, allow_inf_nan=False)]
+PosReal = Annotated[float, Strict(), Field(gt=0, allow_inf_nan=False)]
+UnitInterval = Annotated[float, Strict(), Field(ge=0, le=1, allow_inf_nan=False)]
 
 #: Inclusive cell rectangle ``[x0, y0, x1, y1]``.
 SpawnRegion = tuple[Int, Int, Int, Int]
@@ -92,18 +91,18 @@ class StrictModel(BaseModel):
 def _quantity(value: Any, integral: bool) -> float | int | None:
     """One quantity >= 0 (an int for whole-unit quantities, else a float), or None if invalid."""
     kinds = (int,) if integral else (int, float)
-    if isinstance(value, bool) or not isinstance(value, kinds) or not value >= 0:
+    if isinstance(value, bool) or not isinstance(value, kinds) or not 0 <= value < math.inf:
         return None
     return int(value) if integral else float(value)
 
 
 def parse_amount(value: Any, integral: bool = False) -> float | int | tuple:
     """A fixed quantity ``x`` or a uniform range ``[lo, hi]`` (kept as the tuple ``(lo, hi)``)."""
-    kind = "whole numbers >= 0" if integral else "numbers >= 0"
+    kind = "whole numbers >= 0" if integral else "finite numbers >= 0"
     if not isinstance(value, (list, tuple)):
         quantity = _quantity(value, integral)
         if quantity is None:
-            single = "a whole number >= 0" if integral else "a number >= 0"
+            single = "a whole number >= 0" if integral else "a finite number >= 0"
             raise problem(f"got {show(value)}; expected {single} or a range [lo, hi]")
         return quantity
     ends = [_quantity(v, integral) for v in value]
@@ -196,7 +195,7 @@ def is_whole_units(quantity: float, unit: float) -> bool:
     return abs(ratio - round(ratio)) <= UNIT_TOLERANCE * max(1.0, abs(ratio))
 
 
-def check_whole_units(good: str, quantities: Iterator[float] | tuple[float, ...]) -> None:
+def check_whole_units(good: str, quantities: Iterable[float]) -> None:
     """Raise unless every quantity of ``good`` is a whole number of the good's minor unit."""
     unit = current_frame().units.get(good)
     if unit is None:

@@ -25,8 +25,8 @@ from .base import DEFAULT_LAMBDA_BOUNDS, NonNegInt, PosInt, PosReal, StrictModel
 EXCHANGE_REGIMES = ("barter", "money", "mixed")
 INSTITUTIONS = ("bilateral", "price_signals", "centralized", "mixed_bilateral_centralized")
 
-Discount = Annotated[float, Strict(), Field(gt=0, le=1)]
-Spread = Annotated[float, Strict(), Field(ge=0, lt=1)]
+Discount = Annotated[float, Strict(), Field(gt=0, le=1, allow_inf_nan=False)]
+Spread = Annotated[float, Strict(), Field(ge=0, lt=1, allow_inf_nan=False)]
 
 #: Parameters of seed 000's market areas and price learning (inactive in this version).
 PRICE_SIGNAL_PARAMS = (
