@@ -210,3 +210,29 @@ def test_export_csv_round_trips(tmp_path):
     exported = pd.read_csv(out)
     original = read_table(tmp_path / "t.db", "agent_snapshots")
     pd.testing.assert_frame_equal(exported, original, check_dtype=False)
+
+
+def test_reader_sees_flushed_rows_while_the_writer_is_open(tmp_path):
+    path = tmp_path / "t.db"
+    with TelemetryWriter(path, flush_rows=40) as writer:
+        writer.begin_run(**RUN_INFO)
+        writer.append("agent_snapshots", **snapshot(40, 0))  # flushed
+        writer.append("agent_snapshots", **snapshot(10, 1))  # still buffered
+        assert len(read_table(path, "agent_snapshots")) == 40
+        assert list_runs(path)["status"].tolist() == ["running"]
+    assert len(read_table(path, "agent_snapshots")) == 50
+
+
+@pytest.mark.parametrize("table_name", ["agent_snapshots", "trades", "market_orders"])
+def test_file_is_wal_and_ordered_reads_use_the_index_without_sorting(tmp_path, table_name):
+    path = tmp_path / "t.db"
+    TelemetryWriter(path).close()
+    spec = TABLES[table_name]
+    order = ", ".join([f'"{k}"' for k in spec.key] + ["rowid"])
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        plan = " ".join(row[-1] for row in conn.execute(
+            f"EXPLAIN QUERY PLAN SELECT * FROM {table_name} WHERE run_id = 1 AND tick >= 3 "
+            f"ORDER BY {order}"))
+    conn.close()
+    assert f"ix_{table_name}_key" in plan and "TEMP B-TREE" not in plan
