@@ -83,3 +83,20 @@ def test_scenario_path_resolves_names_and_rejects_unknown():
 
 def test_mapping_source_text_is_yaml_of_the_mapping():
     assert "width: 10" in load_scenario(BASE).source_text
+
+
+def test_loaded_scenario_takes_more_overrides_on_top_of_its_own():
+    first = load_scenario("edgeworth_box", ["params.ticks=9"])
+    second = load_scenario(first, ["params.vision_radius=3"])
+    assert (second.params.ticks, second.params.vision_radius) == (9, 3)
+    assert second.source_path == first.source_path == scenario_path("edgeworth_box")
+    assert second.source_text.endswith("# override: params.ticks=9\n# override: params.vision_radius=3")
+    assert load_scenario(first).scenario_hash() == first.scenario_hash()
+
+
+def test_directly_built_scenario_can_be_reloaded_with_overrides():
+    from vmt.scenario import Scenario
+
+    built = Scenario.model_validate(BASE)
+    assert load_scenario(built, ["grid.height=4"]).grid.height == 4
+    assert '"width": 10' in built.source_text

@@ -21,7 +21,7 @@ from pydantic import ValidationError
 
 from .base import show
 from .errors import ScenarioError, describe_validation_error
-from .model import Scenario
+from .model import Scenario, ScenarioOrigin
 
 #: Where the built-in scenarios live (package data; the repo-root ``scenarios`` links here).
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
@@ -95,15 +95,16 @@ def default_scenario() -> Scenario:
     return load_scenario(SCENARIO_DIR / f"{DEFAULT_SCENARIO}.yaml")
 
 
-def load_scenario(source: str | Path | dict, overrides: Sequence[str] = ()) -> Scenario:
+def load_scenario(source: str | Path | dict | Scenario, overrides: Sequence[str] = ()) -> Scenario:
     """Load and validate a scenario.
 
     Parameters
     ----------
-    source : str, Path or dict
+    source : str, Path, dict or Scenario
         A file path or built-in name, YAML text (a string containing a newline,
-        or a one-line mapping such as ``"{grid: ...}"``), or an already-parsed
-        mapping.
+        or a one-line mapping such as ``"{grid: ...}"``), an already-parsed
+        mapping, or a loaded scenario (its own overrides are kept and the new
+        ones applied after them).
     overrides : sequence of str
         ``KEY.PATH=VALUE`` assignments (``params.vision_radius=5``,
         ``agents.0.count=10``) applied to the raw mapping before validation;
@@ -114,15 +115,20 @@ def load_scenario(source: str | Path | dict, overrides: Sequence[str] = ()) -> S
     ScenarioError
         Naming every problem (key path, bad value, what is allowed) and the file.
     """
+    if isinstance(source, Scenario):
+        origin = source.origin
+        return _build(origin.raw, origin.text, origin.path, (*origin.overrides, *overrides))
     raw, text, path = _read_source(source)
-    raw = apply_overrides(raw, overrides, path)
-    text += "".join(f"\n# override: {o}" for o in overrides)
+    return _build(raw, text, path, tuple(overrides))
+
+
+def _build(raw: dict, text: str, path: Path | None, overrides: tuple[str, ...]) -> Scenario:
+    updated = apply_overrides(raw, overrides, path)
     try:
-        scenario = Scenario.model_validate(raw)
+        scenario = Scenario.model_validate(updated)
     except ValidationError as exc:
-        raise ScenarioError(describe_validation_error(exc, Scenario), path, tuple(overrides)) from None
-    scenario._source_text = text
-    scenario._source_path = path
+        raise ScenarioError(describe_validation_error(exc, Scenario), path, overrides) from None
+    scenario._origin = ScenarioOrigin(raw=copy.deepcopy(raw), text=text, path=path, overrides=overrides)
     return scenario
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,20 @@ from .protocols import Protocols
 from .resources import ResourceSpec, check_cells_available, normalise_resources
 
 SUPPORTED_SCHEMA_VERSIONS = (1,)
+
+
+@dataclass(frozen=True)
+class ScenarioOrigin:
+    """The raw mapping a scenario was validated from, before its overrides.
+
+    Kept so that more overrides can be applied later on top of the earlier
+    ones (``load_scenario(scenario, more)``) and the exact text recorded.
+    """
+
+    raw: dict
+    text: str
+    path: Path | None
+    overrides: tuple[str, ...]
 
 
 class Grid(StrictModel):
@@ -75,8 +90,7 @@ class Scenario(StrictModel):
     protocols: Protocols = Protocols()
     market_posts: list[MarketPost] = []
 
-    _source_text: str = PrivateAttr(default="")
-    _source_path: Path | None = PrivateAttr(default=None)
+    _origin: "ScenarioOrigin | None" = PrivateAttr(default=None)
 
     @model_validator(mode="wrap")
     @classmethod
@@ -118,14 +132,23 @@ class Scenario(StrictModel):
         return number_posts(posts)
 
     @property
+    def origin(self) -> "ScenarioOrigin":
+        """Where the scenario came from (for a model built directly: its own dump)."""
+        if self._origin is None:
+            raw = self.model_dump(mode="json")
+            self._origin = ScenarioOrigin(raw=raw, text=json.dumps(raw, indent=2), path=None, overrides=())
+        return self._origin
+
+    @property
     def source_text(self) -> str:
-        """The YAML text as given, plus one comment line per ``--set`` override."""
-        return self._source_text
+        """The YAML text as given, plus one ``# override: KEY=VALUE`` comment line per override."""
+        origin = self.origin
+        return origin.text + "".join(f"\n# override: {o}" for o in origin.overrides)
 
     @property
     def source_path(self) -> Path | None:
         """The file the scenario was read from, if any."""
-        return self._source_path
+        return self.origin.path
 
     @property
     def agent_count(self) -> int:
