@@ -11,6 +11,7 @@ proficiency 1 does one work unit per tick.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, fields
 
 DEFAULT_WORKFORCE_SIZES = (5, 10, 20, 50, 100, 200)
@@ -208,3 +209,24 @@ def check_seed_count(seeds: int) -> int:
         raise TaskEconomyConfigError(
             f"number of seeds must be a whole number >= 2 (a confidence interval needs two runs), got {seeds!r}")
     return seeds
+
+
+_PARSERS = {"int": int, "float": float, "str": str}
+
+
+def parse_overrides(items: Iterable[str]) -> dict[str, object]:
+    """Turn ``name=value`` strings (the CLI's ``--set``) into typed :class:`EconomyConfig` changes."""
+    kinds = {f.name: f.type for f in fields(EconomyConfig)}
+    changes: dict[str, object] = {}
+    for item in items:
+        name, sep, text = item.partition("=")
+        name = name.strip()
+        if not sep or name not in kinds:
+            raise TaskEconomyConfigError(
+                f"cannot read override {item!r}: expected name=value with name one of {', '.join(kinds)}")
+        try:
+            changes[name] = _PARSERS[kinds[name]](text.strip())
+        except ValueError:
+            raise TaskEconomyConfigError(
+                f"override {item!r}: {text.strip()!r} is not a valid {kinds[name]} for {name}") from None
+    return changes
