@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import ValidationInfo, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from vmt.economics.families import FAMILIES, canonical_utility_params
 
@@ -42,7 +42,7 @@ class UtilitySpec(StrictModel):
     """
 
     family: str
-    params: dict[str, Any] = {}
+    params: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("family")
     @classmethod
@@ -94,7 +94,7 @@ class AgentGroup(StrictModel):
     name: str | None = None
     count: PosInt
     utility: UtilitySpec
-    endowment: Endowment = Endowment()
+    endowment: Endowment = Field(default_factory=Endowment)
     spawn_region: SpawnRegion | None = None
     lambda_money: PosReal | None = None
 

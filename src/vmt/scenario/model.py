@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import PrivateAttr, field_validator, model_validator
+from pydantic import Field, PrivateAttr, field_validator, model_validator
 
 from .agents import AgentGroup, normalise_agents
 from .base import (
@@ -83,12 +83,12 @@ class Scenario(StrictModel):
     description: str = ""
     seed: Int | None = None
     grid: Grid
-    units: Units = Units()
+    units: Units = Field(default_factory=Units)
     agents: list[AgentGroup]
-    resources: list[ResourceSpec] = []
-    params: Params = Params()
-    protocols: Protocols = Protocols()
-    market_posts: list[MarketPost] = []
+    resources: list[ResourceSpec] = Field(default_factory=list)
+    params: Params = Field(default_factory=Params)
+    protocols: Protocols = Field(default_factory=Protocols)
+    market_posts: list[MarketPost] = Field(default_factory=list)
 
     _origin: "ScenarioOrigin | None" = PrivateAttr(default=None)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import field_validator
+from pydantic import Field, field_validator
 
 from .base import Int, NonNegInt, StrictModel, current_frame, problem, show
 
@@ -29,8 +29,8 @@ class MarketPost(StrictModel):
     interaction_radius: NonNegInt = 3
     broadcast_radius: NonNegInt = 15
     mechanism_type: str = "walrasian"
-    commodities: list[Commodity] = ["A", "B", "M"]
-    mechanism_params: dict[str, Any] = {}
+    commodities: list[Commodity] = Field(default_factory=lambda: ["A", "B", "M"])
+    mechanism_params: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("location")
     @classmethod

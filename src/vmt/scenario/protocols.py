@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 
 from .base import StrictModel
 
@@ -40,7 +40,7 @@ class ProtocolSpec(StrictModel):
     """
 
     name: str
-    params: dict[str, Any] = {}
+    params: dict[str, Any] = Field(default_factory=dict)
     version: str | None = None
     slot: ClassVar[str] = ""
 
@@ -81,9 +81,9 @@ class BargainingSpec(ProtocolSpec):
 class Protocols(StrictModel):
     """The three protocol slots; each accepts a bare name or ``{name, params, version}``."""
 
-    search: SearchSpec = SearchSpec(name=DEFAULT_PROTOCOLS["search"])
-    matching: MatchingSpec = MatchingSpec(name=DEFAULT_PROTOCOLS["matching"])
-    bargaining: BargainingSpec = BargainingSpec(name=DEFAULT_PROTOCOLS["bargaining"])
+    search: SearchSpec = Field(default_factory=lambda: SearchSpec(name=DEFAULT_PROTOCOLS["search"]))
+    matching: MatchingSpec = Field(default_factory=lambda: MatchingSpec(name=DEFAULT_PROTOCOLS["matching"]))
+    bargaining: BargainingSpec = Field(default_factory=lambda: BargainingSpec(name=DEFAULT_PROTOCOLS["bargaining"]))
 
     def slots(self) -> dict[str, ProtocolSpec]:
         """Slot name -> spec, in tick order."""
