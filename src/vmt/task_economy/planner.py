@@ -80,18 +80,20 @@ class CentralPlanner:
     def _next_live_task(self, t: int) -> int | None:
         """Next task to decide (urgent first), dropping tasks whose deadline has passed."""
         deadline = self.queues.stream.deadline
-        for inbox in (self.urgent_inbox, self.regular_inbox):
+        for inbox, head in ((self.urgent_inbox, 0), (self.regular_inbox, self.head)):
             while inbox and deadline[inbox[0]] <= t:
                 inbox.popleft()
-            while inbox and deadline[inbox[self.head]] <= t:
+            while inbox and deadline[inbox[head]] <= t:
                 inbox.pop()
             if inbox:
-                return inbox[self.head]
+                return inbox[head]
         return None
 
     def _decide_task(self, task: int, t: int) -> None:
-        inbox = self.urgent_inbox if self.queues.stream.urgent[task] else self.regular_inbox
-        inbox.popleft() if self.head == 0 else inbox.pop()
+        if self.queues.stream.urgent[task]:
+            self.urgent_inbox.popleft()
+        else:
+            self.regular_inbox.popleft() if self.head == 0 else self.regular_inbox.pop()
         workers, work = self.queues.candidates(task)
         predicted = self.predicted_finish(task, workers, work, t)
         feasible = predicted <= self.queues.stream.deadline[task]
