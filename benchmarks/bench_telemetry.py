@@ -2,9 +2,11 @@
 
 Simulates the engine's per-tick call: one ``append`` of N agents' column arrays
 per tick, flushed by the writer in batches of ``flush_rows``. Reports rows per
-second for the append calls alone (validation + ``tolist``), for the whole write
-(append + executemany + commit + close) and for reading the run back with
-``read_table``. Wall-clock figures on a shared machine: run it a few times.
+second for validation + conversion (the appends minus the flushes they
+trigger), for the flushes alone (``executemany`` into the indexed table +
+commit), for the whole write (every call, including close) and for reading the
+run back with ``read_table``. Wall-clock figures on a shared machine: run it a
+few times.
 
     .venv/bin/python benchmarks/bench_telemetry.py [--agents 100000] [--ticks 10]
 """
@@ -32,20 +34,32 @@ def snapshot_columns(n_agents: int, rng: np.random.Generator) -> dict:
                 **{"lambda": rng.uniform(0.1, 1.0, n_agents)})
 
 
-def bench_write(path: Path, n_agents: int, ticks: int, flush_rows: int) -> tuple[float, float]:
-    """Seconds spent in append calls and in the whole write."""
+class TimedWriter(TelemetryWriter):
+    """A writer that adds up the seconds spent flushing."""
+
+    flush_seconds = 0.0
+
+    def flush(self) -> None:
+        start = time.perf_counter()
+        super().flush()
+        self.flush_seconds += time.perf_counter() - start
+
+
+def bench_write(path: Path, n_agents: int, ticks: int, flush_rows: int) -> tuple[float, float, float]:
+    """Seconds spent converting (appends minus flushes), flushing, and in the whole write."""
     columns = snapshot_columns(n_agents, np.random.default_rng(0))
     append_s = 0.0
     start = time.perf_counter()
-    with TelemetryWriter(path, flush_rows=flush_rows) as writer:
+    with TimedWriter(path, flush_rows=flush_rows) as writer:
         writer.begin_run(scenario_name="bench", scenario_hash="0", scenario_text="", seed=0,
                          version="bench")
         for tick in range(ticks):
-            t0 = time.perf_counter()
+            t0, flushed_before = time.perf_counter(), writer.flush_seconds
             writer.append("agent_snapshots", tick=tick, **columns)
-            append_s += time.perf_counter() - t0
+            append_s += time.perf_counter() - t0 - (writer.flush_seconds - flushed_before)
             writer.set_progress(tick + 1)
-    return append_s, time.perf_counter() - start
+    total_s = time.perf_counter() - start
+    return append_s, writer.flush_seconds, total_s
 
 
 def bench_read(path: Path) -> float:
@@ -60,15 +74,16 @@ def main() -> None:
     parser.add_argument("--ticks", type=int, default=10)
     parser.add_argument("--flush-rows", type=int, default=200_000)
     args = parser.parse_args()
-    print(f"{'agents':>8} {'ticks':>6} {'rows':>10} {'append rows/s':>14} "
+    print(f"{'agents':>8} {'ticks':>6} {'rows':>10} {'convert rows/s':>15} {'flush rows/s':>13} "
           f"{'write rows/s':>13} {'read rows/s':>12} {'MB':>7}")
     for n_agents in args.agents:
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "bench.db"
-            append_s, write_s = bench_write(path, n_agents, args.ticks, args.flush_rows)
+            convert_s, flush_s, write_s = bench_write(path, n_agents, args.ticks, args.flush_rows)
             read_s = bench_read(path)
             rows = n_agents * args.ticks
-            print(f"{n_agents:>8} {args.ticks:>6} {rows:>10} {rows / append_s:>14,.0f} "
+            print(f"{n_agents:>8} {args.ticks:>6} {rows:>10} {rows / convert_s:>15,.0f} "
+                  f"{rows / flush_s:>13,.0f} "
                   f"{rows / write_s:>13,.0f} {rows / read_s:>12,.0f} "
                   f"{path.stat().st_size / 1e6:>7.1f}")
 

@@ -218,14 +218,21 @@ def schema_ddl() -> list[str]:
     return statements
 
 
+def _allowed(column: Column) -> str:
+    if column.choices:
+        return ", ".join(f"`{c}`" for c in column.choices)
+    return "≥ 0" if column.nonnegative else ""
+
+
 def describe_markdown() -> str:
     """The column reference of ``docs/telemetry.md``, generated from the schema."""
     parts = []
     for table in TABLES.values():
-        parts.append(f"### `{table.name}`\n\n{table.doc.capitalize()}. Sorted by "
-                     f"{', '.join(table.key)}.\n\n| column | type | unit | meaning |\n|---|---|---|---|")
+        parts.append(f"### `{table.name}`\n\n{table.doc[0].upper() + table.doc[1:]}. "
+                     f"Sorted by {', '.join(table.key)}.\n\n"
+                     "| column | type | unit | values | meaning |\n|---|---|---|---|---|")
         for c in table.columns:
             null = " NULL" if c.nullable else ""
-            parts.append(f"| `{c.name}` | {c.sqltype}{null} | {c.unit} | {c.doc} |")
+            parts.append(f"| `{c.name}` | {c.sqltype}{null} | {c.unit or '—'} | {_allowed(c)} | {c.doc} |")
         parts.append("")
     return "\n".join(parts)
