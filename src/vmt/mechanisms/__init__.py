@@ -6,6 +6,7 @@ prediction market, Harberger tax, (dominant) assurance contracts and a ledger
 whose accounts cannot go negative. See docs/mechanisms.md.
 """
 
+from vmt.mechanisms.assurance import AssuranceContract, AssuranceOutcome
 from vmt.mechanisms.bids import Bundle, XorBid
 from vmt.mechanisms.clock import (
     CLOCK_AUCTIONS,
@@ -16,6 +17,9 @@ from vmt.mechanisms.clock import (
     reverse_english_clock,
 )
 from vmt.mechanisms.errors import MechanismInputError, OverdraftError, WinnerDeterminationFailure
+from vmt.mechanisms.harberger import HarbergerRegistry, Holding
+from vmt.mechanisms.ledger import Ledger, Transfer
+from vmt.mechanisms.lmsr import LMSRMarket
 from vmt.mechanisms.sealed_bid import (
     SEALED_BID_AUCTIONS,
     AuctionOutcome,
@@ -34,6 +38,8 @@ from vmt.mechanisms.sealed_bid import (
 from vmt.mechanisms.vcg import VCGOutcome, vcg
 
 __all__ = [
+    "AssuranceContract", "AssuranceOutcome", "HarbergerRegistry", "Holding",
+    "Ledger", "Transfer", "LMSRMarket",
     "Bundle", "XorBid", "VCGOutcome", "vcg",
     "CLOCK_AUCTIONS", "ClockOutcome", "dutch_clock", "english_clock",
     "reverse_dutch_clock", "reverse_english_clock",
