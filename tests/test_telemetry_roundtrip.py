@@ -236,3 +236,27 @@ def test_file_is_wal_and_ordered_reads_use_the_index_without_sorting(tmp_path, t
             f"ORDER BY {order}"))
     conn.close()
     assert f"ix_{table_name}_key" in plan and "TEMP B-TREE" not in plan
+
+
+def test_empty_append_writes_nothing(tmp_path):
+    with TelemetryWriter(tmp_path / "t.db") as writer:
+        writer.begin_run(**RUN_INFO)
+        no_trades = {name: np.zeros(0) for name in ("quantity_A", "quantity_B", "quantity_M", "price",
+                                                    "market_id")}
+        writer.append("trades", tick=np.zeros(0, np.int64), buyer_id=np.zeros(0, np.int64),
+                      seller_id=[], pair_type=np.zeros(0, object), x=[], y=[], **no_trades)
+        assert writer.buffered_rows == 0
+    assert read_table(tmp_path / "t.db", "trades").empty
+
+
+def test_two_writers_on_one_file_interleave_without_mixing_runs(tmp_path):
+    path = tmp_path / "sweep.db"
+    with TelemetryWriter(path, flush_rows=10) as first, TelemetryWriter(path, flush_rows=10) as second:
+        ids = (first.begin_run(**RUN_INFO), second.begin_run(**{**RUN_INFO, "seed": 2}))
+        for tick in range(4):  # alternate flushes of the two writers
+            first.append("agent_snapshots", **snapshot(10, tick))
+            second.append("agent_snapshots", **snapshot(6, tick))
+    assert ids == (1, 2)
+    assert len(read_table(path, "agent_snapshots", run_id=1)) == 40
+    second_run = read_table(path, "agent_snapshots", run_id=2)
+    assert len(second_run) == 24 and set(second_run["agent_id"]) == set(range(6))

@@ -102,11 +102,11 @@ def _text_value(table: Table, column: Column, value: Any) -> str | None:
     if isinstance(value, str):
         return str(value)
     if isinstance(value, (dict, list, tuple)):
-        return json.dumps(value, sort_keys=True, default=_json_default)
+        return json.dumps(value, sort_keys=True, default=json_default)
     raise TelemetryError(f"{_where(table, column)}: expected text, got {type(value).__name__} {value!r}.")
 
 
-def _json_default(value: Any) -> Any:
+def json_default(value: Any) -> Any:
     """Make numpy scalars and arrays JSON-serialisable as Python values."""
     if isinstance(value, (np.generic, np.ndarray)):
         return value.tolist()

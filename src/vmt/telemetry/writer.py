@@ -16,11 +16,10 @@ import json
 import sqlite3
 import warnings
 from datetime import datetime, timezone
-from itertools import repeat
 from pathlib import Path
 from typing import Any
 
-from vmt.telemetry.columns import _json_default, convert_columns
+from vmt.telemetry.columns import json_default, convert_columns
 from vmt.telemetry.dbfile import check_existing_vmt_file
 from vmt.telemetry.errors import TelemetryError
 from vmt.telemetry.schema import FORMAT_NAME, RUN_STATUSES, SCHEMA_VERSION, TABLES, schema_ddl
@@ -112,7 +111,7 @@ class TelemetryWriter:
         seed = int(seed)
         if not 0 <= seed <= _INT64_MAX:
             raise TelemetryError(f"seed must be an integer in [0, 2**63 - 1] to be stored, got {seed}.")
-        params_json = json.dumps(params or {}, sort_keys=True, default=_json_default)
+        params_json = json.dumps(params or {}, sort_keys=True, default=json_default)
         cursor = self._live().execute(
             "INSERT INTO runs (scenario_name, scenario_hash, scenario_text, params_json, seed, "
             "version, started_at, status, ticks_completed) VALUES (?, ?, ?, ?, ?, ?, ?, 'running', 0)",
