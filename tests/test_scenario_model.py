@@ -103,3 +103,13 @@ def test_spawn_region_inside_grid_iff_corners_are(x1, y1, width, height):
         accepted = False
         assert "agents[0].spawn_region" in str(exc)
     assert accepted == inside
+
+
+def test_family_aliases_resolve_to_registry_names():
+    raw = dict(MINIMAL, agents=[
+        {"count": 1, "utility": {"family": "Cobb-Douglas", "params": {"exponents": [0.3, 0.7]}}},
+        {"count": 1, "utility": {"family": "perfect_substitutes", "params": {"weights": [2, 1]}}},
+    ])
+    first, second = load_scenario(raw).agents
+    assert (first.utility.family, first.utility.params) == ("cobb_douglas", {"alpha": 0.3, "beta": 0.7})
+    assert (second.utility.family, second.utility.params) == ("linear", {"alpha": 2.0, "beta": 1.0})

@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from vmt.economics.families import FAMILIES, canonical_utility_params
+from vmt.economics.families import UtilityParamError, canonical_utility_params, resolve_family
 
 from .base import (
     Amount,
@@ -37,8 +37,10 @@ class UtilitySpec(StrictModel):
     """A utility family by registry name and its parameters (canonicalised).
 
     ``params`` may use any alias the family accepts (``alpha_A``/``alpha_B``,
-    ``exponents: [a, b]``, ``weights: [a, b]``...); after validation it holds the
-    family's canonical parameter names with float values.
+    ``exponents: [a, b]``, ``weights: [a, b]``...) and ``family`` any alias the
+    registry accepts; after validation ``family`` is the registry name and
+    ``params`` the family's canonical parameter names with float values
+    (defaults filled in).
     """
 
     family: str
@@ -47,9 +49,11 @@ class UtilitySpec(StrictModel):
     @field_validator("family")
     @classmethod
     def _known_family(cls, family: str) -> str:
-        if family not in FAMILIES:
-            raise problem(f"got {show(family)}; known utility families: {', '.join(sorted(FAMILIES))}")
-        return family
+        """Resolve aliases (``perfect_substitutes``, ``Cobb-Douglas``) to the registry name."""
+        try:
+            return resolve_family(family).name
+        except UtilityParamError as exc:
+            raise problem(str(exc)) from None
 
     @field_validator("params")
     @classmethod
@@ -59,8 +63,8 @@ class UtilitySpec(StrictModel):
             return params
         try:
             return canonical_utility_params(family, params)
-        except ValueError as exc:
-            raise problem(f"got {show(params)}, rejected by the {family} family: {exc}") from None
+        except UtilityParamError as exc:
+            raise problem(f"got {show(params)}; {exc}") from None
 
 
 class Endowment(StrictModel):
