@@ -136,3 +136,12 @@ def test_vmt_tasks_bad_input_exits_2_with_a_clear_message(tmp_path, args, culpri
     assert result.exit_code == 2
     assert culprit in result.output and "vmt: error:" in result.output
     assert not (tmp_path / "runs.csv").exists()
+
+
+def test_the_python_example_in_the_docs_runs(capsys):
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "task_economy.md").read_text()
+    code = text.split("```python\n", 1)[1].split("```", 1)[0]
+    exec(compile(code, "docs/task_economy.md", "exec"), {})
+    assert 'Hypothesis "the market beats planning' in capsys.readouterr().out
