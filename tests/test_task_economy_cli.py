@@ -145,3 +145,19 @@ def test_the_python_example_in_the_docs_runs(capsys):
     code = text.split("```python\n", 1)[1].split("```", 1)[0]
     exec(compile(code, "docs/task_economy.md", "exec"), {})
     assert 'Hypothesis "the market beats planning' in capsys.readouterr().out
+
+
+def test_hand_built_economies_and_run_arguments_are_validated():
+    from vmt.task_economy.population import TaskStream, Workforce, draw_economy
+
+    with pytest.raises(TaskEconomyConfigError, match="N=0"):
+        draw_economy(EconomyConfig(), 1, 0)
+    with pytest.raises(TaskEconomyConfigError, match="seeds must be >= 0"):
+        draw_economy(EconomyConfig(), -1, 5)
+    with pytest.raises(TaskEconomyConfigError, match="unit_cost"):
+        Workforce(np.ones(2), np.ones(2), np.array([1.0, -1.0]), np.ones((2, 1)))
+    with pytest.raises(TaskEconomyConfigError, match="sorted by arrival"):
+        TaskStream(np.array([2, 1]), np.zeros(2, int), np.ones(2), np.ones(2), np.array([9.0, 9.0]),
+                   np.zeros(2, bool))
+    with pytest.raises(TaskEconomyConfigError, match="deadline is before"):
+        TaskStream(np.array([3]), np.zeros(1, int), np.ones(1), np.ones(1), np.array([1.0]), np.zeros(1, bool))

@@ -20,7 +20,7 @@ DEFAULT_SIZES = "5,10,20,50,100,200"
 @click.option("--n", "sizes_text", default=DEFAULT_SIZES, show_default=True,
               help="Comma-separated workforce sizes N.")
 @click.option("--seeds", default=30, show_default=True, type=int, help="Paired seeds per N (at least 2).")
-@click.option("--first-seed", default=0, show_default=True, type=int, help="First seed; seeds are consecutive.")
+@click.option("--first-seed", default=0, show_default=True, type=click.IntRange(min=0), help="First seed; seeds are consecutive.")
 @click.option("--out", "out_dir", default="out/tasks", show_default=True, type=click.Path(file_okay=False),
               help="Folder for the plots and CSV files.")
 @click.option("--set", "overrides", multiple=True, metavar="NAME=VALUE",

@@ -100,6 +100,8 @@ def run_streams(seed: int, n_workers: int) -> tuple[np.random.Generator, ...]:
     """Spawn the child streams (workforce, arrivals, urgent) of run ``(seed, n_workers)``."""
     if n_workers < 1:
         raise TaskEconomyConfigError(f"a run needs at least 1 worker, got N={n_workers}")
+    if seed < 0:
+        raise TaskEconomyConfigError(f"seeds must be >= 0, got {seed}")
     root = np.random.default_rng([int(seed), int(n_workers)])
     return tuple(root.spawn(3))
 
