@@ -58,7 +58,8 @@ def _per_agent(name: str, values, n: int, rule: str = ">= 0") -> np.ndarray:
     return arr
 
 
-def _quantities(codes, params, a, b):
+def checked_holdings(codes, params, a, b):
+    """Checked ``(codes, params, a, b)``: int64[n], float64[n, 8], float64[n] x2."""
     codes, params = _agents(codes, params)
     n = codes.size
     return codes, params, _per_agent("a", a, n), _per_agent("b", b, n)
@@ -102,7 +103,7 @@ def _demand_loop(codes, params, pa, pb, wealth, a, b, lam):
 # ----------------------------------------------------------------- public
 def utility(codes, params, a, b) -> np.ndarray:
     """Utility of each agent at real holdings ``(a[i], b[i])``."""
-    codes, params, a, b = _quantities(codes, params, a, b)
+    codes, params, a, b = checked_holdings(codes, params, a, b)
     out = np.empty(codes.size)
     _utility_loop(codes, params, a, b, out)
     return out
@@ -120,7 +121,7 @@ def mrs(codes, params, a, b) -> np.ndarray:
 
 
 def _marginals(codes, params, a, b):
-    codes, params, a, b = _quantities(codes, params, a, b)
+    codes, params, a, b = checked_holdings(codes, params, a, b)
     mu_a, mu_b, rates = (np.empty(codes.size) for _ in range(3))
     _marginal_loop(codes, params, a, b, mu_a, mu_b, rates)
     return mu_a, mu_b, rates
@@ -132,7 +133,7 @@ def reservation_prices_money(codes, params, a, b, good: int, unit, lam):
     ``unit`` (real size of one minor unit) and ``lam`` (marginal utility of
     money) must be > 0, scalars or one per agent.
     """
-    codes, params, a, b = _quantities(codes, params, a, b)
+    codes, params, a, b = checked_holdings(codes, params, a, b)
     if good not in (0, 1):
         raise EconomicsInputError(f"good = {good!r} is not allowed; use 0 (A) or 1 (B)")
     unit, lam = _per_agent("unit", unit, codes.size, "> 0"), _per_agent("lam", lam, codes.size, "> 0")
@@ -143,7 +144,7 @@ def reservation_prices_money(codes, params, a, b, good: int, unit, lam):
 
 def reservation_prices_barter(codes, params, a, b, unit_a, unit_b):
     """Barter ask and bid for one unit of A, in real B per real A, per agent."""
-    codes, params, a, b = _quantities(codes, params, a, b)
+    codes, params, a, b = checked_holdings(codes, params, a, b)
     unit_a = _per_agent("unit_a", unit_a, codes.size, "> 0")
     unit_b = _per_agent("unit_b", unit_b, codes.size, "> 0")
     ask, bid = np.empty(codes.size), np.empty(codes.size)
