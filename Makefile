@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench clean
+.PHONY: run test bench clean clean-cache
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,10 +16,13 @@ run: $(STAMP)
 	$(BIN)/vmt run --out out/default.db
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	NUMBA_NUM_THREADS=2 $(BIN)/python -m pytest
 
 bench: $(STAMP)
 	$(BIN)/vmt bench
 
 clean:
 	rm -rf $(VENV) out .pytest_cache
+
+clean-cache:
+	find src -name '*.nbi' -delete -o -name '*.nbc' -delete

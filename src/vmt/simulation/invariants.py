@@ -1,9 +1,10 @@
-"""Invariant checks run after every tick in test mode (``check_invariants=True``).
+"""Invariant checks run after every phase in test mode (``check_invariants=True``).
 
 * conservation: agents' total holdings of A, B and M change only by what was
-  foraged this tick (trade moves goods, never creates or destroys them);
-* non-negativity of every inventory and resource cell;
-* no NaN in quotes;
+  foraged (the trade phase moves goods between agents, never creates or
+  destroys them);
+* every executed trade strictly raises both traders' utilities;
+* non-negativity of every inventory and resource cell; no NaN in quotes;
 * pairing symmetry: ``partner[partner[i]] == i``.
 """
 
@@ -11,24 +12,44 @@ from __future__ import annotations
 
 import numpy as np
 
+from vmt.world.valuation import utilities
+
 
 class InvariantViolation(AssertionError):
     pass
 
 
 class InvariantChecker:
+    """An ``after_phase`` hook; raises :class:`InvariantViolation` at the first breach."""
+
     def __init__(self, sim) -> None:
         self.sim = sim
-        self.previous = sim.world.agents.inventory.sum(axis=0)
+        self.held = sim.world.agents.inventory.sum(axis=0)
+        self.utility_before_trade = None
 
-    def __call__(self, tick: int) -> None:
-        world, tick_state = self.sim.world, self.sim.tick_state
-        ag = world.agents
-        held = ag.inventory.sum(axis=0)
-        expected = self.previous + tick_state.harvested
-        if not np.array_equal(held, expected):
-            raise InvariantViolation(f"tick {tick}: holdings {held} != previous + foraged {expected}")
-        self.previous = held
+    def __call__(self, tick: int, phase: str) -> None:
+        check = getattr(self, f"_after_{phase}", None)
+        if check is not None:
+            check(tick)
+
+    def _after_movement(self, tick: int) -> None:
+        self.utility_before_trade = utilities(self.sim.world)
+
+    def _after_trade(self, tick: int) -> None:
+        self._expect_holdings(tick, "trade", np.zeros(3, dtype=np.int64))
+        proposals = self.sim.tick_state.proposals
+        agreed = proposals.agreed()
+        traders = np.concatenate([proposals.buyer[agreed], proposals.seller[agreed]])
+        after = utilities(self.sim.world)
+        worse = traders[after[traders] <= self.utility_before_trade[traders]]
+        if worse.size:
+            raise InvariantViolation(f"tick {tick}: trade did not strictly raise utility of agents {worse.tolist()}")
+
+    def _after_forage(self, tick: int) -> None:
+        self._expect_holdings(tick, "forage", self.sim.tick_state.harvested)
+
+    def _after_housekeeping(self, tick: int) -> None:
+        world, ag = self.sim.world, self.sim.world.agents
         if (ag.inventory < 0).any() or (world.resources.amount < 0).any():
             raise InvariantViolation(f"tick {tick}: negative inventory or resource amount")
         if np.isnan(ag.ask).any() or np.isnan(ag.bid).any():
@@ -36,3 +57,12 @@ class InvariantChecker:
         paired = np.flatnonzero(ag.partner >= 0)
         if not np.array_equal(ag.partner[ag.partner[paired]], paired):
             raise InvariantViolation(f"tick {tick}: asymmetric pairing")
+
+    def _expect_holdings(self, tick: int, phase: str, created: np.ndarray) -> None:
+        held = self.sim.world.agents.inventory.sum(axis=0)
+        if not np.array_equal(held, self.held + created):
+            raise InvariantViolation(
+                f"tick {tick}, {phase}: total holdings {held.tolist()} != before {self.held.tolist()} "
+                f"+ foraged {created.tolist()}"
+            )
+        self.held = held

@@ -76,7 +76,7 @@ class Simulation:
         self.initial_inventory = self.world.agents.inventory.copy()
         self.engine.on("after_phase", self._log_trades)
         if check_invariants:
-            self.engine.on("after_tick", InvariantChecker(self))
+            self.engine.on("after_phase", InvariantChecker(self))
         self.recorder = None
         if telemetry is not None:
             from vmt.telemetry.recorder import RunRecorder

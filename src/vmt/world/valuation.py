@@ -13,6 +13,9 @@ from numba import njit
 
 from vmt.economics.kernels import utility
 
+#: Relative size below which a utility change is treated as rounding noise.
+GAIN_TOLERANCE = 1e-10
+
 
 @njit(cache=True)
 def holdings_utility(code, params, lam, a, b, m):
@@ -25,7 +28,10 @@ def trade_gain(code, params, lam, held, good_in, qty_in, good_out, qty_out):
     """Utility change from receiving ``qty_in`` of ``good_in`` and giving
     ``qty_out`` of ``good_out`` (real quantities; ``held`` is real A, B, M).
 
-    Returns ``-inf`` when the agent cannot deliver ``qty_out``.
+    Returns ``-inf`` when the agent cannot deliver ``qty_out``. A change
+    within rounding noise of the utility level (relative 1e-10) counts as
+    zero: a trade that leaves an agent exactly indifferent must not pass as
+    an improvement because of the last bit of a float.
     """
     if held[good_out] < qty_out:
         return -np.inf
@@ -34,7 +40,10 @@ def trade_gain(code, params, lam, held, good_in, qty_in, good_out, qty_out):
     after[good_out] -= qty_out
     before_u = holdings_utility(code, params, lam, held[0], held[1], held[2])
     after_u = holdings_utility(code, params, lam, after[0], after[1], after[2])
-    return after_u - before_u
+    change = after_u - before_u
+    if abs(change) <= GAIN_TOLERANCE * (1.0 + abs(before_u)):
+        return 0.0
+    return change
 
 
 @njit(cache=True)

@@ -1,0 +1,41 @@
+"""Shared fixtures: tiny scenarios built in code, and the demo list."""
+
+from __future__ import annotations
+
+import pytest
+
+DEMOS = (
+    "default",
+    "edgeworth_box",
+    "protocol_comparison",
+    "bimodal_market",
+    "foraging_economy",
+    "money_economy",
+    "price_signal_learning",
+    "walrasian_two_markets",
+)
+
+
+def two_type_economy(count: int = 20, regime: str = "barter", grid: int = 10, **params) -> dict:
+    """A small two-type Cobb-Douglas exchange economy with resources."""
+    money = {"M": [20, 40]} if regime != "barter" else {}
+    group = lambda n, alpha, a, b: {  # noqa: E731
+        "count": n,
+        "utility": {"family": "cobb_douglas", "params": {"alpha": alpha, "beta": 1 - alpha}},
+        "endowment": {"A": a, "B": b, **money},
+    }
+    return {
+        "name": "two-type",
+        "grid": {"width": grid, "height": grid},
+        "agents": [group(count // 2, 0.7, [1, 4], [8, 12]), group(count - count // 2, 0.3, [8, 12], [1, 4])],
+        "resources": [
+            {"commodity": "A", "count": grid, "cap": 3, "regeneration_rate": 0.3},
+            {"commodity": "B", "count": grid, "cap": 3, "regeneration_rate": 0.3},
+        ],
+        "params": {"exchange_regime": regime, "vision_radius": 4, "ticks": 40, **params},
+    }
+
+
+@pytest.fixture
+def small_economy():
+    return two_type_economy()
