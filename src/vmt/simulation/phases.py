@@ -40,20 +40,37 @@ class BilateralTick:
         self.candidates: Candidates | None = None
         self.proposals: Proposals | None = None
         self.harvested = np.zeros(3, dtype=np.int64)
-        self.market_hooks: list = []  # the markets phase (issue 3/4) plugs in here
+        self.components: list = []  # market institution components (vmt.markets.base)
         refresh_quotes(world, params.quote_spread, self.pair_active, only_stale=False)
 
     def phases(self) -> list[Phase]:
         return [
-            Phase("perception", self.perceive),
-            Phase("decision", self.decide),
+            Phase("perception", self._with_components(self.perceive, "after_perception")),
+            Phase("decision", self._with_components(self.decide, "after_decision")),
             Phase("movement", self.move),
-            Phase("trade", self.trade),
+            Phase("trade", self._with_components(self.trade, "after_trade")),
             Phase("forage", self.forage),
             Phase("regeneration", self.regenerate),
-            Phase("markets", self.markets),
-            Phase("housekeeping", self.housekeep),
+            Phase("markets", self._with_components(self.markets, "after_markets")),
+            Phase("housekeeping", self._with_components(self.housekeep, "after_housekeeping", first=True)),
         ]
+
+    def _with_components(self, work, method: str, first: bool = False):
+        """Run ``work`` and then (or, with ``first``, before it) each component's ``method``."""
+
+        def run(tick: int) -> None:
+            if not first:
+                work(tick)
+            for component in self.components:
+                getattr(component, method)(tick, self)
+            if first:
+                work(tick)
+
+        return run
+
+    @property
+    def bilateral_trade(self) -> bool:
+        return all(c.allows_bilateral_trade for c in self.components)
 
     def perceive(self, tick: int) -> None:
         w, p = self.world, self.params
@@ -84,7 +101,10 @@ class BilateralTick:
                     self.params.move_budget_per_tick)
 
     def trade(self, tick: int) -> None:
-        self.proposals = self.bargaining.trade(self.ctx)
+        if self.bilateral_trade:
+            self.proposals = self.bargaining.trade(self.ctx)
+        else:
+            self.proposals = Proposals.for_pairs(np.zeros(0, np.int64), np.zeros(0, np.int64))
 
     def forage(self, tick: int) -> None:
         w, ag, res = self.world, self.world.agents, self.world.resources
@@ -98,8 +118,7 @@ class BilateralTick:
         regenerate(res.amount, res.cap, res.regeneration_rate, res.cooldown_left, res.regrowth_progress)
 
     def markets(self, tick: int) -> None:
-        for hook in self.market_hooks:
-            hook(tick, self)
+        """The markets phase belongs to the institution's components."""
 
     def housekeep(self, tick: int) -> None:
         refresh_quotes(self.world, self.params.quote_spread, self.pair_active)

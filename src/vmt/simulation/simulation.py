@@ -2,8 +2,8 @@
 
 Familiar to Mesa users: build it, ``step()`` it or ``run(ticks)`` it, and read
 the state and the trades as pandas frames. Every random draw comes from one
-``numpy.random.SeedSequence(seed)``, spawned into a stream for building the
-world and a stream for the ticks, so the same scenario and seed give
+``numpy.random.SeedSequence(seed)``, spawned into streams for building the
+world, for the ticks and for market institutions, so the same scenario and seed give
 identical trades and snapshots whatever the number of threads.
 """
 
@@ -18,6 +18,7 @@ import pandas as pd
 from vmt import protocols as _protocols  # noqa: F401  (registers the built-ins)
 from vmt.economics.families import family_name
 from vmt.engine import Engine
+from vmt.markets import build_components
 from vmt.protocols.registry import create_protocol, protocol_names
 from vmt.scenario import Scenario, load_scenario
 from vmt.simulation.invariants import InvariantChecker
@@ -64,12 +65,13 @@ class Simulation:
         self.scenario = scenario if isinstance(scenario, Scenario) and not overrides else load_scenario(
             scenario if not isinstance(scenario, Scenario) else scenario.source_text, overrides)
         self.seed = int(seed if seed is not None else (self.scenario.seed or 0))
-        world_seq, tick_seq = np.random.SeedSequence(self.seed).spawn(2)
+        world_seq, tick_seq, market_seq = np.random.SeedSequence(self.seed).spawn(3)
         self.world = build_world(self.scenario, np.random.default_rng(world_seq))
         self.protocols = resolve_protocols(self.scenario)
         made = {kind: create_protocol(kind, name, params) for kind, (name, params) in self.protocols.items()}
         self.tick_state = BilateralTick(self.world, self.scenario.params, made["search"], made["matching"],
                                         made["bargaining"], np.random.default_rng(tick_seq))
+        self.tick_state.components = build_components(self.scenario, self.world, np.random.default_rng(market_seq))
         self.engine = Engine(self.tick_state.phases())
         self.trade_log = TradeLog()
         self.initial_utility = utilities(self.world)

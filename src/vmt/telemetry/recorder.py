@@ -34,7 +34,19 @@ class RunRecorder:
             params=json.loads(scenario.params.model_dump_json()),
         )
         self._write_agents()
+        for component in sim.tick_state.components:
+            self._write(component.telemetry_static())
         sim.on("after_tick", self.after_tick)
+
+    def _write(self, tables: dict[str, dict]) -> None:
+        for table, columns in tables.items():
+            self.writer.append(table, **columns)
+
+    @property
+    def signal_pair(self) -> int:
+        """The exchange pair whose observed price snapshots carry: the
+        regime's first (A<->B in barter and mixed, A<->M in money)."""
+        return int(np.flatnonzero(self.sim.tick_state.pair_active)[0])
 
     def _write_agents(self) -> None:
         sim, ag = self.sim, self.sim.world.agents
@@ -61,6 +73,8 @@ class RunRecorder:
             self._snapshot_agents(tick)
         if tick % params.resource_snapshot_interval == 0:
             self._snapshot_resources(tick)
+        for component in sim.tick_state.components:
+            self._write(component.telemetry_rows(tick))
         self.writer.set_progress(tick + 1)
 
     def _snapshot_agents(self, tick: int) -> None:
@@ -76,7 +90,7 @@ class RunRecorder:
             B=held[:, 1],
             M=held[:, 2],
             utility=self.sim.utilities(),
-            observed_price=np.full(ag.n, np.nan),
+            observed_price=ag.observed_price[:, self.signal_pair],
             **{"lambda": ag.lambda_money},
         )
 

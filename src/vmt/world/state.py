@@ -50,6 +50,8 @@ class AgentState:
     target_x: np.ndarray = field(default=None)
     target_y: np.ndarray = field(default=None)
     quotes_stale: np.ndarray = field(default=None)  # bool: holdings changed
+    observed_price: np.ndarray = field(default=None)  # float64 (n, 3): last price signal heard per pair, NaN if none
+    observed_tick: np.ndarray = field(default=None)  # int64 (n, 3): tick that price was formed, -1 if none
 
     def __post_init__(self) -> None:
         n = self.n
@@ -63,6 +65,8 @@ class AgentState:
             self.target_x = self.x.copy()
             self.target_y = self.y.copy()
             self.quotes_stale = np.ones(n, dtype=np.bool_)
+            self.observed_price = np.full((n, len(PAIRS)), np.nan)
+            self.observed_tick = np.full((n, len(PAIRS)), -1, dtype=np.int64)
 
     @property
     def n(self) -> int:
