@@ -57,7 +57,7 @@ def test_edgeworth_box_agents_are_adjacent_and_see_the_whole_grid():
     assert abs(ax - bx) + abs(ay - by) == 1 <= scenario.params.interaction_radius
     diameter = scenario.grid.width - 1 + scenario.grid.height - 1
     assert scenario.params.vision_radius >= diameter
-    assert scenario.agent_count == 2 and scenario.resources == [] and scenario.params.ticks == 50
+    assert scenario.agent_count == 2 and scenario.resources == [] and scenario.params.ticks == 200
 
 
 def test_demo_sizes_follow_their_descriptions():
