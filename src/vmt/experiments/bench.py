@@ -26,6 +26,8 @@ class BenchRow:
     agents: int
     grid: str
     regime: str
+    institution: str
+    posts: int
     threads: int
     telemetry: bool
     ticks: int
@@ -35,7 +37,15 @@ class BenchRow:
     trades: int
 
 
-def bench_scenario(agents: int, regime: str) -> dict:
+def market_posts(count: int, side: int, mechanism: str = "walrasian") -> list[dict]:
+    """``count`` posts on a regular lattice over a ``side``×``side`` grid."""
+    per_row = max(1, int(math.ceil(math.sqrt(count))))
+    spacing = side / per_row
+    cells = [(int((c + 0.5) * spacing), int((r + 0.5) * spacing)) for r in range(per_row) for c in range(per_row)]
+    return [{"id": k, "location": list(cell), "mechanism_type": mechanism} for k, cell in enumerate(cells[:count])]
+
+
+def bench_scenario(agents: int, regime: str, institution: str = "bilateral", posts: int = 0) -> dict:
     """A scenario dict for ``agents`` agents at constant density."""
     side = max(10, int(math.ceil(math.sqrt(agents * CELLS_PER_AGENT))))
     half = agents // 2
@@ -53,11 +63,14 @@ def bench_scenario(agents: int, regime: str) -> dict:
             {"commodity": "A", "count": side * side // 40, "cap": 5, "regeneration_rate": 0.2},
             {"commodity": "B", "count": side * side // 40, "cap": 5, "regeneration_rate": 0.2},
         ],
-        "params": {"exchange_regime": regime, "vision_radius": 5, "move_budget_per_tick": 1},
+        "params": {"exchange_regime": regime, "vision_radius": 5, "move_budget_per_tick": 1,
+                   "institution": institution},
+        "market_posts": market_posts(posts, side) if posts else [],
     }
 
 
-def run_row(agents: int, ticks: int, regime: str, telemetry: bool, threads: int) -> BenchRow:
+def run_row(agents: int, ticks: int, regime: str, telemetry: bool, threads: int,
+            institution: str = "bilateral", posts: int = 0) -> BenchRow:
     """Build, warm up (one tick: compile or load cached kernels), then time."""
     import psutil
 
@@ -65,7 +78,8 @@ def run_row(agents: int, ticks: int, regime: str, telemetry: bool, threads: int)
 
     with tempfile.TemporaryDirectory() as tmp:
         db = os.path.join(tmp, "bench.db") if telemetry else None
-        sim = Simulation(bench_scenario(agents, regime), seed=0, telemetry=db)
+        scenario = bench_scenario(agents, regime, institution, posts)
+        sim = Simulation(scenario, seed=0, telemetry=db)
         sim.step()
         start = time.perf_counter()
         sim.run(ticks)
@@ -78,11 +92,12 @@ def run_row(agents: int, ticks: int, regime: str, telemetry: bool, threads: int)
         peak = max(peak, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
     except ImportError:  # pragma: no cover - not on Linux
         pass
-    scenario = bench_scenario(agents, regime)
     return BenchRow(
         agents=agents,
         grid=f"{scenario['grid']['width']}x{scenario['grid']['height']}",
         regime=regime,
+        institution=institution,
+        posts=posts,
         threads=threads,
         telemetry=telemetry,
         ticks=ticks,
@@ -93,9 +108,11 @@ def run_row(agents: int, ticks: int, regime: str, telemetry: bool, threads: int)
     )
 
 
-def run_row_in_subprocess(agents: int, ticks: int, regime: str, telemetry: bool, threads: int) -> BenchRow:
+def run_row_in_subprocess(agents: int, ticks: int, regime: str, telemetry: bool, threads: int,
+                          institution: str = "bilateral", posts: int = 0) -> BenchRow:
     env = dict(os.environ, NUMBA_NUM_THREADS=str(threads))
-    args = [sys.executable, "-m", "vmt.experiments.bench", str(agents), str(ticks), regime, str(int(telemetry)), str(threads)]
+    args = [sys.executable, "-m", "vmt.experiments.bench", str(agents), str(ticks), regime, str(int(telemetry)),
+            str(threads), institution, str(posts)]
     done = subprocess.run(args, env=env, capture_output=True, text=True)
     if done.returncode != 0:
         raise RuntimeError(f"benchmark row {agents} agents failed:\n{done.stderr.strip()}")
@@ -103,6 +120,6 @@ def run_row_in_subprocess(agents: int, ticks: int, regime: str, telemetry: bool,
 
 
 if __name__ == "__main__":
-    n, t, reg, tel, thr = sys.argv[1:6]
-    row = run_row(int(n), int(t), reg, bool(int(tel)), int(thr))
+    n, t, reg, tel, thr, inst, npost = sys.argv[1:8]
+    row = run_row(int(n), int(t), reg, bool(int(tel)), int(thr), inst, int(npost))
     print(json.dumps(asdict(row)))
