@@ -217,7 +217,10 @@ def _secure_bid(code, p, a, b, ua, bid, u0):
     """Nudge ``bid`` down until buying one unit at it is verified harmless."""
     if bid == -math.inf:
         return bid
-    bid = min(bid - PRICE_NUDGE * bid, b / ua)
+    cap = b / ua
+    if bid >= cap and _buy_gain(code, p, a, b, ua, cap, u0) >= 0.0:
+        return cap  # paying all B verified harmless: the cap itself, un-nudged
+    bid = min(bid - PRICE_NUDGE * bid, cap)
     step = max(bid, 1e-300) * PRICE_NUDGE
     for _ in range(_BISECTIONS):
         if bid <= 0.0:
