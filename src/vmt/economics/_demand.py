@@ -171,3 +171,29 @@ def marginal_utility_of_wealth(code, p, pa, pb, wealth):
         if a - p[2] >= SUBSISTENCE_EPS and b - p[3] >= SUBSISTENCE_EPS:
             return (p[0] + p[1]) / supernumerary
     return _kkt_from_demand(code, p, pa, pb, wealth)
+
+
+@kernel
+def quasilinear_demand(code, p, pa, pb, wealth, lam):
+    """Goods demand of ``max u(a, b) + lam m  s.t.  pa a + pb b + m = wealth, m >= 0``.
+
+    The agent spends ``e`` on goods until the marginal utility of goods
+    spending ``lambda*(e)`` (the KKT multiplier at wealth e) falls to ``lam``:
+    ``e = wealth`` if ``lambda*(wealth) >= lam``, else the root of
+    ``lambda*(e) = lam`` by bisection (0 if lambda* < lam throughout, as for
+    constant-returns families whose lambda* does not depend on e). Assumes
+    ``lambda*`` non-increasing in e (u concave along the expansion path; for
+    Cobb-Douglas alpha + beta <= 1).
+    """
+    if marginal_utility_of_wealth(code, p, pa, pb, wealth) >= lam:
+        return demand(code, p, pa, pb, wealth)
+    lo, hi = 0.0, wealth
+    for _ in range(_BISECTIONS):
+        mid = 0.5 * (lo + hi)
+        if hi - lo <= 1e-14 * wealth or mid <= lo or mid >= hi:
+            break
+        if marginal_utility_of_wealth(code, p, pa, pb, mid) >= lam:
+            lo = mid
+        else:
+            hi = mid
+    return demand(code, p, pa, pb, 0.5 * (lo + hi))

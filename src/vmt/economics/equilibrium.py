@@ -27,6 +27,7 @@ from vmt.economics.families import COBB_DOUGLAS
 
 _MAX_LOG_PRICE = 60.0  # search prices within exp(+-60)
 _JUMP_STEP = 1e-11     # relative price step used to read both sides of a jump
+CLEARING_TOLERANCE = 1e-8  # relative excess demand accepted as cleared
 
 
 class EquilibriumNotFoundError(ValueError):
@@ -97,7 +98,7 @@ def _bracket(scaled_excess, q0: float) -> tuple[float, float]:
             return lo, hi
         if lo == -_MAX_LOG_PRICE and hi == _MAX_LOG_PRICE:
             raise EquilibriumNotFoundError(
-                f"no sign change of excess demand for A between prices {np.exp(lo):.3g} "
+                f"no equilibrium: no sign change of excess demand for A between prices {np.exp(lo):.3g} "
                 f"(z/total = {z_lo:.3g}) and {np.exp(hi):.3g} (z/total = {z_hi:.3g}); "
                 "the economy may have no equilibrium with positive prices")
         width *= 2.0
@@ -109,11 +110,16 @@ def walrasian_price(codes, params, endow_a, endow_b, *, method: str = "auto",
 
     ``method="auto"``: the closed form when every agent is Cobb-Douglas, else
     Brent's method on log-price; ``"numerical"`` always uses Brent's method.
-    Raises :class:`EquilibriumNotFoundError` if the search fails.
+    The price is accepted only if both markets clear (see
+    :func:`equilibrium_allocation`); otherwise :class:`EquilibriumNotFoundError`.
     """
+    return equilibrium_allocation(codes, params, endow_a, endow_b,
+                                  method=method, xtol=xtol).price
+
+
+def _solve_price(codes, params, endow_a, endow_b, method: str, xtol: float) -> float:
     if method not in ("auto", "numerical"):
         raise ValueError(f"method = {method!r} is not allowed; use 'auto' or 'numerical'")
-    codes, params, endow_a, endow_b = _economy(codes, params, endow_a, endow_b)
     if method == "auto" and np.all(codes == COBB_DOUGLAS):
         return cobb_douglas_equilibrium_price(params[:, 0], params[:, 1], endow_a, endow_b)
     total_a = endow_a.sum()
@@ -130,25 +136,34 @@ def walrasian_price(codes, params, endow_a, endow_b, *, method: str = "auto",
     return float(np.exp(brentq(scaled_excess, lo, hi, xtol=xtol, rtol=4 * np.finfo(float).eps)))
 
 
-def equilibrium_allocation(codes, params, endow_a, endow_b, price: float | None = None) -> Equilibrium:
-    """Equilibrium price and the allocation that clears the markets.
+def equilibrium_allocation(codes, params, endow_a, endow_b, price: float | None = None, *,
+                           method: str = "auto", xtol: float = 1e-13) -> Equilibrium:
+    """Equilibrium price (solved for unless given) and the clearing allocation.
 
     Each agent receives its demand at the price. If the price sits on a jump
     of aggregate demand (indifferent linear or Leontief agents), the demands
     just below and just above it are mixed with the weight that clears A.
+    Raises :class:`EquilibriumNotFoundError` if either market is left with a
+    relative excess demand above ``CLEARING_TOLERANCE`` (e.g. satiated
+    quadratic agents leaving B unsold, or a root found only by rounding at
+    an extreme price).
     """
     codes, params, endow_a, endow_b = _economy(codes, params, endow_a, endow_b)
-    method = "closed_form_cobb_douglas" if np.all(codes == COBB_DOUGLAS) else "brentq"
     if price is None:
-        price = walrasian_price(codes, params, endow_a, endow_b)
+        price = _solve_price(codes, params, endow_a, endow_b, method, xtol)
+        method = "closed_form_cobb_douglas" if method == "auto" and np.all(
+            codes == COBB_DOUGLAS) else "brentq"
     else:
         method = "given_price"
     a, b = V.demand(codes, params, price, 1.0, price * endow_a + endow_b)
-    z_a = a.sum() - endow_a.sum()
-    if abs(z_a) > 1e-9 * endow_a.sum():
+    if abs(a.sum() - endow_a.sum()) > CLEARING_TOLERANCE * endow_a.sum():
         a, b = _mix_across_jump(codes, params, endow_a, endow_b, price)
-    return Equilibrium(float(price), a, b, float(a.sum() - endow_a.sum()),
-                       float(b.sum() - endow_b.sum()), method)
+    z_a, z_b = a.sum() - endow_a.sum(), b.sum() - endow_b.sum()
+    if max(abs(z_a) / endow_a.sum(), abs(z_b) / endow_b.sum()) > CLEARING_TOLERANCE:
+        raise EquilibriumNotFoundError(
+            f"no equilibrium: price {price:.6g} leaves excess demand {z_a:.3g} for A "
+            f"and {z_b:.3g} for B (satiated agents, or a good nobody will give up)")
+    return Equilibrium(float(price), a, b, float(z_a), float(z_b), method)
 
 
 def _mix_across_jump(codes, params, endow_a, endow_b, price):
@@ -158,7 +173,7 @@ def _mix_across_jump(codes, params, endow_a, endow_b, price):
     z_low = sides[0][0].sum() - endow_a.sum()
     z_high = sides[1][0].sum() - endow_a.sum()
     if not z_low >= 0.0 >= z_high or z_low == z_high:
-        raise EquilibriumNotFoundError(f"price {price:.6g} does not clear the market for A "
+        raise EquilibriumNotFoundError(f"no equilibrium: price {price:.6g} does not clear the market for A "
                                        f"(excess demand {z_low:.3g} below, {z_high:.3g} above)")
     weight = z_low / (z_low - z_high)  # weight on the high side
     a = (1.0 - weight) * sides[0][0] + weight * sides[1][0]

@@ -9,6 +9,8 @@ The engine calls these from its own numba kernels, with these signatures:
 * ``reservation_prices_barter(code, p, a, b, unit_a, unit_b) -> (ask, bid)``
 * ``demand(code, p, pa, pb, wealth) -> (a, b)``
 * ``marginal_utility_of_wealth(code, p, pa, pb, wealth) -> float``
+* ``quasilinear_demand(code, p, pa, pb, wealth, lam) -> (a, b)`` (goods demand
+  of ``u + lam M`` with money kept non-negative)
 
 ``code`` is a family code from :mod:`vmt.economics.families`, ``p`` the packed
 float64[8] parameter row, quantities are *real* (minor units times unit size).
@@ -21,7 +23,7 @@ file that defines a kernel, so after editing one of them clear
 ``__pycache__`` if a caller in another file still behaves as before.
 """
 
-from vmt.economics._demand import demand, marginal_utility_of_wealth
+from vmt.economics._demand import demand, marginal_utility_of_wealth, quasilinear_demand
 from vmt.economics._reservation import (
     PRICE_NUDGE,
     reservation_prices_barter,
@@ -41,6 +43,7 @@ __all__ = [
     "marginal_utilities",
     "marginal_utility_of_wealth",
     "mrs",
+    "quasilinear_demand",
     "reservation_prices_barter",
     "reservation_prices_money",
     "utility",

@@ -45,7 +45,7 @@ def _agents(codes, params) -> tuple[np.ndarray, np.ndarray]:
     return codes, params
 
 
-def _per_agent(name: str, values, n: int, rule: str = ">= 0") -> np.ndarray:
+def checked_per_agent(name: str, values, n: int, rule: str = ">= 0") -> np.ndarray:
     """``values`` as float64[n] (scalars broadcast), checked against ``rule``."""
     try:
         arr = np.ascontiguousarray(np.broadcast_to(np.asarray(values, np.float64), (n,)))
@@ -62,7 +62,7 @@ def checked_holdings(codes, params, a, b):
     """Checked ``(codes, params, a, b)``: int64[n], float64[n, 8], float64[n] x2."""
     codes, params = _agents(codes, params)
     n = codes.size
-    return codes, params, _per_agent("a", a, n), _per_agent("b", b, n)
+    return codes, params, checked_per_agent("a", a, n), checked_per_agent("b", b, n)
 
 
 # ---------------------------------------------------------------- kernels
@@ -98,6 +98,12 @@ def _demand_loop(codes, params, pa, pb, wealth, a, b, lam):
     for i in range(codes.size):
         a[i], b[i] = K.demand(codes[i], params[i], pa[i], pb[i], wealth[i])
         lam[i] = K.marginal_utility_of_wealth(codes[i], params[i], pa[i], pb[i], wealth[i])
+
+
+@njit(cache=True)
+def _quasilinear_loop(codes, params, pa, pb, wealth, lam, a, b):
+    for i in range(codes.size):
+        a[i], b[i] = K.quasilinear_demand(codes[i], params[i], pa[i], pb[i], wealth[i], lam[i])
 
 
 # ----------------------------------------------------------------- public
@@ -136,7 +142,7 @@ def reservation_prices_money(codes, params, a, b, good: int, unit, lam):
     codes, params, a, b = checked_holdings(codes, params, a, b)
     if good not in (0, 1):
         raise EconomicsInputError(f"good = {good!r} is not allowed; use 0 (A) or 1 (B)")
-    unit, lam = _per_agent("unit", unit, codes.size, "> 0"), _per_agent("lam", lam, codes.size, "> 0")
+    unit, lam = checked_per_agent("unit", unit, codes.size, "> 0"), checked_per_agent("lam", lam, codes.size, "> 0")
     ask, bid = np.empty(codes.size), np.empty(codes.size)
     _money_loop(codes, params, a, b, int(good), unit, lam, ask, bid)
     return ask, bid
@@ -145,8 +151,8 @@ def reservation_prices_money(codes, params, a, b, good: int, unit, lam):
 def reservation_prices_barter(codes, params, a, b, unit_a, unit_b):
     """Barter ask and bid for one unit of A, in real B per real A, per agent."""
     codes, params, a, b = checked_holdings(codes, params, a, b)
-    unit_a = _per_agent("unit_a", unit_a, codes.size, "> 0")
-    unit_b = _per_agent("unit_b", unit_b, codes.size, "> 0")
+    unit_a = checked_per_agent("unit_a", unit_a, codes.size, "> 0")
+    unit_b = checked_per_agent("unit_b", unit_b, codes.size, "> 0")
     ask, bid = np.empty(codes.size), np.empty(codes.size)
     _barter_loop(codes, params, a, b, unit_a, unit_b, ask, bid)
     return ask, bid
@@ -165,8 +171,23 @@ def marginal_utility_of_wealth(codes, params, pa, pb, wealth) -> np.ndarray:
 def _demand_and_lambda(codes, params, pa, pb, wealth):
     codes, params = _agents(codes, params)
     n = codes.size
-    pa, pb = _per_agent("pa", pa, n, "> 0"), _per_agent("pb", pb, n, "> 0")
-    wealth = _per_agent("wealth", wealth, n)
+    pa, pb = checked_per_agent("pa", pa, n, "> 0"), checked_per_agent("pb", pb, n, "> 0")
+    wealth = checked_per_agent("wealth", wealth, n)
     a, b, lam = (np.empty(n) for _ in range(3))
     _demand_loop(codes, params, pa, pb, wealth, a, b, lam)
     return a, b, lam
+
+
+def quasilinear_demand(codes, params, pa, pb, wealth, lam) -> tuple[np.ndarray, np.ndarray]:
+    """Goods demand per agent of ``u(a, b) + lam M`` with money kept >= 0.
+
+    ``pa, pb`` are money prices, ``wealth`` the value of all holdings in money
+    and ``lam > 0`` each agent's marginal utility of money.
+    """
+    codes, params = _agents(codes, params)
+    n = codes.size
+    pa, pb = checked_per_agent("pa", pa, n, "> 0"), checked_per_agent("pb", pb, n, "> 0")
+    wealth, lam = checked_per_agent("wealth", wealth, n), checked_per_agent("lam", lam, n, "> 0")
+    a, b = np.empty(n), np.empty(n)
+    _quasilinear_loop(codes, params, pa, pb, wealth, lam, a, b)
+    return a, b
