@@ -45,12 +45,13 @@ def _build(scenario_file, seed, out, overrides):
     from vmt.protocols.registry import ProtocolError
     from vmt.scenario import ScenarioError, default_scenario, load_scenario, scenario_path
     from vmt.simulation import Simulation
+    from vmt.telemetry import TelemetryError
 
     try:
         source = scenario_path(scenario_file) if scenario_file else default_scenario().source_text
         scenario = load_scenario(source, overrides)
         return Simulation(scenario, seed=seed, telemetry=out)
-    except (ScenarioError, ProtocolError) as exc:
+    except (ScenarioError, ProtocolError, TelemetryError) as exc:
         fail(str(exc))
     except ValueError as exc:
         fail(f"{scenario_file or 'default scenario'}: {exc}")

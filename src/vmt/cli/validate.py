@@ -20,13 +20,16 @@ from vmt.cli.errors import fail
 )
 def command(files: tuple[str, ...], overrides: tuple[str, ...]) -> None:
     """Validate each scenario FILE (a path or a built-in name such as edgeworth_box)."""
+    from vmt.protocols import ProtocolError
     from vmt.scenario import ScenarioError, load_scenario, scenario_path
+    from vmt.simulation import check_protocols
 
     errors = []
     for name in files:
         try:
             scenario = load_scenario(scenario_path(name), overrides)
-        except ScenarioError as exc:
+            check_protocols(scenario)
+        except (ScenarioError, ProtocolError) as exc:
             errors.append(str(exc))
             continue
         click.echo(summary_line(name, scenario))

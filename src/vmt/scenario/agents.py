@@ -44,7 +44,7 @@ class UtilitySpec(StrictModel):
     """
 
     family: str
-    params: dict[str, Any] = Field(default_factory=dict)
+    params: dict[str, Any] = Field(default_factory=dict, validate_default=True)
 
     @field_validator("family")
     @classmethod

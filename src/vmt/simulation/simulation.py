@@ -47,6 +47,12 @@ def resolve_protocols(scenario: Scenario) -> dict[str, tuple[str, dict]]:
     return chosen
 
 
+def check_protocols(scenario: Scenario) -> dict[str, object]:
+    """Build the scenario's protocols: raises ``ProtocolError`` for an unknown
+    name or a bad parameter (used by ``vmt validate`` and by ``Simulation``)."""
+    return {kind: create_protocol(kind, name, params) for kind, (name, params) in resolve_protocols(scenario).items()}
+
+
 class Simulation:
     """One run: world state, the engine and its hooks.
 
@@ -68,7 +74,7 @@ class Simulation:
         world_seq, tick_seq, market_seq = np.random.SeedSequence(self.seed).spawn(3)
         self.world = build_world(self.scenario, np.random.default_rng(world_seq))
         self.protocols = resolve_protocols(self.scenario)
-        made = {kind: create_protocol(kind, name, params) for kind, (name, params) in self.protocols.items()}
+        made = check_protocols(self.scenario)
         self.tick_state = BilateralTick(self.world, self.scenario.params, made["search"], made["matching"],
                                         made["bargaining"], np.random.default_rng(tick_seq))
         self.tick_state.components = build_components(self.scenario, self.world, np.random.default_rng(market_seq))
