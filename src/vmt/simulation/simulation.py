@@ -68,8 +68,9 @@ class Simulation:
 
     def __init__(self, scenario, seed: int | None = None, *, overrides=(), telemetry=None,
                  check_invariants: bool = False):
-        self.scenario = scenario if isinstance(scenario, Scenario) and not overrides else load_scenario(
-            scenario if not isinstance(scenario, Scenario) else scenario.source_text, overrides)
+        if not isinstance(scenario, Scenario) or overrides:
+            scenario = load_scenario(scenario, overrides)
+        self.scenario = scenario
         self.seed = int(seed if seed is not None else (self.scenario.seed or 0))
         world_seq, tick_seq, market_seq = np.random.SeedSequence(self.seed).spawn(3)
         self.world = build_world(self.scenario, np.random.default_rng(world_seq))
