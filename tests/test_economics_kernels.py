@@ -347,6 +347,7 @@ def test_vectorized_wrappers_match_the_scalar_kernels():
     (lambda c, p: V.utility(c, p, 1.0, [1.0, np.nan]), "b[1]"),
     (lambda c, p: V.utility(np.array([0, 99]), p, 1.0, 1.0), "codes[1] = 99"),
     (lambda c, p: V.utility(c, p[:1], 1.0, 1.0), "shape"),
+    (lambda c, p: V.utility(c, np.where(np.arange(8) == 2, np.inf, p), 1.0, 1.0), "params[0]"),
     (lambda c, p: V.reservation_prices_money(c, p, 1.0, 1.0, 2, 1.0, 1.0), "good = 2"),
     (lambda c, p: V.reservation_prices_money(c, p, 1.0, 1.0, 0, 1.0, [1.0, 0.0]), "lam[1] = 0.0"),
     (lambda c, p: V.reservation_prices_barter(c, p, 1.0, 1.0, 0.0, 1.0), "unit_a[0]"),

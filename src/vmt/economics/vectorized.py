@@ -39,9 +39,10 @@ def _agents(codes, params) -> tuple[np.ndarray, np.ndarray]:
     bad = ~np.isin(codes, _VALID_CODES)
     if bad.any():
         _fail("codes", codes, bad, f"valid family codes are {_VALID_CODES.tolist()}")
-    bad_rows = ~np.isfinite(params).all(axis=1)
-    if bad_rows.any():
-        _fail("params", params[:, 0], bad_rows, "parameters must be finite")
+    bad_rows = np.flatnonzero(~np.isfinite(params).all(axis=1))
+    if bad_rows.size:
+        raise EconomicsInputError(f"params[{bad_rows[0]}] = {params[bad_rows[0]].tolist()} "
+                                  "is not allowed; parameters must be finite")
     return codes, params
 
 
