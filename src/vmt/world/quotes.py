@@ -6,7 +6,11 @@ lower its utility, and its reservation *bid* the highest price at which buying
 one does not (see ``vmt.economics.kernels``). Quotes widen them by the spread
 ``s``: ``ask_quote = ask·(1 + s)``, ``bid_quote = bid·(1 − s)``, so a trade at
 quoted prices never lowers a trader's utility for a one-unit step. Bids are
-capped by what the agent can pay.
+capped by what the agent can pay. Prices are positive: a negative
+reservation price (a quadratic agent past its bliss point would pay to be
+rid of a unit, or need paying to take one) is quoted as 0 — such an agent
+sells at any positive price and buys at none. Bargaining checks utilities
+exactly, so a quote never lets a harmful trade through.
 """
 
 from __future__ import annotations
@@ -51,5 +55,5 @@ def _quote_agent(code, p, lam, inv, units, spread, pair_active, ask, bid):
         lo, hi = reservation_prices_money(code, p, a, b, 1, units[1], lam)
         ask[PAIR_BM], bid[PAIR_BM] = lo, min(hi, m / units[1])
     for k in range(3):
-        ask[k] = ask[k] * (1.0 + spread)
-        bid[k] = max(bid[k] * (1.0 - spread), 0.0)
+        ask[k] = max(ask[k], 0.0) * (1.0 + spread)
+        bid[k] = max(bid[k], 0.0) * (1.0 - spread)
