@@ -80,3 +80,29 @@ def test_random_walk_search_keeps_invariants():
     scenario["protocols"] = {"search": "random_walk"}
     sim = Simulation(scenario, seed=5, check_invariants=True).run(30)
     assert sim.tick == 30
+
+
+FAMILY_PARAMS = {
+    "cobb_douglas": {"alpha": 0.5, "beta": 0.5},
+    "ces": {"alpha": 0.6, "beta": 0.4, "rho": 0.5},
+    "linear": {"alpha": 1.0, "beta": 2.0},
+    "leontief": {"alpha": 1.0, "beta": 1.0},
+    "quadratic": {"bliss_a": 8.0, "bliss_b": 8.0, "sigma_a": 1.0, "sigma_b": 1.0},
+    "stone_geary": {"alpha": 0.5, "beta": 0.5, "gamma_a": 1.0, "gamma_b": 1.0},
+    "translog": {"alpha_0": 0.0, "alpha_a": 0.5, "alpha_b": 0.5, "beta_aa": -0.05, "beta_bb": -0.05, "beta_ab": 0.0},
+}
+
+
+@pytest.mark.parametrize("regime", ["barter", "mixed"])
+def test_every_utility_family_trades_without_breaking_invariants(regime):
+    groups = [
+        {"name": name, "count": 4, "utility": {"family": name, "params": params},
+         "endowment": {"A": [0, 14], "B": [0, 14], "M": [5, 20]}}
+        for name, params in FAMILY_PARAMS.items()
+    ]
+    scenario = {"grid": {"width": 8, "height": 8}, "agents": groups,
+                "params": {"exchange_regime": regime, "vision_radius": 6, "ticks": 40}}
+    sim = Simulation(scenario, seed=2, check_invariants=True).run()
+    traded = set(sim.trades_df()["buyer_id"]) | set(sim.trades_df()["seller_id"])
+    families = {sim.world.agents.group[i] for i in traded}
+    assert len(families) >= 5
