@@ -17,7 +17,7 @@ from .params import INSTITUTION_WEIGHT_PARAMS, PRICE_SIGNAL_PARAMS
 if TYPE_CHECKING:
     from .model import Scenario
 
-ACTIVE_INSTITUTIONS = ("bilateral",)
+ACTIVE_INSTITUTIONS = ("bilateral", "price_signals")
 #: Institution -> the issue that activates it.
 INSTITUTION_ISSUES = {"price_signals": 3, "centralized": 4, "mixed_bilateral_centralized": 4}
 
@@ -46,10 +46,11 @@ def _institution(scenario: "Scenario") -> list[str]:
 def _unused_params(scenario: "Scenario") -> list[str]:
     notes = []
     price_signal = scenario.params.explicitly_set(PRICE_SIGNAL_PARAMS)
-    if price_signal:
+    if price_signal and scenario.params.institution != "price_signals":
         notes.append(
-            f"params {', '.join(price_signal)}: market-area and price-learning parameters are "
-            "accepted but not active in this version (issue 3 will activate them)"
+            f"params {', '.join(price_signal)}: market-area and price-learning parameters act only "
+            f"under params.institution 'price_signals'; this run's institution "
+            f"'{scenario.params.institution}' ignores them"
         )
     weights = scenario.params.explicitly_set(INSTITUTION_WEIGHT_PARAMS)
     if weights:

@@ -39,7 +39,7 @@ def trade_columns(tick: int, proposals: Proposals, world: World) -> dict[str, np
         "quantity_B": moved[:, 1],
         "quantity_M": moved[:, 2],
         "price": moved[rows, second] / moved[rows, first] if k.size else np.zeros(0),
-        "market_id": np.full(k.size, np.nan),
+        "market_id": proposals.market_id[agreed] if proposals.market_id is not None else np.full(k.size, np.nan),
         "x": world.agents.x[buyer],
         "y": world.agents.y[buyer],
     }

@@ -4,13 +4,18 @@ Subclasses implement :meth:`BilateralBargainer.propose`, filling a
 :class:`Proposals` from their own cached kernel; this base finds the pairs in
 range, applies what was agreed, marks the traders' quotes stale, and splits
 pairs that failed to agree (they are kept apart for the cooldown).
+
+An institution that forms price anchors sets :attr:`anchor_price` (an
+(n, 3) array it keeps up to date, NaN where an agent has no anchor); with
+the protocol parameter ``anchor: signal`` (the default) the kernels try the
+anchored price first, with ``anchor: none`` they ignore it.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from vmt.protocols.bargaining.common import Proposals, apply_proposals, pairs_in_range
+from vmt.protocols.bargaining.common import NO_ANCHORS, Proposals, apply_proposals, pairs_in_range
 from vmt.protocols.context import TickContext
 from vmt.world.state import NO_AGENT
 
@@ -18,6 +23,13 @@ from vmt.world.state import NO_AGENT
 class BilateralBargainer:
     def __init__(self, params):
         self.params = params
+        self.anchor_price: np.ndarray | None = None
+
+    def anchors(self) -> np.ndarray:
+        """The (n, 3) anchors the kernels use, or zero rows when anchoring is off."""
+        if self.params.anchor == "none" or self.anchor_price is None:
+            return NO_ANCHORS
+        return self.anchor_price
 
     def propose(self, ctx: TickContext, proposals: Proposals) -> None:  # pragma: no cover
         raise NotImplementedError

@@ -6,11 +6,21 @@ pair ``k``, buyer, seller, ``q1`` minor units of the first good for ``q2``
 minor units of the second. A proposal is only written when both traders'
 utilities strictly rise (checked with :func:`vmt.protocols.gains.block_gains`),
 so no executed trade ever lowers a utility.
+
+*Anchors* (``anchor: signal``): an institution may hand the bargainer a price
+per agent and exchange pair (``BilateralBargainer.anchor_price``, NaN where
+an agent has none; the ``price_signals`` institution hands the reference
+prices its agents learned from market signals). A pair's anchor is the mean
+of its two members' known anchors; when it exists, every protocol first
+tries the price closest to it inside [seller's ask, buyer's bid], and only
+if no mutually beneficial block exists there bargains as without anchors.
+A pair without anchors bargains exactly as before.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 from numba import njit, prange
@@ -22,6 +32,10 @@ from vmt.protocols.registry import ProtocolParams
 
 class BargainingParams(ProtocolParams):
     price_candidates: int = 9  # prices tried per quantity, fanning out from the midpoint
+    anchor: Literal["none", "signal"] = "signal"  # try the price anchor handed by the institution first
+
+#: What the kernels receive when a pair has no anchors: zero rows.
+NO_ANCHORS = np.empty((0, 3))
 
 
 @dataclass
@@ -35,6 +49,7 @@ class Proposals:
     seller: np.ndarray
     q1: np.ndarray
     q2: np.ndarray
+    market_id: np.ndarray | None = None  # float per row: area or post of the trade, NaN if none
 
     @classmethod
     def for_pairs(cls, i: np.ndarray, j: np.ndarray) -> "Proposals":
@@ -108,6 +123,36 @@ def ladder(t, lo, hi, candidates):
     if value < lo or value > hi:
         return -1
     return value
+
+
+@njit(cache=True)
+def pair_anchor(i, j, k, anchor):
+    """Mean of the known anchors of agents ``i`` and ``j`` in pair ``k``; NaN if none."""
+    if anchor.shape[0] == 0:
+        return np.nan
+    total, count = 0.0, 0
+    for agent in (i, j):
+        if np.isfinite(anchor[agent, k]) and anchor[agent, k] > 0.0:
+            total += anchor[agent, k]
+            count += 1
+    return total / count if count else np.nan
+
+
+@njit(cache=True)
+def anchored_payment(target, k, q1, lo, hi, units):
+    """The integer payment in [lo, hi] closest to ``target`` (a price, second per
+    first) for ``q1`` minor units of the first good; −1 if the range is empty."""
+    if lo > hi:
+        return -1
+    g1, g2 = pair_goods(k)
+    ideal = min(max(target * q1 * units[g1] / units[g2], float(lo)), float(hi))
+    return int(np.floor(ideal + 0.5))
+
+
+@njit(cache=True)
+def anchored_price(target, ask_price, bid_price):
+    """``target`` clipped into [ask, bid]: the price nearest the anchor both accept."""
+    return min(max(target, ask_price), bid_price)
 
 
 @njit(cache=True, parallel=True)

@@ -4,7 +4,10 @@ One side (the proposer: the lower id, or drawn at random from the run's
 seed) offers a price that leaves the responder only ``responder_share`` of
 the quote gap: near the responder's own reservation price. The proposer
 picks the block that maximises its own gain among those the responder still
-strictly prefers to accept.
+strictly prefers to accept. With a price anchor the proposer first offers
+the anchor clipped into [ask, bid] (the responder can trade at the going
+price elsewhere), picking its best block there; if no block works at the
+anchored price, it offers as above.
 """
 
 from __future__ import annotations
@@ -15,7 +18,13 @@ import numpy as np
 from numba import njit, prange
 
 from vmt.protocols.bargaining.base import BilateralBargainer
-from vmt.protocols.bargaining.common import BargainingParams, max_block, ordered_pair_types
+from vmt.protocols.bargaining.common import (
+    BargainingParams,
+    anchored_price,
+    max_block,
+    ordered_pair_types,
+    pair_anchor,
+)
 from vmt.protocols.context import hashed_uniform
 from vmt.protocols.gains import block_gains, pair_goods
 from vmt.protocols.registry import register
@@ -37,42 +46,56 @@ class TakeItOrLeaveIt(BilateralBargainer):
         _propose_all(
             p.i, p.j, ag.family, ag.utility_params, ag.lambda_money, ag.inventory, units,
             ag.ask, ag.bid, ctx.pair_active, max_block(ctx, units), self.params.responder_share,
-            self.params.proposer == "random", ctx.tick_seed,
+            self.params.proposer == "random", ctx.tick_seed, self.anchors(),
             p.pair_type, p.buyer, p.seller, p.q1, p.q2,
         )
 
 
 @njit(cache=True, parallel=True)
 def _propose_all(pi, pj, family, params, lam, inventory, units, ask, bid, pair_active,
-                 max_q, share, random_proposer, seed, out_k, out_b, out_s, out_q1, out_q2):
+                 max_q, share, random_proposer, seed, anchor, out_k, out_b, out_s, out_q1, out_q2):
     for p in prange(pi.shape[0]):
         i, j = pi[p], pj[p]
         proposer = i
         if random_proposer and hashed_uniform(seed, i, j) >= 0.5:
             proposer = j
         k, b, s, q1, q2 = _offer(i, j, proposer, family, params, lam, inventory, units, ask, bid,
-                                 pair_active, max_q, share)
+                                 pair_active, max_q, share, anchor)
         out_k[p], out_b[p], out_s[p], out_q1[p], out_q2[p] = k, b, s, q1, q2
 
 
 @njit(cache=True)
-def _offer(i, j, proposer, family, params, lam, inventory, units, ask, bid, pair_active, max_q, share):
+def _offer(i, j, proposer, family, params, lam, inventory, units, ask, bid, pair_active, max_q, share,
+           anchor):
     ks = np.empty(3, np.int64)
     buyers = np.empty(3, np.int64)
     sellers = np.empty(3, np.int64)
     n = ordered_pair_types(i, j, ask, bid, pair_active, ks, buyers, sellers)
     for c in range(n):
         k, b, s = ks[c], buyers[c], sellers[c]
-        g1, g2 = pair_goods(k)
+        target = pair_anchor(b, s, k, anchor)
+        if np.isfinite(target):
+            q1, q2 = _best_block_for_proposer(k, b, s, proposer, anchored_price(target, ask[s, k], bid[b, k]),
+                                              family, params, lam, inventory, units, max_q)
+            if q1 > 0:
+                return k, b, s, q1, q2
         gap = bid[b, k] - ask[s, k]
         price = ask[s, k] + share * gap if proposer == b else bid[b, k] - share * gap
-        best, best_q1, best_q2 = 0.0, 0, 0
-        for q1 in range(1, min(max_q[k], inventory[s, g1]) + 1):
-            q2 = max(1, int(round(price * q1 * units[g1] / units[g2])))
-            gain_b, gain_s = block_gains(b, s, g1, g2, q1, q2, family, params, lam, inventory, units)
-            own = gain_b if proposer == b else gain_s
-            if gain_b > 0.0 and gain_s > 0.0 and own > best:
-                best, best_q1, best_q2 = own, q1, q2
-        if best_q1 > 0:
-            return k, b, s, best_q1, best_q2
+        q1, q2 = _best_block_for_proposer(k, b, s, proposer, price, family, params, lam, inventory, units, max_q)
+        if q1 > 0:
+            return k, b, s, q1, q2
     return -1, -1, -1, 0, 0
+
+
+@njit(cache=True)
+def _best_block_for_proposer(k, b, s, proposer, price, family, params, lam, inventory, units, max_q):
+    """The block at ``price`` best for the proposer among those both strictly gain from."""
+    g1, g2 = pair_goods(k)
+    best, best_q1, best_q2 = 0.0, 0, 0
+    for q1 in range(1, min(max_q[k], inventory[s, g1]) + 1):
+        q2 = max(1, int(round(price * q1 * units[g1] / units[g2])))
+        gain_b, gain_s = block_gains(b, s, g1, g2, q1, q2, family, params, lam, inventory, units)
+        own = gain_b if proposer == b else gain_s
+        if gain_b > 0.0 and gain_s > 0.0 and own > best:
+            best, best_q1, best_q2 = own, q1, q2
+    return best_q1, best_q2
