@@ -38,4 +38,4 @@ def build_components(scenario, world, rng) -> list[MarketComponent]:
 
 __all__ = ["MarketComponent", "build_components", "institution_names", "register_institution"]
 
-from vmt.markets import price_signals as _price_signals  # noqa: E402,F401  (registers "price_signals")
+from vmt.markets import posts as _posts, price_signals as _price_signals  # noqa: E402,F401  (register the institutions)

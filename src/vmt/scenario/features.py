@@ -17,19 +17,25 @@ from .params import INSTITUTION_WEIGHT_PARAMS, PRICE_SIGNAL_PARAMS
 if TYPE_CHECKING:
     from .model import Scenario
 
-ACTIVE_INSTITUTIONS = ("bilateral", "price_signals")
+ACTIVE_INSTITUTIONS = ("bilateral", "price_signals", "centralized", "mixed_bilateral_centralized")
+#: Institutions that run the scenario's market posts.
+POST_INSTITUTIONS = ("centralized", "mixed_bilateral_centralized")
 #: Institution -> the issue that activates it.
 INSTITUTION_ISSUES = {"price_signals": 3, "centralized": 4, "mixed_bilateral_centralized": 4}
 
 
 def _market_posts(scenario: "Scenario") -> list[str]:
-    posts = scenario.market_posts
-    if not posts:
+    posts, institution = scenario.market_posts, scenario.params.institution
+    if not posts and institution in POST_INSTITUTIONS:
+        return [f"params.institution is '{institution}' but there are no market_posts: "
+                "agents have no post to trade at"]
+    if not posts or institution in POST_INSTITUTIONS:
         return []
     mechanisms = ", ".join(sorted({p.mechanism_type for p in posts}))
     return [
-        f"market_posts: {len(posts)} market post(s) ({mechanisms}) are accepted but not active in "
-        "this version (issue 4 will activate them); the run ignores them"
+        f"market_posts: {len(posts)} market post(s) ({mechanisms}) act only under params.institution "
+        f"'centralized' or 'mixed_bilateral_centralized'; this run's institution "
+        f"'{scenario.params.institution}' ignores them"
     ]
 
 
@@ -53,10 +59,11 @@ def _unused_params(scenario: "Scenario") -> list[str]:
             f"'{scenario.params.institution}' ignores them"
         )
     weights = scenario.params.explicitly_set(INSTITUTION_WEIGHT_PARAMS)
-    if weights:
+    if weights and scenario.params.institution != "mixed_bilateral_centralized":
         notes.append(
-            f"params {', '.join(weights)}: the split between market posts and bilateral trade is "
-            "not active in this version (issue 4 will activate it)"
+            f"params {', '.join(weights)}: the split between market posts and bilateral trade acts only "
+            f"under params.institution 'mixed_bilateral_centralized'; this run's institution "
+            f"'{scenario.params.institution}' ignores it"
         )
     return notes
 

@@ -7,9 +7,10 @@ applies the documented aliases of seed 002:
 
 * ``legacy`` -> ``three_pass`` (matching) and ``compensating_block``
   (bargaining): seed 002 calls the pre-existing protocols "legacy";
-* ``market_aware_search`` / ``market_aware`` -> ``market_aware`` (search),
-  which is not active yet: :attr:`ProtocolSpec.active_name` falls back to
-  ``distance_discounted`` until market posts are.
+* ``market_aware_search`` / ``market_aware`` -> ``market_aware`` (search).
+
+:attr:`ProtocolSpec.active_name` names a fallback for a protocol that is not
+active in this version (none at present).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ PROTOCOL_ALIASES = {
     ("search", "market_aware_search"): "market_aware",
 }
 #: (slot, registry name) -> protocol used instead while the named one is not active.
-INACTIVE_PROTOCOLS = {("search", "market_aware"): "distance_discounted"}
+INACTIVE_PROTOCOLS: dict[tuple[str, str], str] = {}
 
 
 class ProtocolSpec(StrictModel):

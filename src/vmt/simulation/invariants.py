@@ -2,7 +2,8 @@
 
 * conservation: agents' total holdings of A, B and M change only by what was
   foraged (the trade phase moves goods between agents, never creates or
-  destroys them);
+  destroys them); goods held outside the agents by market components (a
+  post's market maker: ``held_outside_agents()``) count with the agents';
 * every executed trade strictly raises both traders' utilities;
 * non-negativity of every inventory and resource cell; no NaN in quotes;
 * pairing symmetry: ``partner[partner[i]] == i``.
@@ -24,7 +25,7 @@ class InvariantChecker:
 
     def __init__(self, sim) -> None:
         self.sim = sim
-        self.held = sim.world.agents.inventory.sum(axis=0)
+        self.held = self._total_held()
         self.utility_before_trade = None
 
     def __call__(self, tick: int, phase: str) -> None:
@@ -58,8 +59,15 @@ class InvariantChecker:
         if not np.array_equal(ag.partner[ag.partner[paired]], paired):
             raise InvariantViolation(f"tick {tick}: asymmetric pairing")
 
-    def _expect_holdings(self, tick: int, phase: str, created: np.ndarray) -> None:
+    def _total_held(self) -> np.ndarray:
         held = self.sim.world.agents.inventory.sum(axis=0)
+        for component in self.sim.tick_state.components:
+            if hasattr(component, "held_outside_agents"):
+                held = held + component.held_outside_agents()
+        return held
+
+    def _expect_holdings(self, tick: int, phase: str, created: np.ndarray) -> None:
+        held = self._total_held()
         if not np.array_equal(held, self.held + created):
             raise InvariantViolation(
                 f"tick {tick}, {phase}: total holdings {held.tolist()} != before {self.held.tolist()} "

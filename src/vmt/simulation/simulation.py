@@ -23,13 +23,13 @@ from vmt.protocols.registry import create_protocol, protocol_names
 from vmt.scenario import Scenario, load_scenario
 from vmt.simulation.invariants import InvariantChecker
 from vmt.simulation.phases import BilateralTick
-from vmt.simulation.trades import TradeLog, trade_columns
+from vmt.simulation.trades import TradeLog, trade_columns, with_component_trades
 from vmt.world.build import build_world
 from vmt.world.valuation import utilities
 
 #: Protocol names a scenario may use for features that are not active yet,
 #: and what runs in their place (reported by ``Scenario.inactive_features``).
-FALLBACKS = {("search", "market_aware"): "distance_discounted"}
+FALLBACKS: dict[tuple[str, str], str] = {}
 
 
 def resolve_protocols(scenario: Scenario) -> dict[str, tuple[str, dict]]:
@@ -130,7 +130,8 @@ class Simulation:
 
     def _log_trades(self, tick: int, phase: str) -> None:
         if phase == "trade":
-            self.trade_log.add(trade_columns(tick, self.tick_state.proposals, self.world))
+            bilateral = trade_columns(tick, self.tick_state.proposals, self.world)
+            self.trade_log.add(with_component_trades(bilateral, tick, self.tick_state.components))
 
     # -- data --------------------------------------------------------------
     def utilities(self) -> np.ndarray:

@@ -45,6 +45,20 @@ def trade_columns(tick: int, proposals: Proposals, world: World) -> dict[str, np
     }
 
 
+def with_component_trades(columns: dict[str, np.ndarray], tick: int, components) -> dict[str, np.ndarray]:
+    """``columns`` plus the trades market components made this tick.
+
+    A component that trades itself (market posts) offers ``trade_rows(tick)``:
+    the same columns, with its ``market_id``; they are appended after the
+    bilateral trades.
+    """
+    extra = [c.trade_rows(tick) for c in components if hasattr(c, "trade_rows")]
+    extra = [e for e in extra if len(e["tick"])]
+    if not extra:
+        return columns
+    return {c: np.concatenate([np.asarray(columns[c]), *[np.asarray(e[c]) for e in extra]]) for c in TRADE_COLUMNS}
+
+
 class TradeLog:
     """Accumulates each tick's trade columns in memory for ``trades_df``."""
 

@@ -1,0 +1,176 @@
+"""The market-posts institution: posts agents see, walk to and trade at.
+
+``centralized`` -- every agent is a post-goer and nobody trades
+bilaterally (``allows_bilateral_trade = False``). ``mixed_bilateral_centralized``
+-- each agent is drawn once, at the start, to be a post-goer with
+probability ``centralized_weight`` (else ``1 - bilateral_weight``, else
+one half); post-goers use a post when it is their best target and trade
+bilaterally otherwise, the others never use posts (seed 002: "70% prefer
+markets when available").
+
+Per tick (the hooks of :class:`~vmt.markets.base.MarketComponent`):
+
+* perception -- agents hear the prices posts broadcast
+  (:mod:`.broadcast`); the ``market_aware`` search is handed the posts;
+* decision -- post-goers whose best visible post beats their best partner
+  and resource become *post-bound*: they head for the post and stop within
+  its interaction radius. With the ``market_aware`` search this was decided
+  while ranking, before matching; with any other search the component
+  scores posts itself with the same function after matching and only
+  unpaired agents can go;
+* trade -- at each post, the post-bound agents within its interaction
+  radius are its participants; its mechanism clears each exchange pair in
+  turn (:mod:`.mechanisms`) and the price the post announces is updated.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from vmt.markets import register_institution
+from vmt.markets.base import MarketComponent
+from vmt.markets.posts.broadcast import hear_prices
+from vmt.markets.posts.exchange import PairMarket, TradeRows
+from vmt.markets.posts.mechanisms import PostSetup, mechanism_entry, validate_params
+from vmt.markets.posts.orders import OrderLog
+from vmt.markets.posts.records import PostRecords, post_table
+from vmt.markets.posts.state import build_posts, opening_price, to_ticks
+from vmt.protocols.search.market_aware import MarketAwareParams, MarketAwareSearch, PostBoard, post_bound, score_posts
+from vmt.world.state import NO_AGENT
+
+
+def post_goer_share(params) -> float:
+    """Share of agents drawn to use posts in the mixed institution."""
+    if params.centralized_weight is not None:
+        return float(params.centralized_weight)
+    if params.bilateral_weight is not None:
+        return 1.0 - float(params.bilateral_weight)
+    return 0.5
+
+
+class PostsComponent(MarketComponent):
+    """Market posts of one run: their state, mechanisms, participants and records."""
+
+    def __init__(self, scenario, world, rng: np.random.Generator, centralized: bool) -> None:
+        self.world = world
+        self.allows_bilateral_trade = not centralized
+        n = world.agents.n
+        self.uses_posts = np.ones(n, dtype=np.bool_) if centralized else rng.random(n) < post_goer_share(scenario.params)
+        self.seed = int(rng.integers(0, 2**63))
+        self.posts = build_posts(scenario, world)
+        self.mechanisms = [self._mechanism(j, spec) for j, spec in enumerate(scenario.market_posts)]
+        self.board = PostBoard(self.posts.x, self.posts.y, self.posts.visibility, self.posts.interaction,
+                               self.posts.broadcast, self.posts.pair_active, self.posts.price_ticks,
+                               self.posts.price_tick, self.posts.tick_size, self.uses_posts,
+                               np.full(n, not centralized, dtype=np.bool_))
+        self.search_params = MarketAwareParams()
+        self.bound = np.zeros(n, dtype=np.bool_)
+        self.target_post = np.full(n, -1, dtype=np.int64)
+        self.records = PostRecords()
+        self.orders, self.trades = OrderLog(), TradeRows()
+
+    def _mechanism(self, j: int, spec):
+        where = f"market_posts[{j}].mechanism_params"
+        params = validate_params(spec.mechanism_type, spec.mechanism_params, where)
+        opening = {}
+        for k in self.posts.pairs(j):
+            price = opening_price(self.world, self.posts, j, k, params.opening_price)
+            opening[k] = to_ticks(price, self.posts.tick_size[k])
+            self.posts.price_ticks[j, k] = opening[k]
+        setup = PostSetup(j, tuple(self.posts.pairs(j)), self.world.units, self.posts.tick_size, opening)
+        return mechanism_entry(spec.mechanism_type).factory(params, setup)
+
+    # ------------------------------------------------------------ hooks
+    def after_perception(self, tick: int, tick_state) -> None:
+        self.records.start_tick()
+        self.orders, self.trades = OrderLog(), TradeRows()
+        if isinstance(tick_state.search, MarketAwareSearch) and tick_state.search.board is not self.board:
+            tick_state.search.attach_posts(self.board)
+        hear_prices(self.posts, self.world, tick_state.ctx.spatial)
+
+    def after_decision(self, tick: int, tick_state) -> None:
+        ag, cand = self.world.agents, tick_state.candidates
+        if not self.allows_bilateral_trade:
+            ag.partner[:] = NO_AGENT
+        post, bound = self._post_choices(tick_state, cand)
+        self.bound = bound & (ag.partner < 0)
+        self.target_post = np.where(self.bound, post, -1)
+        idx = np.flatnonzero(self.bound)
+        ag.target_x[idx], ag.target_y[idx] = self.posts.x[post[idx]], self.posts.y[post[idx]]
+        tick_state.stop_distance[idx] = self.posts.interaction[post[idx]]
+        if not self.allows_bilateral_trade:
+            self._retarget_without_partners(tick_state, cand)
+
+    def _post_choices(self, tick_state, cand):
+        if getattr(cand, "post_bound", None) is not None:
+            return cand.post, cand.post_bound
+        ag = self.world.agents
+        if not self.allows_bilateral_trade:
+            cand.partner_ids[:] = -1
+            cand.partner_scores[:] = 0.0
+        eligible = self.uses_posts & (ag.partner < 0)
+        post, score = score_posts(self.board, tick_state.ctx, eligible, self.search_params.staleness_decay)
+        return post, post_bound(self.board, cand, ag.partner, score)
+
+    def _retarget_without_partners(self, tick_state, cand) -> None:
+        """Without bilateral trade an agent that is not post-bound forages or stays (no partner chasing)."""
+        ag, res = self.world.agents, self.world.resources
+        free = ~self.bound
+        forager = free & (cand.resource >= 0)
+        idle = free & (cand.resource < 0) & (cand.wander_x is None)
+        ag.target_x[forager], ag.target_y[forager] = res.x[cand.resource[forager]], res.y[cand.resource[forager]]
+        ag.target_x[idle], ag.target_y[idle] = ag.x[idle], ag.y[idle]
+        tick_state.stop_distance[forager | idle] = 0
+
+    def after_trade(self, tick: int, tick_state) -> None:
+        ag, posts = self.world.agents, self.posts
+        going = np.flatnonzero(self.bound)
+        for j in range(posts.n):
+            mine = going[self.target_post[going] == j]
+            members = mine[posts.distance(j, ag.x[mine], ag.y[mine]) <= posts.interaction[j]]
+            if members.size:
+                self._clear_post(tick, j, members)
+
+    def _clear_post(self, tick: int, j: int, members: np.ndarray) -> None:
+        mechanism, posts = self.mechanisms[j], self.posts
+        for k in posts.pairs(j):
+            rng = np.random.default_rng((self.seed, tick, j, k))
+            market = PairMarket(self.world, posts, j, k, members, tick, rng, self.orders, self.trades,
+                                mechanism.maker(k))
+            record = mechanism.clear(market, int(posts.price_ticks[j, k]))
+            if record is None:
+                continue
+            self.records.add(tick, market, record, self.world.units)
+            announced = record.next_price
+            if announced is not None and (record.price is not None or announced != posts.price_ticks[j, k]):
+                posts.price_ticks[j, k], posts.price_tick[j, k] = announced, tick
+
+    # -------------------------------------------------------- accounting
+    def held_outside_agents(self) -> np.ndarray:
+        """Minor units of A, B, M held by the posts' market makers (for conservation)."""
+        held = np.zeros(3, dtype=np.int64)
+        for mechanism in self.mechanisms:
+            held += mechanism.held_goods()
+        return held
+
+    def trade_rows(self, tick: int) -> dict:
+        """This tick's trades at posts, as columns of the ``trades`` table."""
+        return self.trades.columns(tick)
+
+    def telemetry_static(self) -> dict[str, dict]:
+        return {"market_posts": post_table(self.posts)}
+
+    def telemetry_rows(self, tick: int) -> dict[str, dict]:
+        return {"market_orders": self.orders.columns(tick), **self.records.tick_tables()}
+
+
+@register_institution("centralized")
+def build_centralized(scenario, world, rng) -> list[MarketComponent]:
+    """Market posts only: agents trade at posts and never bilaterally."""
+    return [PostsComponent(scenario, world, rng, centralized=True)]
+
+
+@register_institution("mixed_bilateral_centralized")
+def build_mixed(scenario, world, rng) -> list[MarketComponent]:
+    """Market posts and bilateral trade; post-goers drawn with ``centralized_weight``."""
+    return [PostsComponent(scenario, world, rng, centralized=False)]

@@ -1,0 +1,240 @@
+"""One exchange pair at one post for one tick: who trades, what they want, settlement.
+
+A mechanism sees the participants only through :class:`PairMarket`:
+
+* what they want -- :meth:`PairMarket.demand` (discrete demand at a price,
+  the same kernel the ``market_aware`` search values posts with) and
+  :meth:`PairMarket.reservation_ticks` (one-unit reservation prices from
+  the economics kernels, rounded to the safe side of the tick grid);
+* orders -- :meth:`PairMarket.submit` checks an order
+  (:func:`~vmt.markets.posts.orders.rejection_reason`) and records it;
+* settlement -- :meth:`PairMarket.fill` moves ``q1`` minor units of the
+  first good from seller to buyer and ``q2`` of the second good back,
+  at once, after checking that both sides can deliver and that neither
+  side's utility falls (``trade_gain >= 0``). A refused fill changes
+  nothing and returns the reason.
+
+The counterparty ``MAKER`` (-1) is the post's own market maker (dealer,
+LMSR), whose goods sit in a :class:`MakerAccount`, not in any agent's
+inventory; it may not go short of goods or money.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from vmt.economics.kernels import reservation_prices_barter, reservation_prices_money
+from vmt.markets.posts.orders import BUY, REJECTED, Order, OrderLog, rejection_reason  # noqa: F401
+from vmt.markets.posts.state import PAIR_LABELS
+from vmt.protocols.gains import pair_goods
+from vmt.protocols.search.market_aware import best_trade, max_units, units_demanded
+from vmt.world.state import GOOD_M, PAIR_NAMES, PAIRS
+from vmt.world.valuation import trade_gain
+
+MAKER = -1
+
+
+@njit(cache=True)
+def _demand_loop(ids, family, params, lam, inventory, units, k, ticks, out):
+    for r in range(ids.shape[0]):
+        i = ids[r]
+        out[r] = best_trade(family[i], params[i], lam[i], inventory[i], units, k, ticks[r])[0]
+
+
+@njit(cache=True)
+def _units_loop(ids, family, params, lam, inventory, units, k, ticks, side, strict, out):
+    for r in range(ids.shape[0]):
+        i = ids[r]
+        cap = max_units(inventory[i], k, ticks[r], side)
+        out[r] = units_demanded(family[i], params[i], lam[i], inventory[i], units, k, ticks[r], side, cap, strict)
+
+
+@njit(cache=True)
+def _reservation_loop(ids, family, params, lam, inventory, units, k, ask, bid):
+    g1, g2 = pair_goods(k)
+    for r in range(ids.shape[0]):
+        i = ids[r]
+        a, b = inventory[i, 0] * units[0], inventory[i, 1] * units[1]
+        if g2 == 2:
+            ask[r], bid[r] = reservation_prices_money(family[i], params[i], a, b, g1, units[g1], lam[i])
+        else:
+            ask[r], bid[r] = reservation_prices_barter(family[i], params[i], a, b, units[0], units[1])
+
+
+class MakerAccount:
+    """Goods and money held by a post's market maker (minor units of A, B, M)."""
+
+    def __init__(self, holdings=(0, 0, 0)) -> None:
+        self.holdings = np.asarray(holdings, dtype=np.int64).copy()
+
+
+class TradeRows:
+    """Fills of one tick at all posts, as columns of the ``trades`` table."""
+
+    def __init__(self) -> None:
+        self.rows: list[tuple] = []
+
+    def add(self, buyer, seller, k, q1, q2, market_id, x, y, units) -> None:
+        moved = [0.0, 0.0, 0.0]
+        first, second = PAIRS[k]
+        moved[first], moved[second] = q1 * units[first], q2 * units[second]
+        self.rows.append((buyer, seller, PAIR_NAMES[k], *moved, moved[second] / moved[first], market_id, x, y))
+
+    def columns(self, tick: int) -> dict:
+        names = ("buyer_id", "seller_id", "pair_type", "quantity_A", "quantity_B", "quantity_M", "price",
+                 "market_id", "x", "y")
+        dtypes = (np.int64, np.int64, object, float, float, float, float, float, np.int64, np.int64)
+        cols = {n: np.array([r[c] for r in self.rows], dtype=t) for c, (n, t) in enumerate(zip(names, dtypes))}
+        return {"tick": np.full(len(self.rows), tick, dtype=np.int64), **cols}
+
+
+class PairMarket:
+    """Participants ``ids`` (sorted agent ids) trading pair ``k`` at post ``j`` this tick."""
+
+    def __init__(self, world, posts, j: int, k: int, ids: np.ndarray, tick: int, rng: np.random.Generator,
+                 orders: OrderLog, trades: TradeRows, maker: MakerAccount | None = None) -> None:
+        self.world, self.posts, self.j, self.k = world, posts, j, k
+        self.ids = np.asarray(ids, dtype=np.int64)
+        self.tick, self.rng = tick, rng
+        self.first, self.second = PAIRS[k]
+        self.tick_size = float(posts.tick_size[k])
+        self.market_id = int(posts.market_id[j])
+        self.maker = maker
+        self._orders, self._trades = orders, trades
+        self.submitted: list[Order] = []
+        self.volume = 0  # minor units of the first good traded
+        self.value = 0  # minor units of the second good paid
+        self.fills = 0
+
+    # ------------------------------------------------------------ wants
+    @property
+    def label(self) -> str:
+        return PAIR_LABELS[self.k]
+
+    @property
+    def is_money_pair(self) -> bool:
+        return self.second == GOOD_M
+
+    def _agents(self):
+        ag = self.world.agents
+        return ag.family, ag.utility_params, ag.lambda_money, ag.inventory, self.world.units
+
+    def demand(self, ticks) -> np.ndarray:
+        """Signed discrete demand (minor units of the first good) of each participant at ``ticks``."""
+        out = np.zeros(self.ids.size, dtype=np.int64)
+        _demand_loop(self.ids, *self._agents(), self.k, self._per_trader(ticks), out)
+        return out
+
+    def units_at(self, ticks, side: int, strict: bool = False, ids=None) -> np.ndarray:
+        """Units each trader (default: all participants) would trade on ``side`` at its ``ticks``.
+
+        ``strict=False`` accepts a marginal unit that leaves it indifferent,
+        as at a reservation price.
+        """
+        ids = self.ids if ids is None else np.asarray(ids, dtype=np.int64)
+        ticks = np.broadcast_to(np.asarray(ticks, dtype=np.int64), ids.shape).copy()
+        out = np.zeros(ids.size, dtype=np.int64)
+        _units_loop(ids, *self._agents(), self.k, ticks, int(side), strict, out)
+        return out
+
+    def reservation_ticks(self) -> tuple[np.ndarray, np.ndarray]:
+        """(ask, bid) ticks for one unit, rounded to the safe side; ask -1 if nothing to sell, bid 0 if no bid."""
+        ask, bid = np.empty(self.ids.size), np.empty(self.ids.size)
+        _reservation_loop(self.ids, *self._agents(), self.k, ask, bid)
+        ask_ticks = np.where(np.isfinite(ask), np.ceil(np.maximum(ask, 0.0) / self.tick_size), -1)
+        ask_ticks = np.where(ask_ticks == 0, 1, ask_ticks).astype(np.int64)
+        cash = self.world.agents.inventory[self.ids, self.second]
+        bid_ticks = np.floor(np.clip(bid, 0.0, None) / self.tick_size)
+        return ask_ticks, np.minimum(bid_ticks, cash).astype(np.int64)
+
+    def _per_trader(self, ticks) -> np.ndarray:
+        return np.broadcast_to(np.asarray(ticks, dtype=np.int64), self.ids.shape).copy()
+
+    def holdings(self, agent: int) -> tuple[int, int]:
+        """(first good, second good) held in minor units (the maker's for ``MAKER``)."""
+        inv = self.maker.holdings if agent == MAKER else self.world.agents.inventory[agent]
+        return int(inv[self.first]), int(inv[self.second])
+
+    # ----------------------------------------------------------- orders
+    def submit(self, order: Order) -> bool:
+        """Check ``order`` and record it; False (and status ``rejected``) if it is bad."""
+        order.seq = len(self.submitted)
+        self.submitted.append(order)
+        reason = rejection_reason(order, *self.holdings(order.agent))
+        if reason is not None:
+            order.status, order.reason = REJECTED, reason
+            return False
+        return True
+
+    def close(self, reason_if_short: str = "not matched") -> None:
+        """Finalise every order's status and write them to the tick's order log."""
+        for order in self.submitted:
+            order.finish(reason_if_short)
+            self._orders.add(self.market_id, self.label, order, self.world.units[self.first], self.tick_size)
+
+    # ------------------------------------------------------- settlement
+    def fill(self, buyer: int, seller: int, q1: int, q2: int) -> str | None:
+        """Move ``q1`` of the first good to ``buyer`` and ``q2`` of the second to ``seller``.
+
+        Returns None when done, or why it was refused (nothing moves then).
+        """
+        if q1 <= 0 or q2 < 0:
+            return f"fill of {q1} units for {q2} is not a trade"
+        reason = self._deliverable(buyer, seller, q1, q2) or self._rational(buyer, seller, q1, q2)
+        if reason is not None:
+            return reason
+        self._move(buyer, self.first, q1)
+        self._move(seller, self.first, -q1)
+        self._move(buyer, self.second, -q2)
+        self._move(seller, self.second, q2)
+        x, y = self._where(buyer, seller)
+        self._trades.add(buyer, seller, self.k, q1, q2, self.market_id, x, y, self.world.units)
+        self.volume += q1
+        self.value += q2
+        self.fills += 1
+        return None
+
+    def _where(self, buyer: int, seller: int) -> tuple[int, int]:
+        """The buyer's cell (the seller's when the maker buys)."""
+        ag = self.world.agents
+        for agent in (buyer, seller):
+            if agent != MAKER:
+                return int(ag.x[agent]), int(ag.y[agent])
+        return int(self.posts.x[self.j]), int(self.posts.y[self.j])
+
+    def _deliverable(self, buyer, seller, q1, q2) -> str | None:
+        if self.holdings(seller)[0] < q1:
+            return f"seller {seller} cannot deliver {q1} units"
+        if self.holdings(buyer)[1] < q2:
+            return f"buyer {buyer} cannot pay {q2}"
+        return None
+
+    def _rational(self, buyer, seller, q1, q2) -> str | None:
+        for agent, good_in, qty_in, good_out, qty_out in (
+                (buyer, self.first, q1, self.second, q2), (seller, self.second, q2, self.first, q1)):
+            if agent != MAKER and self.gain(agent, good_in, qty_in, good_out, qty_out) < 0.0:
+                return f"fill would lower the utility of agent {agent}"
+        return None
+
+    def gain(self, agent: int, good_in: int, qty_in: int, good_out: int, qty_out: int) -> float:
+        """Utility change of ``agent`` receiving ``qty_in`` of ``good_in`` for ``qty_out`` of ``good_out``."""
+        ag, units = self.world.agents, self.world.units
+        held = ag.inventory[agent] * units
+        return trade_gain(ag.family[agent], ag.utility_params[agent], ag.lambda_money[agent], held,
+                          good_in, qty_in * units[good_in], good_out, qty_out * units[good_out])
+
+    def _move(self, agent: int, good: int, amount: int) -> None:
+        if agent == MAKER:
+            self.maker.holdings[good] += amount
+        else:
+            self.world.agents.inventory[agent, good] += amount
+            self.world.agents.quotes_stale[agent] = True
+
+    def vwap_ticks(self) -> float:
+        """Volume-weighted average price of this session's fills, in ticks (NaN if none)."""
+        return self.value / self.volume if self.volume else float("nan")
+
+
+
+__all__ = ["BUY", "MAKER", "MakerAccount", "PairMarket", "TradeRows"]

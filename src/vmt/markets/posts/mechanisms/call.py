@@ -1,0 +1,82 @@
+"""``call``: a periodic call auction at one uniform clearing price.
+
+Every ``call_interval`` ticks the participants each send one limit order
+(made by the post's strategy, as in the ``cda``) and the auction clears
+them all at once at the price ``p`` that maximises the volume
+``min(D(p), S(p))`` -- ``D(p)`` the units bid at limits ``>= p``, ``S(p)``
+those offered at limits ``<= p``; among the prices with that volume, the
+smallest imbalance ``|D - S|``, then the one nearest the post's previous
+price, then the lowest. Everyone trades at ``p``: bids are served highest
+limit first and asks lowest first, equal limits in arrival order, and the
+marginal order may be filled in part. On the other ticks participants wait
+(no clearing, no record). Between calls nobody trades, which is what sets
+a call market apart from the continuous one.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from vmt.markets.posts.exchange import PairMarket
+from vmt.markets.posts.mechanisms.base import ClearRecord, Mechanism, register_mechanism
+from vmt.markets.posts.mechanisms.order_driven import OrderDrivenParams
+from vmt.markets.posts.orders import BUY, Order
+from vmt.markets.posts.rationing import pair_fills
+from vmt.markets.posts.strategies import strategy_orders
+
+
+class CallParams(OrderDrivenParams):
+    call_interval: int = Field(1, ge=1)  # ticks between calls
+
+
+def uniform_price(orders: list[Order], previous: int) -> tuple[int | None, int, int]:
+    """(price, demand, supply) of the volume-maximising uniform price; price None if no volume."""
+    best, best_key = None, None
+    for p in sorted({o.limit for o in orders}):
+        demand = sum(o.quantity for o in orders if o.side == BUY and o.limit >= p)
+        supply = sum(o.quantity for o in orders if o.side != BUY and o.limit <= p)
+        key = (-min(demand, supply), abs(demand - supply), abs(p - previous), p)
+        if min(demand, supply) > 0 and (best_key is None or key < best_key):
+            best, best_key = (p, demand, supply), key
+    return best if best is not None else (None, 0, 0)
+
+
+def _served(orders: list[Order], volume: int) -> list[int]:
+    """Units each order (already in priority order) gets when ``volume`` units are shared."""
+    out = []
+    for order in orders:
+        units = min(order.quantity, volume)
+        out.append(units)
+        volume -= units
+    return out
+
+
+@register_mechanism("call", CallParams)
+class CallAuction(Mechanism):
+    """Periodic call auction at one uniform, volume-maximising price."""
+
+    def clear(self, market: PairMarket, price: int) -> ClearRecord | None:
+        if market.tick % self.params.call_interval != 0:
+            return None
+        floor, ceiling = self.params.bounds(price, market.tick_size)
+        orders = [o for o in strategy_orders(market, self.params.strategy, price, floor, ceiling) if market.submit(o)]
+        clearing, demand, supply = uniform_price(orders, price)
+        if clearing is not None:
+            self._execute(market, orders, clearing, min(demand, supply))
+        market.close("not served at the uniform price")
+        bids = [o.limit for o in orders if o.side == BUY and o.remaining > 0]
+        asks = [o.limit for o in orders if o.side != BUY and o.remaining > 0]
+        return ClearRecord(clearing, demand, supply, market.volume, iterations=1,
+                           best_bid=max(bids) if bids else None, best_ask=min(asks) if asks else None,
+                           announced=clearing if clearing is not None else price)
+
+    @staticmethod
+    def _execute(market: PairMarket, orders: list[Order], price: int, volume: int) -> None:
+        bids = sorted((o for o in orders if o.side == BUY and o.limit >= price), key=lambda o: (-o.limit, o.seq))
+        asks = sorted((o for o in orders if o.side != BUY and o.limit <= price), key=lambda o: (o.limit, o.seq))
+        by_agent = {o.agent: o for o in bids + asks}
+        bought, sold = _served(bids, volume), _served(asks, volume)
+        for buyer, seller, units in pair_fills([o.agent for o in bids], bought, [o.agent for o in asks], sold):
+            if market.fill(buyer, seller, units, units * price) is None:
+                by_agent[buyer].filled += units
+                by_agent[seller].filled += units

@@ -1,0 +1,73 @@
+"""``dealer``: a market maker with inventory and cash (seed 001, option 3).
+
+The dealer quotes around a reference price ``r`` (ticks), skewed by its
+inventory ``I`` of the good against its opening stock ``I0``::
+
+    mid = r exp(-gamma (I - I0) / max(I0, 1))
+    bid = floor(mid (1 - s)),  ask = max(bid + 1, ceil(mid (1 + s)))
+
+``s = half_spread``, ``gamma = inventory_skew``: a dealer long in the good
+lowers both quotes to sell it off, a short one raises them. After every
+tick the reference itself drifts the same way,
+``r <- r exp(-eta (I - I0) / max(I0, 1))`` (``eta = reference_drift``),
+so a persistent imbalance moves the dealer's prices until the flow of
+buyers and sellers balances: price discovery through inventory. The
+reference starts at ``reference_price`` (default: the post's opening
+price). The dealer never sells a unit it does not hold nor buys one it
+cannot pay for (:mod:`.maker`).
+"""
+
+from __future__ import annotations
+
+import math
+
+from pydantic import Field, PositiveFloat
+
+from vmt.markets.posts.mechanisms.base import register_mechanism
+from vmt.markets.posts.mechanisms.maker import MakerMechanism, MakerParams, stock_target
+from vmt.world.state import GOODS, PAIRS
+
+
+class DealerParams(MakerParams):
+    half_spread: float = Field(0.05, ge=0.0, lt=1.0)
+    inventory_skew: float = Field(0.5, ge=0.0)  # gamma
+    reference_drift: float = Field(0.1, ge=0.0)  # eta, per tick
+    reference_price: PositiveFloat | dict[str, PositiveFloat] | None = None
+
+
+@register_mechanism("dealer", DealerParams)
+class Dealer(MakerMechanism):
+    """Dealer quoting bid/ask around a reference price, skewed by its inventory."""
+
+    def __init__(self, params: DealerParams, setup) -> None:
+        super().__init__(params, setup)
+        self.target = {k: stock_target(params, setup, k) for k in setup.pairs}
+        self.reference = {k: self._opening_reference(params, setup, k) for k in setup.pairs}
+
+    @staticmethod
+    def _opening_reference(params: DealerParams, setup, k: int) -> float:
+        given = params.reference_price
+        if isinstance(given, dict):
+            given = given.get(GOODS[PAIRS[k][0]])
+        return given / setup.tick_size[k] if given is not None else float(setup.opening_ticks[k])
+
+    def _imbalance(self, k: int) -> float:
+        stock = self.account.holdings[PAIRS[k][0]]
+        return (stock - self.target[k]) / max(self.target[k], 1)
+
+    def mid(self, k: int) -> float:
+        return self.reference[k] * math.exp(-self.params.inventory_skew * self._imbalance(k))
+
+    def bid_payment(self, k: int) -> int | None:
+        bid = math.floor(self.mid(k) * (1.0 - self.params.half_spread))
+        return bid if bid >= 1 else None
+
+    def ask_payment(self, k: int) -> int | None:
+        ask = math.ceil(self.mid(k) * (1.0 + self.params.half_spread))
+        return max(ask, (self.bid_payment(k) or 0) + 1)
+
+    def quoted_price(self, k: int) -> int:
+        return max(1, round(self.mid(k)))
+
+    def end_of_tick(self, k: int) -> None:
+        self.reference[k] *= math.exp(-self.params.reference_drift * self._imbalance(k))

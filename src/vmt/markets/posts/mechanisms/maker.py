@@ -1,0 +1,135 @@
+"""What the market-maker mechanisms (``dealer``, ``lmsr``) share.
+
+A market maker is the counterparty of every trade at its post. It holds
+its own goods and money (:class:`~vmt.markets.posts.exchange.MakerAccount`:
+``inventory`` of each traded good and ``cash`` in the pair's second good,
+real units, from the scenario -- an explicit scenario rule that puts goods
+into the economy, counted by the conservation check as held outside the
+agents) and quotes, for one unit, what a trader pays to buy
+(:meth:`MakerMechanism.ask_payment`) and receives to sell
+(:meth:`MakerMechanism.bid_payment`), in whole minor units of the second
+good. The maker may never go short of a good or below zero money: a unit
+it cannot deliver or pay for is not traded.
+
+Participants come one at a time in a seeded random order. Each first sends
+a market order for its demand at the current quote (checked and recorded
+like any order); then it trades unit by unit, the maker requoting after
+every unit, for as long as the next unit strictly raises the trader's
+utility, the maker can honour it, and the order is not used up.
+"""
+
+from __future__ import annotations
+
+from pydantic import PositiveFloat
+
+from vmt.markets.posts.exchange import MAKER, MakerAccount, PairMarket
+from vmt.markets.posts.mechanisms.base import ClearRecord, Mechanism, MechanismParams
+from vmt.markets.posts.orders import BUY, SELL, Order
+from vmt.world.state import GOODS, PAIRS
+
+
+class MakerParams(MechanismParams):
+    inventory: PositiveFloat | dict[str, PositiveFloat] = 20.0  # real units of each traded good
+    cash: PositiveFloat = 100.0  # real units of the second good (M; B at a barter post)
+
+
+def initial_account(params: MakerParams, pairs, units) -> MakerAccount:
+    """The maker's opening holdings in minor units."""
+    holdings = [0, 0, 0]
+    for k in pairs:
+        first, second = PAIRS[k]
+        stock = params.inventory if not isinstance(params.inventory, dict) else params.inventory.get(GOODS[first], 0.0)
+        holdings[first] = int(round(stock / units[first]))
+        holdings[second] = int(round(params.cash / units[second]))
+    return MakerAccount(holdings)
+
+
+class MakerMechanism(Mechanism):
+    """Market maker skeleton: quotes come from the subclass, trading is shared."""
+
+    def __init__(self, params: MakerParams, setup) -> None:
+        super().__init__(params, setup)
+        self.account = initial_account(params, setup.pairs, setup.units)
+
+    def maker(self, k: int) -> MakerAccount:
+        return self.account
+
+    def held_goods(self):
+        return self.account.holdings.copy()
+
+    # -- quotes, implemented by subclasses (minor units of the second good for one unit)
+    def ask_payment(self, k: int) -> int | None:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def bid_payment(self, k: int) -> int | None:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def traded(self, k: int, agent: int, side: int) -> None:
+        """Update the maker's state after ``agent`` bought (side +1) or sold one unit."""
+
+    def end_of_tick(self, k: int) -> None:
+        """Adjust the maker's state once all participants have traded."""
+
+    def quoted_price(self, k: int) -> int:
+        """The price the post announces (ticks): the midpoint of the quotes it has."""
+        known = [p for p in (self.bid_payment(k), self.ask_payment(k)) if p]
+        return max(1, round(sum(known) / len(known))) if known else 1
+
+    # -- trading
+    def clear(self, market: PairMarket, price: int) -> ClearRecord:
+        record = ClearRecord(None, iterations=0)
+        prices = []
+        for r in market.rng.permutation(market.ids.size):
+            self._serve(market, int(market.ids[r]), record, prices)
+        market.close("the quote moved beyond the trader's value or the maker ran out")
+        self.end_of_tick(market.k)
+        record.price = prices[-1] if prices else None
+        record.quantity = market.volume
+        record.best_bid, record.best_ask = self.bid_payment(market.k), self.ask_payment(market.k)
+        record.announced = self.quoted_price(market.k)
+        return record
+
+    def _serve(self, market: PairMarket, agent: int, record: ClearRecord, prices: list) -> None:
+        side, payment = self._side(market, agent)
+        if side == 0:
+            return
+        wanted = int(market.units_at(payment, side, strict=True, ids=[agent])[0])
+        order = Order(agent, side, wanted, None)
+        if not market.submit(order):
+            return
+        record.iterations += 1
+        if side == BUY:
+            record.demanded += wanted
+        else:
+            record.supplied += wanted
+        while order.remaining > 0 and self._one_unit(market, agent, side, prices):
+            order.filled += 1
+
+    def _side(self, market: PairMarket, agent: int) -> tuple[int, int | None]:
+        for side, payment in ((BUY, self.ask_payment(market.k)), (SELL, self.bid_payment(market.k))):
+            if payment is not None and payment >= 1 and self._worth(market, agent, side, payment):
+                return side, payment
+        return 0, None
+
+    def _worth(self, market: PairMarket, agent: int, side: int, payment: int) -> bool:
+        first, second = market.first, market.second
+        gain = market.gain(agent, first, 1, second, payment) if side == BUY else market.gain(agent, second, payment, first, 1)
+        return gain > 0.0  # trade_gain reports changes within rounding noise as 0
+
+    def _one_unit(self, market: PairMarket, agent: int, side: int, prices: list) -> bool:
+        payment = self.ask_payment(market.k) if side == BUY else self.bid_payment(market.k)
+        if payment is None or payment < 1 or not self._worth(market, agent, side, payment):
+            return False
+        buyer, seller = (agent, MAKER) if side == BUY else (MAKER, agent)
+        if market.fill(buyer, seller, 1, payment) is not None:
+            return False
+        prices.append(payment)
+        self.traded(market.k, agent, side)
+        return True
+
+
+def stock_target(params, setup, k: int) -> int:
+    """The maker's opening stock of pair ``k``'s first good, in minor units (its inventory target)."""
+    first = PAIRS[k][0]
+    return int(initial_account(params, setup.pairs, setup.units).holdings[first])
+

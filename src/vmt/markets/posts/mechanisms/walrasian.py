@@ -1,0 +1,141 @@
+"""``walrasian``: a tatonnement auctioneer on the participants' real demand functions.
+
+Seed 002 turned each agent's demand into ±10% limit orders and adjusted
+the price by the excess of those orders; that is not Walras' auctioneer
+(the orders are not the demand curve, and the limits are arbitrary). Here
+the auctioneer asks every participant, at each trial price ``p`` (ticks),
+for its *actual* discrete demand ``q_i(p)`` (:meth:`PairMarket.demand`:
+the whole units whose marginal utility gain at ``p`` is positive), and
+adjusts the price by aggregate excess demand ``z(p) = sum_i q_i(p)``:
+
+1. tatonnement: ``p <- round(p exp(kappa z(p) / V(p)))``, with ``V`` the
+   gross volume asked, ``sum_i |q_i(p)|`` (so a step is at most a factor
+   ``exp(kappa)``), moving at least one tick, until ``z`` changes sign;
+2. then bisection on the tick grid between the last price with excess
+   demand and the first with excess supply, until ``z = 0``, or the two
+   are adjacent ticks, or their relative distance is below
+   ``price_tolerance``.
+
+Each evaluation of ``z`` is one iteration; ``max_iterations`` bounds them
+and a search that ends without a bracket narrower than the tolerance is
+recorded with ``converged = 0``. Of the two bracketing prices the
+auctioneer trades at the one with the larger volume ``min(D, S)`` (then the
+smaller ``|z|``, then the lower price), *after* the search: no trade happens
+out of equilibrium.
+
+Whole units rarely clear exactly at one price; the long side is then
+rationed proportionally with largest remainders (:mod:`..rationing`), and
+every fill is part of the trader's own demand at the clearing price, so
+it raises (never lowers) its utility.
+
+With money a post trading ``[A, B, M]`` clears A against M and then B
+against M, each given the holdings left by the other (partial equilibrium
+market by market, in pair order).
+"""
+
+from __future__ import annotations
+
+import math
+
+from pydantic import Field
+
+from vmt.markets.posts.exchange import PairMarket
+from vmt.markets.posts.mechanisms.base import (
+    ClearRecord,
+    Mechanism,
+    MechanismParams,
+    register_mechanism,
+    trade_at_one_price,
+)
+
+
+class WalrasianParams(MechanismParams):
+    adjustment_speed: float = Field(0.5, gt=0.0)  # kappa: log-price step per unit of relative excess demand
+    price_tolerance: float = Field(1e-4, ge=0.0)  # stop when the bracket's relative width is below this
+    max_iterations: int = Field(100, ge=1)
+
+
+class _Search:
+    """Evaluations of aggregate demand at trial prices (cached)."""
+
+    def __init__(self, market: PairMarket) -> None:
+        self.market, self.seen = market, {}
+
+    def demand(self, price: int):
+        if price not in self.seen:
+            self.seen[price] = self.market.demand(price)
+        return self.seen[price]
+
+    def excess(self, price: int) -> int:
+        return int(self.demand(price).sum())
+
+    def volume(self, price: int) -> int:
+        d = self.demand(price)
+        return min(int(d[d > 0].sum()), int(-d[d < 0].sum()))
+
+    @property
+    def iterations(self) -> int:
+        return len(self.seen)
+
+
+@register_mechanism("walrasian", WalrasianParams)
+class WalrasianAuctioneer(Mechanism):
+    """Tatonnement on real (discrete) demand; trades only at the price found."""
+
+    def clear(self, market: PairMarket, price: int) -> ClearRecord:
+        search = _Search(market)
+        lo, hi, found = self._bracket(search, price)
+        if found is None:
+            lo, hi, found = self._bisect(search, lo, hi)
+        converged = found is not None or self._narrow(lo, hi)
+        final = found if found is not None else self._best_of(search, lo, hi, price)
+        return self._trade(market, search, final, converged)
+
+    def _bracket(self, search: _Search, price: int):
+        """Tatonnement steps until excess demand changes sign: (lo, hi, exact or None)."""
+        lo = hi = None
+        p = max(1, int(price))
+        while search.iterations < self.params.max_iterations:
+            z = search.excess(p)
+            if z == 0:
+                return lo, hi, p
+            if z > 0:
+                lo = p if lo is None else max(lo, p)
+            else:
+                hi = p if hi is None else min(hi, p)
+            if (lo is not None and hi is not None) or (z < 0 and p == 1):
+                break
+            p = self._step(search, p, z)
+        return lo, hi, None
+
+    def _step(self, search: _Search, p: int, z: int) -> int:
+        gross = max(int(abs(search.demand(p)).sum()), 1)
+        moved = int(round(p * math.exp(self.params.adjustment_speed * z / gross)))
+        if moved == p:
+            moved = p + (1 if z > 0 else -1)
+        return max(1, moved)
+
+    def _bisect(self, search: _Search, lo, hi):
+        while lo is not None and hi is not None and not self._narrow(lo, hi) \
+                and search.iterations < self.params.max_iterations:
+            mid = (lo + hi) // 2
+            z = search.excess(mid)
+            if z == 0:
+                return lo, hi, mid
+            lo, hi = (mid, hi) if z > 0 else (lo, mid)
+        return lo, hi, None
+
+    def _narrow(self, lo, hi) -> bool:
+        if lo is None or hi is None:
+            return False
+        return abs(hi - lo) <= 1 or abs(hi - lo) / min(lo, hi) <= self.params.price_tolerance
+
+    @staticmethod
+    def _best_of(search: _Search, lo, hi, fallback: int) -> int:
+        candidates = [p for p in (lo, hi) if p is not None] or [max(1, int(fallback))]
+        return min(candidates, key=lambda p: (-search.volume(p), abs(search.excess(p)), p))
+
+    def _trade(self, market: PairMarket, search: _Search, price: int, converged: bool) -> ClearRecord:
+        demanded, supplied = trade_at_one_price(market, search.demand(price), price,
+                                                "rationed: the long side at the clearing price")
+        return ClearRecord(price, demanded, supplied, market.volume, search.iterations, converged)

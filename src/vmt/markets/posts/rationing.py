@@ -1,0 +1,80 @@
+"""Rationing at one price, and turning the two sides' quantities into bilateral fills.
+
+When whole units cannot clear exactly at the price a mechanism settles on
+(Walrasian, posted price), the *short side* trades everything it asked for
+and the *long side* is rationed **proportionally with largest remainders**:
+with ``Q`` units to share among requests ``q_i`` (``sum q_i = L > Q``),
+each trader first gets ``floor(q_i Q / L)``; the units left over go one
+each to the largest fractional remainders ``q_i Q / L - floor(.)``, ties
+broken by a seeded random order drawn once per clearing. Nobody gets more
+than it asked for, so every partial fill is a prefix of the trader's
+demand and stays individually rational (marginal gains fall along the
+price line). This is the rule of a uniform-price exchange that cannot
+split units; it treats equal requests equally up to one unit.
+
+:func:`pair_fills` then walks buyers and sellers in id order (a two-pointer
+merge) and cuts their quantities into fills ``(buyer, seller, units)``; at
+one price it does not matter who trades with whom, and the walk makes the
+trades table deterministic.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def ration(requests: np.ndarray, total: int, rng: np.random.Generator) -> np.ndarray:
+    """Share ``total`` units among ``requests`` (whole units) by largest remainders.
+
+    Returns ``requests`` itself when it fits (``sum(requests) <= total``).
+    """
+    requests = np.asarray(requests, dtype=np.int64)
+    asked = int(requests.sum())
+    if asked <= total:
+        return requests.copy()
+    exact = requests * (total / asked)
+    granted = np.floor(exact).astype(np.int64)
+    left = total - int(granted.sum())
+    if left > 0:
+        tie_break = rng.permutation(requests.size)
+        order = np.lexsort((tie_break, -(exact - granted)))
+        granted[order[:left]] += 1
+    return granted
+
+
+def pair_fills(buyers: np.ndarray, bought: np.ndarray, sellers: np.ndarray, sold: np.ndarray) -> list[tuple[int, int, int]]:
+    """Cut equal totals ``sum(bought) == sum(sold)`` into (buyer, seller, units) fills."""
+    if int(np.sum(bought)) != int(np.sum(sold)):
+        raise ValueError(f"sides do not balance: {int(np.sum(bought))} bought vs {int(np.sum(sold))} sold")
+    fills, b, s = [], 0, 0
+    need, have = (list(map(int, bought)), list(map(int, sold)))
+    while b < len(need) and s < len(have):
+        if need[b] == 0:
+            b += 1
+            continue
+        if have[s] == 0:
+            s += 1
+            continue
+        units = min(need[b], have[s])
+        fills.append((int(buyers[b]), int(sellers[s]), units))
+        need[b] -= units
+        have[s] -= units
+    return fills
+
+
+def clear_at_price(demand: np.ndarray, ids: np.ndarray, rng: np.random.Generator):
+    """Who buys and sells how much at one price, given signed demands.
+
+    Returns ``(fills, demanded, supplied, granted)``: fills as in
+    :func:`pair_fills`, total units demanded and supplied, and each
+    participant's granted (signed) quantity after rationing the long side.
+    """
+    buy = np.flatnonzero(demand > 0)
+    sell = np.flatnonzero(demand < 0)
+    demanded, supplied = int(demand[buy].sum()), int(-demand[sell].sum())
+    traded = min(demanded, supplied)
+    bought = ration(demand[buy], traded, rng)
+    sold = ration(-demand[sell], traded, rng)
+    granted = np.zeros_like(demand)
+    granted[buy], granted[sell] = bought, -sold
+    return pair_fills(ids[buy], bought, ids[sell], sold), demanded, supplied, granted

@@ -1,0 +1,305 @@
+"""``market_aware`` search: partners, resource cells and market posts on one scale.
+
+Seed 002 ("Market-Aware Search Protocol"): an agent ranks every target it
+sees by its *own expected utility gain* times ``beta**distance``:
+
+* a partner and a resource cell exactly as ``distance_discounted`` does;
+* a market post ``j`` within its visibility radius by the gain of trading,
+  at the post's last known price, the quantity it would demand there,
+  summed over the post's exchange pairs and discounted by the price's age::
+
+      score_j = beta**d_ij * sum_k staleness_decay**age_jk * G_i(k, p_jk)
+
+  ``G_i(k, p)`` is the utility gain of the agent's discrete demand at price
+  ``p`` (:func:`best_trade`). The price is the post's own if the agent is
+  within the post's broadcast radius, else the last price the agent heard
+  for that pair (``AgentState.observed_price``), of age ``tick - formed``.
+
+A *post-goer* (``PostBoard.uses_posts``) whose best post scores at least as
+much as its best partner and its best resource is *post-bound*: it heads
+for the post and is struck from everybody's partner list before matching,
+so nobody waits for a partner who is walking to a market.
+
+The posts are not part of the world's core state: the market-posts
+component hands this protocol a :class:`PostBoard` (:meth:`attach_posts`).
+Without one it ranks exactly like ``distance_discounted``.
+
+The kernels :func:`units_demanded` and :func:`best_trade` are also what
+agents' orders at posts are made of (``vmt.markets.posts``): one definition
+of "what an agent wants at a price".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+from numba import njit, prange
+from pydantic import Field
+
+from vmt.protocols.context import Candidates, TickContext
+from vmt.protocols.gains import pair_goods
+from vmt.protocols.registry import ProtocolParams, register
+from vmt.protocols.search.distance_discounted import DistanceDiscountedSearch
+from vmt.protocols.search.scan import scan_agent
+from vmt.world.valuation import GAIN_TOLERANCE, holdings_utility
+
+
+class PostBoard(NamedTuple):
+    """What agents can know about market posts (arrays shared with the posts component).
+
+    Prices are integer *ticks*: minor units of the pair's second good per
+    minor unit of its first; ``tick_size[k]`` is the real price of one tick.
+    ``price_ticks`` is -1 where a post has no price for a pair.
+    """
+
+    x: np.ndarray  # int64 (P,)
+    y: np.ndarray
+    visibility: np.ndarray
+    interaction: np.ndarray
+    broadcast: np.ndarray
+    pair_active: np.ndarray  # bool (P, 3)
+    price_ticks: np.ndarray  # int64 (P, 3)
+    price_tick: np.ndarray  # int64 (P, 3): tick the price was formed
+    tick_size: np.ndarray  # float64 (3,)
+    uses_posts: np.ndarray  # bool (n,): agents who go to posts when worth it
+    bilateral_ok: np.ndarray  # bool (n,): agents who may trade bilaterally
+
+
+# --------------------------------------------------------------- demand
+@njit(cache=True)
+def shifted_utility(code, params, lam, inventory_row, units, g1, d1, g2, d2):
+    """``u(A, B) + lam M`` after adding ``d1`` minor units of ``g1`` and ``d2`` of ``g2``."""
+    a, b, m = inventory_row[0], inventory_row[1], inventory_row[2]
+    for g, d in ((g1, d1), (g2, d2)):
+        if g == 0:
+            a += d
+        elif g == 1:
+            b += d
+        else:
+            m += d
+    return holdings_utility(code, params, lam, a * units[0], b * units[1], m * units[2])
+
+
+@njit(cache=True)
+def unit_gain(code, params, lam, inventory_row, units, k, ticks, side, unit):
+    """Utility change from the ``unit``-th unit of a trade along the price line.
+
+    ``side`` +1 buys one minor unit of the pair's first good for ``ticks``
+    minor units of its second good; -1 sells.
+    """
+    g1, g2 = pair_goods(k)
+    s = side
+    before = shifted_utility(code, params, lam, inventory_row, units, g1, s * (unit - 1), g2, -s * (unit - 1) * ticks)
+    after = shifted_utility(code, params, lam, inventory_row, units, g1, s * unit, g2, -s * unit * ticks)
+    return after - before
+
+
+@njit(cache=True)
+def _acceptable(code, params, lam, inventory_row, units, k, ticks, side, unit, tol, strict):
+    gain = unit_gain(code, params, lam, inventory_row, units, k, ticks, side, unit)
+    return gain > tol if strict else gain >= -tol
+
+
+@njit(cache=True)
+def units_demanded(code, params, lam, inventory_row, units, k, ticks, side, max_units, strict):
+    """Largest ``q <= max_units`` whose every unit's marginal gain is positive.
+
+    The agent's discrete demand at a price of ``ticks``: the marginal gain of
+    successive units falls along the price line (quasi-concave utility), so
+    the units worth trading are a prefix, found by galloping then bisection
+    (O(log q) utility evaluations). ``strict`` requires a gain above the
+    rounding-noise tolerance (``GAIN_TOLERANCE`` relative); otherwise a
+    gain of zero (within noise) is accepted, as at a reservation price.
+    """
+    if max_units <= 0:
+        return 0
+    base = shifted_utility(code, params, lam, inventory_row, units, 0, 0, 1, 0)
+    tol = GAIN_TOLERANCE * (1.0 + abs(base))
+    if not _acceptable(code, params, lam, inventory_row, units, k, ticks, side, 1, tol, strict):
+        return 0
+    lo, hi = 1, 2
+    while hi <= max_units and _acceptable(code, params, lam, inventory_row, units, k, ticks, side, hi, tol, strict):
+        lo, hi = hi, 2 * hi
+    if hi > max_units:
+        if _acceptable(code, params, lam, inventory_row, units, k, ticks, side, max_units, tol, strict):
+            return max_units
+        hi = max_units
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if _acceptable(code, params, lam, inventory_row, units, k, ticks, side, mid, tol, strict):
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
+@njit(cache=True)
+def max_units(inventory_row, k, ticks, side):
+    """Most minor units the agent can buy (pay for) or sell (deliver) at ``ticks``."""
+    g1, g2 = pair_goods(k)
+    if side > 0:
+        return inventory_row[g2] // ticks if ticks > 0 else 0
+    return inventory_row[g1]
+
+
+@njit(cache=True)
+def best_trade(code, params, lam, inventory_row, units, k, ticks):
+    """(signed quantity, utility gain) of the agent's demand at ``ticks``.
+
+    Positive quantity buys the first good of pair ``k``, negative sells it;
+    every unit traded strictly raises utility. (0, 0.0) if nothing does.
+    """
+    for side in (1, -1):
+        q = units_demanded(code, params, lam, inventory_row, units, k, ticks, side,
+                           max_units(inventory_row, k, ticks, side), True)
+        if q > 0:
+            g1, g2 = pair_goods(k)
+            base = shifted_utility(code, params, lam, inventory_row, units, g1, 0, g2, 0)
+            after = shifted_utility(code, params, lam, inventory_row, units, g1, side * q, g2, -side * q * ticks)
+            return side * q, after - base
+    return 0, 0.0
+
+
+# ----------------------------------------------------------- post values
+@njit(cache=True)
+def _known_price(i, j, k, tick, d, broadcast, price_ticks, price_tick, observed_price, observed_tick, tick_size):
+    """(ticks, age) of the price agent ``i`` knows for pair ``k`` at post ``j``; ticks -1 if none."""
+    if d <= broadcast[j] and price_ticks[j, k] > 0:
+        return price_ticks[j, k], tick - price_tick[j, k]
+    if observed_tick[i, k] >= 0 and observed_price[i, k] > 0.0:
+        ticks = max(1, int(round(observed_price[i, k] / tick_size[k])))
+        return ticks, tick - observed_tick[i, k]
+    return -1, 0
+
+
+@njit(cache=True, parallel=True)
+def _score_posts(eligible, x, y, family, params, lam, inventory, units, observed_price, observed_tick,
+                 post_x, post_y, visibility, broadcast, pair_active, price_ticks, price_tick, tick_size,
+                 tick, beta, decay, best_post, best_score):
+    for i in prange(x.shape[0]):
+        best_post[i], best_score[i] = -1, 0.0
+        if not eligible[i]:
+            continue
+        for j in range(post_x.shape[0]):
+            d = abs(post_x[j] - x[i]) + abs(post_y[j] - y[i])
+            if d > visibility[j]:
+                continue
+            value = 0.0
+            for k in range(3):
+                if not pair_active[j, k]:
+                    continue
+                ticks, age = _known_price(i, j, k, tick, d, broadcast, price_ticks, price_tick,
+                                          observed_price, observed_tick, tick_size)
+                if ticks > 0:
+                    value += decay ** max(age, 0) * best_trade(family[i], params[i], lam[i], inventory[i], units, k, ticks)[1]
+            score = value * beta ** d
+            if score > best_score[i]:
+                best_post[i], best_score[i] = j, score
+
+
+def score_posts(board: PostBoard, ctx: TickContext, eligible: np.ndarray, staleness_decay: float):
+    """Best visible post and its score for every ``eligible`` agent (-1, 0.0 if none)."""
+    ag, world = ctx.world.agents, ctx.world
+    best_post = np.empty(ag.n, dtype=np.int64)
+    best_score = np.empty(ag.n)
+    _score_posts(eligible, ag.x, ag.y, ag.family, ag.utility_params, ag.lambda_money, ag.inventory, world.units,
+                 ag.observed_price, ag.observed_tick, board.x, board.y, board.visibility, board.broadcast,
+                 board.pair_active, board.price_ticks, board.price_tick, board.tick_size,
+                 ctx.tick, ctx.beta, staleness_decay, best_post, best_score)
+    return best_post, best_score
+
+
+def post_bound(board: PostBoard, cand: Candidates, partner: np.ndarray, post_score: np.ndarray) -> np.ndarray:
+    """Post-goers, unpaired, whose best post beats their best partner and resource."""
+    best_partner = np.where(cand.partner_ids[:, 0] >= 0, cand.partner_scores[:, 0], 0.0)
+    rival = np.maximum(best_partner, cand.resource_score)
+    return board.uses_posts & (partner < 0) & (post_score > 0.0) & (post_score >= rival)
+
+
+# --------------------------------------------------------------- search
+@njit(cache=True, parallel=True)
+def _rank_available(tick, seed, x, y, partner, available_view, bilateral_ok, cooldown_partner, cooldown_until,
+                    family, params, lam, inventory, units, ask, bid, pair_active,
+                    cell_start, order, width, height, vision, beta,
+                    cell_resource, res_good, res_amount, forage_rate,
+                    cand_ids, cand_scores, resource, resource_score):
+    # ``available_view[j] >= 0`` hides j from partner lists (scan skips taken agents).
+    for i in prange(x.shape[0]):
+        if partner[i] >= 0:
+            continue
+        r, score = scan_agent(
+            i, tick, seed, False, x, y, available_view, cooldown_partner, cooldown_until,
+            family, params, lam, inventory, units, ask, bid, pair_active,
+            cell_start, order, width, height, vision, beta,
+            cell_resource, res_good, res_amount, forage_rate, cand_ids[i], cand_scores[i],
+        )
+        resource[i] = r
+        resource_score[i] = score
+        if not bilateral_ok[i]:
+            cand_ids[i, :] = -1
+            cand_scores[i, :] = 0.0
+
+
+@njit(cache=True, parallel=True)
+def strike_from_lists(cand_ids, cand_scores, struck):
+    """Remove ``struck`` agents from every partner list (order kept) and empty their own lists."""
+    for i in prange(cand_ids.shape[0]):
+        keep = 0
+        for r in range(cand_ids.shape[1]):
+            j = cand_ids[i, r]
+            if j >= 0 and not struck[i] and not struck[j]:
+                cand_ids[i, keep] = j
+                cand_scores[i, keep] = cand_scores[i, r]
+                keep += 1
+        for r in range(keep, cand_ids.shape[1]):
+            cand_ids[i, r] = -1
+            cand_scores[i, r] = 0.0
+
+
+@dataclass
+class MarketAwareCandidates(Candidates):
+    """Search output plus each agent's best post, its score and whether it heads there."""
+
+    post: np.ndarray | None = None
+    post_score: np.ndarray | None = None
+    post_bound: np.ndarray | None = None
+
+
+class MarketAwareParams(ProtocolParams):
+    staleness_decay: float = Field(0.95, gt=0.0, le=1.0)  # confidence factor per tick of a price's age
+
+
+@register("search", "market_aware", MarketAwareParams)
+class MarketAwareSearch(DistanceDiscountedSearch):
+    """Rank partners, resources and visible market posts by expected gain × beta^distance."""
+
+    def __init__(self, params):
+        super().__init__(params)
+        self.board: PostBoard | None = None
+
+    def attach_posts(self, board: PostBoard) -> None:
+        """Called by the market-posts component: from now on posts are ranked too."""
+        self.board = board
+
+    def rank(self, ctx: TickContext) -> MarketAwareCandidates:
+        if self.board is None:
+            base = super().rank(ctx)
+            return MarketAwareCandidates(base.partner_ids, base.partner_scores, base.resource, base.resource_score)
+        board, world = self.board, ctx.world
+        ag, res, sp = world.agents, world.resources, ctx.spatial
+        out = MarketAwareCandidates(**vars(Candidates.empty(ag.n)))
+        view = np.where(board.bilateral_ok, ag.partner, 0)
+        _rank_available(
+            ctx.tick, ctx.tick_seed, ag.x, ag.y, ag.partner, view, board.bilateral_ok, ag.cooldown_partner,
+            ag.cooldown_until, ag.family, ag.utility_params, ag.lambda_money, ag.inventory, world.units,
+            ag.ask, ag.bid, ctx.pair_active, sp.cell_start, sp.order, world.width, world.height,
+            ctx.vision_radius, ctx.beta, res.cell_resource, res.good, res.amount, ctx.forage_rate,
+            out.partner_ids, out.partner_scores, out.resource, out.resource_score,
+        )
+        eligible = board.uses_posts & (ag.partner < 0)
+        out.post, out.post_score = score_posts(board, ctx, eligible, self.params.staleness_decay)
+        out.post_bound = post_bound(board, out, ag.partner, out.post_score)
+        strike_from_lists(out.partner_ids, out.partner_scores, out.post_bound)
+        return out
