@@ -39,6 +39,20 @@ def _market_posts(scenario: "Scenario") -> list[str]:
     ]
 
 
+def _post_search(scenario: "Scenario") -> list[str]:
+    if scenario.params.institution not in POST_INSTITUTIONS or not scenario.market_posts:
+        return []
+    search = scenario.protocols.search.resolved_name
+    if search == "distance_discounted":
+        return [f"protocols.search: 'distance_discounted' runs as 'market_aware' under params.institution "
+                f"'{scenario.params.institution}' (same partners and resources, plus the market posts)"]
+    if search != "market_aware":
+        return [f"protocols.search: '{search}' does not rank market posts; under params.institution "
+                f"'{scenario.params.institution}' the posts are scored after matching and only unpaired "
+                "agents go to them"]
+    return []
+
+
 def _institution(scenario: "Scenario") -> list[str]:
     institution = scenario.params.institution
     if institution in ACTIVE_INSTITUTIONS:
@@ -97,6 +111,7 @@ def _group_money(scenario: "Scenario") -> list[str]:
 
 CHECKS: tuple[Callable[["Scenario"], list[str]], ...] = (
     _market_posts,
+    _post_search,
     _institution,
     _unused_params,
     _protocols,

@@ -15,7 +15,9 @@ Per tick (the hooks of :class:`~vmt.markets.base.MarketComponent`):
 * decision -- post-goers whose best visible post beats their best partner
   and resource become *post-bound*: they head for the post and stop within
   its interaction radius. With the ``market_aware`` search this was decided
-  while ranking, before matching; with any other search the component
+  while ranking, before matching. ``distance_discounted`` is replaced by
+  ``market_aware`` with default parameters (it ranks partners and resources
+  identically and adds the posts); with any other search the component
   scores posts itself with the same function after matching and only
   unpaired agents can go;
 * trade -- at each post, the post-bound agents within its interaction
@@ -35,6 +37,7 @@ from vmt.markets.posts.mechanisms import PostSetup, mechanism_entry, validate_pa
 from vmt.markets.posts.orders import OrderLog
 from vmt.markets.posts.records import PostRecords, post_table
 from vmt.markets.posts.state import build_posts, opening_price, to_ticks
+from vmt.protocols.search.distance_discounted import DistanceDiscountedSearch
 from vmt.protocols.search.market_aware import MarketAwareParams, MarketAwareSearch, PostBoard, post_bound, score_posts
 from vmt.world.state import NO_AGENT
 
@@ -84,6 +87,8 @@ class PostsComponent(MarketComponent):
     def after_perception(self, tick: int, tick_state) -> None:
         self.records.start_tick()
         self.orders, self.trades = OrderLog(), TradeRows()
+        if type(tick_state.search) is DistanceDiscountedSearch:
+            tick_state.search = MarketAwareSearch(self.search_params)
         if isinstance(tick_state.search, MarketAwareSearch) and tick_state.search.board is not self.board:
             tick_state.search.attach_posts(self.board)
         hear_prices(self.posts, self.world, tick_state.ctx.spatial)

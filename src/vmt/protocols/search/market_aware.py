@@ -42,7 +42,8 @@ from vmt.protocols.context import Candidates, TickContext
 from vmt.protocols.gains import pair_goods
 from vmt.protocols.registry import ProtocolParams, register
 from vmt.protocols.search.distance_discounted import DistanceDiscountedSearch
-from vmt.protocols.search.scan import scan_agent
+from vmt.protocols.search.scan import forage_gain, scan_agent
+from vmt.world.spatial import diamond_row_span
 from vmt.world.valuation import GAIN_TOLERANCE, holdings_utility
 
 
@@ -243,6 +244,30 @@ def _rank_available(tick, seed, x, y, partner, available_view, bilateral_ok, coo
 
 
 @njit(cache=True, parallel=True)
+def _rank_resources(x, y, partner, family, params, lam, inventory, units, width, height, vision, beta,
+                    cell_resource, res_good, res_amount, forage_rate, resource, resource_score):
+    # The resource half of ``scan_agent`` (same visiting order and tie rule), for
+    # institutions without bilateral trade, where partners need not be scanned.
+    for i in prange(x.shape[0]):
+        if partner[i] >= 0:
+            continue
+        best_r, best_score = -1, 0.0
+        for dy in range(-vision, vision + 1):
+            x0, x1 = diamond_row_span(x[i], y[i], dy, vision, width, height)
+            row = y[i] + dy
+            for cx in range(x0, x1 + 1):
+                r = cell_resource[row, cx]
+                if r < 0 or res_amount[r] <= 0:
+                    continue
+                score = beta ** (abs(cx - x[i]) + abs(dy)) * forage_gain(
+                    i, r, family, params, lam, inventory, units, res_good, res_amount, forage_rate)
+                if score > best_score:
+                    best_r, best_score = r, score
+        resource[i] = best_r
+        resource_score[i] = best_score
+
+
+@njit(cache=True, parallel=True)
 def strike_from_lists(cand_ids, cand_scores, struck):
     """Remove ``struck`` agents from every partner list (order kept) and empty their own lists."""
     for i in prange(cand_ids.shape[0]):
@@ -290,14 +315,19 @@ class MarketAwareSearch(DistanceDiscountedSearch):
         board, world = self.board, ctx.world
         ag, res, sp = world.agents, world.resources, ctx.spatial
         out = MarketAwareCandidates(**vars(Candidates.empty(ag.n)))
-        view = np.where(board.bilateral_ok, ag.partner, 0)
-        _rank_available(
-            ctx.tick, ctx.tick_seed, ag.x, ag.y, ag.partner, view, board.bilateral_ok, ag.cooldown_partner,
-            ag.cooldown_until, ag.family, ag.utility_params, ag.lambda_money, ag.inventory, world.units,
-            ag.ask, ag.bid, ctx.pair_active, sp.cell_start, sp.order, world.width, world.height,
-            ctx.vision_radius, ctx.beta, res.cell_resource, res.good, res.amount, ctx.forage_rate,
-            out.partner_ids, out.partner_scores, out.resource, out.resource_score,
-        )
+        if board.bilateral_ok.any():
+            view = np.where(board.bilateral_ok, ag.partner, 0)
+            _rank_available(
+                ctx.tick, ctx.tick_seed, ag.x, ag.y, ag.partner, view, board.bilateral_ok, ag.cooldown_partner,
+                ag.cooldown_until, ag.family, ag.utility_params, ag.lambda_money, ag.inventory, world.units,
+                ag.ask, ag.bid, ctx.pair_active, sp.cell_start, sp.order, world.width, world.height,
+                ctx.vision_radius, ctx.beta, res.cell_resource, res.good, res.amount, ctx.forage_rate,
+                out.partner_ids, out.partner_scores, out.resource, out.resource_score,
+            )
+        else:
+            _rank_resources(ag.x, ag.y, ag.partner, ag.family, ag.utility_params, ag.lambda_money, ag.inventory,
+                            world.units, world.width, world.height, ctx.vision_radius, ctx.beta, res.cell_resource,
+                            res.good, res.amount, ctx.forage_rate, out.resource, out.resource_score)
         eligible = board.uses_posts & (ag.partner < 0)
         out.post, out.post_score = score_posts(board, ctx, eligible, self.params.staleness_decay)
         out.post_bound = post_bound(board, out, ag.partner, out.post_score)
