@@ -84,7 +84,7 @@ def updated_reference(reference, signal, valuation, rate):
     belief yet (or the signal itself if the valuation is not a positive number)."""
     if not np.isfinite(reference):
         reference = valuation if np.isfinite(valuation) and valuation > 0.0 else signal
-    return reference + rate * (signal - reference)
+    return reference * (signal / reference) ** rate
 
 
 @njit(cache=True)

@@ -116,8 +116,15 @@ def ladder(t, lo, hi, candidates):
     """The ``t``-th payment tried in [lo, hi]: the midpoint, then alternately
     above and below it in steps that cover the range in ``candidates`` tries
     each way. Returns −1 when step ``t`` falls outside the range."""
+    return ladder_around(t, (lo + hi) // 2, lo, hi, candidates)
+
+
+@njit(cache=True)
+def ladder_around(t, centre, lo, hi, candidates):
+    """The ``t``-th payment tried in [lo, hi] fanning out from ``centre``:
+    ``centre``, then alternately above and below it in steps of
+    ``(hi − lo) // (candidates − 1)``; −1 when step ``t`` falls outside."""
     step = max(1, (hi - lo) // max(1, candidates - 1))
-    centre = (lo + hi) // 2
     offset = ((t + 1) // 2) * step
     value = centre + offset if t % 2 == 1 else centre - offset
     if value < lo or value > hi:
@@ -133,9 +140,9 @@ def pair_anchor(i, j, k, anchor):
     total, count = 0.0, 0
     for agent in (i, j):
         if np.isfinite(anchor[agent, k]) and anchor[agent, k] > 0.0:
-            total += anchor[agent, k]
+            total += np.log(anchor[agent, k])
             count += 1
-    return total / count if count else np.nan
+    return np.exp(total / count) if count else np.nan
 
 
 @njit(cache=True)

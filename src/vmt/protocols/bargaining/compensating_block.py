@@ -19,7 +19,7 @@ from vmt.protocols.bargaining.base import BilateralBargainer
 from vmt.protocols.bargaining.common import (
     BargainingParams,
     anchored_payment,
-    ladder,
+    ladder_around,
     max_block,
     ordered_pair_types,
     pair_anchor,
@@ -80,8 +80,9 @@ def _scan_blocks(k, b, s, family, params, lam, inventory, units, ask, bid, max_q
         if inventory[s, g1] < q1:
             break
         lo, hi = payment_range(k, b, s, q1, ask, bid, units)
-        for t in range(1 if anchored else 2 * candidates + 1):
-            q2 = anchored_payment(target, k, q1, lo, hi, units) if anchored else ladder(t, lo, hi, candidates)
+        centre = anchored_payment(target, k, q1, lo, hi, units) if anchored else (lo + hi) // 2
+        for t in range(4 * candidates + 1 if anchored else 2 * candidates + 1):
+            q2 = ladder_around(t, centre, lo, hi, candidates)
             if q2 < 0:
                 continue
             gain_b, gain_s = block_gains(b, s, g1, g2, q1, q2, family, params, lam, inventory, units)
