@@ -1,0 +1,156 @@
+"""What the report computes from a run's telemetry (no plotting here).
+
+* :func:`run_info` -- the run's row, scenario regime and institution;
+* :func:`economy` -- utility families, packed parameters and initial holdings;
+* :func:`walrasian_reference` -- the theoretical equilibrium prices of the
+  economy as it started (pure exchange of the initial holdings): the barter
+  price of A in B (closed form when every agent is Cobb-Douglas, Brent's
+  method otherwise; :mod:`vmt.economics.equilibrium`), and in money regimes
+  the money prices of the quasilinear economy when they can be computed;
+* :func:`valuation_dispersion` -- quote dispersion over time: the
+  cross-agent standard deviation of the log of each agent's marginal
+  valuation in the regime's signal pair (MRS for A<->B, ``MU_A / lambda``
+  for A<->M), recomputed from the snapshots' holdings and lambda;
+* :func:`trade_price_path` -- per tick, the volume-weighted price of all trades.
+
+Tables are read once per (file, run, table) and cached; callers must not
+modify the frames they get.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from vmt.economics import vectorized as V
+from vmt.economics.families import family_code, pack_utility_params
+from vmt.telemetry import list_runs, read_table
+
+PAIRS = ("A<->B", "A<->M", "B<->M")
+REGIME_PAIRS = {"barter": ("A<->B",), "money": ("A<->M", "B<->M"), "mixed": PAIRS}
+
+
+@lru_cache(maxsize=64)
+def table(db: str, run_id: int, name: str) -> pd.DataFrame:
+    """One run's telemetry table (cached; do not modify)."""
+    return read_table(db, name, run_id)
+
+
+def run_info(db: str, run_id: int) -> dict:
+    """The run's ``runs`` row plus ``regime``, ``institution`` and ``ticks`` run."""
+    row = list_runs(db).set_index("run_id").loc[run_id]
+    params = json.loads(row["params_json"] or "{}")
+    if "exchange_regime" not in params:  # a run written without params: read its scenario
+        params = (yaml.safe_load(row["scenario_text"] or "") or {}).get("params", {})
+    return {"run_id": run_id, "scenario": row["scenario_name"], "seed": int(row["seed"]),
+            "status": row["status"], "ticks": int(row["ticks_completed"]),
+            "regime": params.get("exchange_regime", "barter"),
+            "institution": params.get("institution", "bilateral")}
+
+
+def economy(db: str, run_id: int) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
+    """(family codes, packed parameters (n, 8), the ``agents`` table)."""
+    agents = table(db, run_id, "agents")
+    codes = np.array([family_code(f) for f in agents["utility_family"]], dtype=np.int64)
+    params = np.array([pack_utility_params(f, json.loads(p))
+                       for f, p in zip(agents["utility_family"], agents["utility_params"])])
+    return codes, params.reshape(len(agents), -1), agents
+
+
+def walrasian_reference(db: str, run_id: int) -> dict[str, float]:
+    """Equilibrium price per exchange pair of the initial economy, where computable."""
+    from vmt.economics.equilibrium import walrasian_price
+
+    codes, params, agents = economy(db, run_id)
+    a0, b0 = agents["A0"].to_numpy(float), agents["B0"].to_numpy(float)
+    regime = run_info(db, run_id)["regime"]
+    out: dict[str, float] = {}
+    if regime == "barter":
+        try:
+            out["A<->B"] = float(walrasian_price(codes, params, a0, b0))
+        except (ValueError, ArithmeticError):
+            pass
+        return out
+    money = _money_equilibrium(codes, params, a0, b0, agents["M0"].to_numpy(float),
+                               agents["lambda_money"].to_numpy(float))
+    if money is not None:
+        out.update({"A<->M": money[0], "B<->M": money[1]})
+        if regime == "mixed":
+            out["A<->B"] = money[0] / money[1]
+    return out
+
+
+def _money_equilibrium(codes, params, a0, b0, m0, lam):
+    try:
+        from vmt.economics.quasilinear import quasilinear_equilibrium
+    except ImportError:  # the quasilinear solver is optional
+        return None
+    try:
+        eq = quasilinear_equilibrium(codes, params, a0, b0, m0, lam)
+    except (ValueError, ArithmeticError):
+        return None
+    return float(eq.price_a), float(eq.price_b)
+
+
+def signal_pair(regime: str) -> str:
+    """The pair whose valuations and observed prices the report follows."""
+    return REGIME_PAIRS[regime][0]
+
+
+def valuations(db: str, run_id: int) -> pd.DataFrame:
+    """Snapshots with each agent's marginal valuation in the signal pair (column ``value``)."""
+    snaps = table(db, run_id, "agent_snapshots")
+    codes, params, _ = economy(db, run_id)
+    ids = snaps["agent_id"].to_numpy()
+    a, b = snaps["A"].to_numpy(float), snaps["B"].to_numpy(float)
+    if signal_pair(run_info(db, run_id)["regime"]) == "A<->B":
+        value = V.mrs(codes[ids], params[ids], a, b)
+    else:
+        mu_a, _ = V.marginal_utilities(codes[ids], params[ids], a, b)
+        value = mu_a / snaps["lambda"].to_numpy(float)
+    return snaps.assign(value=value)
+
+
+def valuation_dispersion(db: str, run_id: int) -> pd.Series:
+    """Std of log valuation across agents, per snapshot tick (finite positive values only)."""
+    frame = valuations(db, run_id)
+    ok = np.isfinite(frame["value"]) & (frame["value"] > 0)
+    logs = np.log(frame.loc[ok, "value"])
+    return logs.groupby(frame.loc[ok, "tick"]).std(ddof=0).rename("dispersion")
+
+
+def first_good_quantity(trades: pd.DataFrame) -> pd.Series:
+    """Real quantity of each trade's first good (B for B<->M, else A)."""
+    return trades["quantity_B"].where(trades["pair_type"] == "B<->M", trades["quantity_A"])
+
+
+def trade_price_path(db: str, run_id: int) -> pd.DataFrame:
+    """Per tick and pair: volume-weighted price of every trade, volume, trades, share inside areas."""
+    trades = table(db, run_id, "trades")
+    if trades.empty:
+        return pd.DataFrame(columns=["tick", "pair_type", "price", "volume", "n_trades", "in_market"])
+    first = first_good_quantity(trades)
+    frame = trades.assign(first=first, second=first * trades["price"],
+                          in_market=trades["market_id"].notna().astype(float))
+    grouped = frame.groupby(["tick", "pair_type"])
+    out = grouped.agg(volume=("first", "sum"), paid=("second", "sum"), n_trades=("price", "size"),
+                      in_market=("in_market", "mean")).reset_index()
+    out["price"] = out["paid"] / out["volume"]
+    return out.drop(columns="paid")
+
+
+def halving_tick(series: pd.Series) -> int | None:
+    """First tick at which ``series`` is at most half its first value (None if never)."""
+    if series.empty or not np.isfinite(series.iloc[0]):
+        return None
+    below = series[series <= 0.5 * series.iloc[0]]
+    return int(below.index[0]) if len(below) else None
+
+
+def as_path(db) -> str:
+    return str(Path(db))

@@ -1,0 +1,36 @@
+"""``vmt report RUN_DB``: figures and a Markdown/HTML summary of one run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from vmt.cli.errors import fail
+
+
+@click.command("report")
+@click.argument("db", type=click.Path(dir_okay=False))
+@click.option("--run-id", type=int, default=None, help="Run to report (default: the latest in the file).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
+              help="Output folder (default: <file stem>_report next to the file).")
+@click.option("--sections", default=None, help="Comma-separated sections (default: all; see --list).")
+@click.option("--list", "list_only", is_flag=True, help="List the report sections and exit.")
+def command(db, run_id, out_dir, sections, list_only):
+    """Write PNG figures, report.md and report.html for a run recorded with `vmt run --out`."""
+    from vmt.analysis.report import ReportError, section_names, write_report
+    from vmt.telemetry import TelemetryError
+
+    if list_only:
+        click.echo("\n".join(section_names()))
+        return
+    if not Path(db).is_file():
+        fail(f"{db}: no such telemetry file (record one with `vmt run SCENARIO --out {db}`)")
+    try:
+        report = write_report(db, run_id, out_dir, sections)
+    except (ReportError, TelemetryError) as exc:
+        fail(str(exc))
+    except OSError as exc:
+        fail(f"cannot write the report into {out_dir or 'the default folder'}: {exc.strerror or exc}")
+    click.echo(f"report: {report.markdown_path} and {report.html_path.name} "
+               f"({len(report.figures)} figures; sections: {', '.join(report.sections)})")
