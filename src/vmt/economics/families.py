@@ -140,7 +140,9 @@ def _validate_translog(params: Mapping[str, float]) -> None:
             _reject("translog", name, params[name], f"'{name}' must be <= 0 "
                     "(ln u concave in logs, so that demand is unique)")
     det = params["beta_aa"] * params["beta_bb"] - params["beta_ab"] ** 2
-    if det < 0.0:
+    # On the boundary (beta_ab² = beta_aa·beta_bb) rounding can leave a
+    # determinant of -1e-20: accept what is semidefinite up to float error.
+    if det < -1e-12 * (params["beta_aa"] * params["beta_bb"] + params["beta_ab"] ** 2):
         _reject("translog", "beta_ab", params["beta_ab"], "need beta_aa*beta_bb >= "
                 f"beta_ab**2 (negative semidefinite), got determinant {det:.6g}")
     _require_translog_monotone(params, math.log(lo), math.log(hi))
