@@ -32,12 +32,12 @@ def ration(requests: np.ndarray, total: int, rng: np.random.Generator) -> np.nda
     asked = int(requests.sum())
     if asked <= total:
         return requests.copy()
-    exact = requests * (total / asked)
-    granted = np.floor(exact).astype(np.int64)
+    scaled = requests * total  # exact integer arithmetic: share_i = scaled_i / asked
+    granted, remainder = scaled // asked, scaled % asked
     left = total - int(granted.sum())
     if left > 0:
         tie_break = rng.permutation(requests.size)
-        order = np.lexsort((tie_break, -(exact - granted)))
+        order = np.lexsort((tie_break, -remainder))
         granted[order[:left]] += 1
     return granted
 

@@ -27,6 +27,9 @@ from vmt.markets.posts.mechanisms.base import register_mechanism
 from vmt.markets.posts.mechanisms.maker import MakerMechanism, MakerParams, stock_target
 from vmt.world.state import GOODS, PAIRS
 
+#: Quotes are rounded to ticks after forgiving this much float noise (so 50 x 1.1 is 55).
+_ROUNDING = 1e-9
+
 
 class DealerParams(MakerParams):
     half_spread: float = Field(0.05, ge=0.0, lt=1.0)
@@ -59,11 +62,11 @@ class Dealer(MakerMechanism):
         return self.reference[k] * math.exp(-self.params.inventory_skew * self._imbalance(k))
 
     def bid_payment(self, k: int) -> int | None:
-        bid = math.floor(self.mid(k) * (1.0 - self.params.half_spread))
+        bid = math.floor(self.mid(k) * (1.0 - self.params.half_spread) + _ROUNDING)
         return bid if bid >= 1 else None
 
     def ask_payment(self, k: int) -> int | None:
-        ask = math.ceil(self.mid(k) * (1.0 + self.params.half_spread))
+        ask = math.ceil(self.mid(k) * (1.0 + self.params.half_spread) - _ROUNDING)
         return max(ask, (self.bid_payment(k) or 0) + 1)
 
     def quoted_price(self, k: int) -> int:

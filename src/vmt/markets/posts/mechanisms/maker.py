@@ -77,6 +77,7 @@ class MakerMechanism(Mechanism):
 
     # -- trading
     def clear(self, market: PairMarket, price: int) -> ClearRecord:
+        market.maker = self.account  # the maker is the counterparty of every fill
         record = ClearRecord(None, iterations=0)
         prices = []
         for r in market.rng.permutation(market.ids.size):

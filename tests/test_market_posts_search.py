@@ -1,0 +1,81 @@
+"""``market_aware`` search: seeing posts, hearing their prices, heading for them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from test_market_posts_support import post_economy, posts_of
+from vmt.protocols.search.market_aware import MarketAwareParams
+from vmt.simulation import Simulation
+
+
+def _decide(sim: Simulation, tick: int = 0):
+    """Run perception and decision (with their component hooks) of one tick."""
+    phases = {p.name: p for p in sim.engine.phases}
+    phases["perception"].run(tick)
+    phases["decision"].run(tick)
+    return sim.tick_state.candidates
+
+
+def test_without_posts_market_aware_ranks_exactly_like_distance_discounted(small_economy):
+    ranked = {}
+    for search in ("distance_discounted", "market_aware"):
+        scenario = dict(small_economy, protocols={"search": search})
+        sim = Simulation(scenario, seed=7)
+        sim.run(3)
+        ranked[search] = _decide(sim, 3)
+    for field in ("partner_ids", "partner_scores", "resource", "resource_score"):
+        assert np.array_equal(getattr(ranked["distance_discounted"], field), getattr(ranked["market_aware"], field))
+
+
+def _lone_agent_scenario(x: int, visibility: int = 5, broadcast: int = 5) -> dict:
+    scenario = post_economy("walrasian", ("A", "M"), params={"opening_price": 0.3}, count=2, grid=21, resources=False)
+    scenario["agents"][0].update(count=1, spawn_region=[x, 10, x, 10])
+    scenario["agents"][1].update(count=1, spawn_region=[0, 0, 0, 0])
+    scenario["market_posts"][0].update(location=[10, 10], visibility_radius=visibility, broadcast_radius=broadcast)
+    return scenario
+
+
+@pytest.mark.parametrize("x, sees", [(15, True), (16, False), (5, True), (4, False)])
+def test_a_post_is_a_target_exactly_within_its_visibility_radius(x, sees):
+    sim = Simulation(_lone_agent_scenario(x), seed=0)
+    cand = _decide(sim)
+    assert (cand.post[0] == 0) == sees
+    assert bool(posts_of(sim).bound[0]) == sees
+    if sees:
+        assert (sim.world.agents.target_x[0], sim.world.agents.target_y[0]) == (10, 10)
+        assert sim.tick_state.stop_distance[0] == 2
+
+
+def test_prices_are_heard_within_the_broadcast_radius_with_their_age():
+    near = Simulation(_lone_agent_scenario(14, visibility=8, broadcast=4), seed=0)
+    far = Simulation(_lone_agent_scenario(15, visibility=8, broadcast=4), seed=0)
+    for sim in (near, far):
+        _decide(sim)
+    ag_near, ag_far = near.world.agents, far.world.agents
+    assert ag_near.observed_price[0, 1] == pytest.approx(0.3) and ag_near.observed_tick[0, 1] == 0
+    assert np.isnan(ag_far.observed_price[0, 1]) and ag_far.observed_tick[0, 1] == -1
+    assert far.tick_state.candidates.post[0] == -1  # seen, but no price known: nothing to expect
+
+
+def test_a_stale_price_is_discounted_per_tick_of_age():
+    scores = []
+    for age in (0, 4):
+        sim = Simulation(_lone_agent_scenario(12, visibility=8, broadcast=8), seed=0)
+        posts_of(sim).posts.price_tick[0, 1] = -age  # formed `age` ticks before tick 0
+        scores.append(_decide(sim).post_score[0])
+    decay = MarketAwareParams().staleness_decay
+    assert scores[0] > 0 and scores[1] == pytest.approx(scores[0] * decay ** 4)
+
+
+def test_post_bound_agents_are_struck_from_partner_lists():
+    scenario = post_economy("walrasian", count=30, institution="mixed_bilateral_centralized", centralized_weight=0.5)
+    sim = Simulation(scenario, seed=1)
+    sim.run(2)
+    cand = _decide(sim, 2)
+    bound = np.flatnonzero(cand.post_bound)
+    assert bound.size > 0
+    assert not np.isin(cand.partner_ids, bound).any()
+    assert (cand.partner_ids[bound] == -1).all()
+    assert posts_of(sim).uses_posts[bound].all()

@@ -1,0 +1,132 @@
+"""Market posts in whole runs: invariants, individual rationality, determinism, telemetry."""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+import pandas as pd
+import pytest
+
+from test_market_posts_support import post_economy, posts_of
+from vmt.simulation import Simulation
+from vmt.telemetry import read_table
+from vmt.world.valuation import utilities
+
+POST_SCENARIOS = ("walrasian_two_markets", "walrasian_single_post", "cda_induced_values", "dealer_market")
+MARKET_TABLES = ("trades", "market_orders", "market_clears", "market_prices")
+
+
+def _watch_rationality(sim: Simulation, post_traders_only: bool) -> list:
+    """Hook: after each trade phase, no agent that traded at a post is worse off."""
+    state, losses = {}, []
+
+    def hook(tick, phase):
+        if phase == "movement":
+            state["before"] = utilities(sim.world)
+        elif phase == "trade":
+            change = utilities(sim.world) - state["before"]
+            trades = sim.trade_log.last if sim.trade_log.last_tick == tick else None
+            if trades is None:
+                return
+            at_posts = ~np.isnan(trades["market_id"].astype(float))
+            agents = np.concatenate([trades["buyer_id"][at_posts], trades["seller_id"][at_posts]])
+            agents = agents[agents >= 0] if post_traders_only else np.arange(change.size)
+            losses.extend(change[agents][change[agents] < -1e-12].tolist())
+
+    sim.on("after_phase", hook)
+    return losses
+
+
+@pytest.mark.parametrize("name", POST_SCENARIOS)
+def test_shipped_post_scenarios_keep_every_invariant(name):
+    sim = Simulation(name, seed=0, check_invariants=True)
+    losses = _watch_rationality(sim, post_traders_only=True)
+    sim.run(min(sim.scenario.params.ticks, 60))
+    assert losses == []
+    component = posts_of(sim)
+    assert sim.world.agents.inventory.min() >= 0 and component.held_outside_agents().min() >= 0
+    assert len(component.records.clears_frame()) > 0
+
+
+def test_centralized_runs_have_only_post_trades_and_mixed_runs_have_both():
+    central = Simulation(post_economy("walrasian", count=30), seed=2).run(40).trades_df()
+    assert len(central) > 0 and central.market_id.notna().all()
+    mixed = post_economy("walrasian", count=40, institution="mixed_bilateral_centralized", centralized_weight=0.5)
+    sim = Simulation(mixed, seed=2, check_invariants=True)
+    losses = _watch_rationality(sim, post_traders_only=False)
+    trades = sim.run(40).trades_df()
+    assert trades.market_id.notna().any() and trades.market_id.isna().any()
+    assert losses == []
+    goers = posts_of(sim).uses_posts
+    assert 0 < goers.sum() < goers.size
+    at_posts = trades[trades.market_id.notna()]
+    assert goers[at_posts.buyer_id].all() and goers[at_posts.seller_id].all()
+
+
+def _tables(tmp_path, name, scenario, seed=4, ticks=25):
+    db = tmp_path / f"{name}.db"
+    Simulation(scenario, seed=seed, telemetry=db).run(ticks)
+    return {t: read_table(db, t).drop(columns="run_id") for t in MARKET_TABLES}
+
+
+@pytest.mark.parametrize("mechanism, params", [("walrasian", {}), ("cda", {"strategy": "zi_c"}), ("dealer", {})])
+def test_same_seed_gives_identical_market_telemetry(tmp_path, mechanism, params):
+    scenario = post_economy(mechanism, params=params, count=30)
+    first, second = _tables(tmp_path, "a", scenario), _tables(tmp_path, "b", scenario)
+    assert len(first["trades"]) > 0 and len(first["market_orders"]) > 0
+    for table in MARKET_TABLES:
+        pd.testing.assert_frame_equal(first[table], second[table])
+
+
+def test_one_and_two_threads_agree_bit_for_bit(tmp_path):
+    assert numba.config.NUMBA_NUM_THREADS >= 2, "run with NUMBA_NUM_THREADS=2"
+    scenario = post_economy("cda", params={"strategy": "zi_c"}, count=40, institution="mixed_bilateral_centralized")
+    results = []
+    for threads in (1, 2):
+        numba.set_num_threads(threads)
+        try:
+            results.append(_tables(tmp_path, f"t{threads}", scenario))
+        finally:
+            numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+    trades = results[0]["trades"]
+    assert trades.market_id.notna().any() and trades.market_id.isna().any()
+    for table in MARKET_TABLES:
+        pd.testing.assert_frame_equal(results[0][table], results[1][table])
+
+
+def test_telemetry_describes_posts_orders_clears_and_prices(tmp_path):
+    db = tmp_path / "posts.db"
+    sim = Simulation("walrasian_two_markets", seed=1, telemetry=db).run(30)
+    posts = read_table(db, "market_posts")
+    assert posts.market_id.tolist() == [0, 1] and posts.mechanism.tolist() == ["walrasian", "posted_price"]
+    assert posts[["x", "y"]].values.tolist() == [[15, 25], [35, 25]]
+    assert posts.commodities.tolist() == ['["A", "B", "M"]', '["A", "M"]']
+    clears = read_table(db, "market_clears")
+    assert set(clears.commodity) <= {"A", "B"} and (clears.iterations >= 1).all()
+    prices = read_table(db, "market_prices")
+    assert set(prices.pair) <= {"A<->M", "B<->M"} and (prices.price > 0).all()
+    stored = read_table(db, "trades")
+    assert len(stored) == len(sim.trades_df())
+
+
+def test_post_trades_and_orders_agree():
+    sim = Simulation(post_economy("posted_price", count=30), seed=3)
+    component = posts_of(sim)
+    for tick in range(15):
+        sim.step()
+        orders = component.orders.columns(tick)
+        trades = sim.trade_log.last if sim.trade_log.last_tick == tick else None
+        filled = [q for q, s in zip(orders["quantity"], orders["status"]) if s in ("filled", "partial")]
+        if trades is not None and len(trades["tick"]):
+            bought = sum(trades["quantity_A"][trades["pair_type"] == "A<->M"])
+            assert bought > 0 and len(filled) > 0
+        assert all(s in ("filled", "partial", "unfilled", "rejected") for s in orders["status"])
+
+
+def test_other_searches_still_reach_the_posts():
+    for search in ("distance_discounted", "random_walk"):
+        scenario = dict(post_economy("walrasian", count=30), protocols={"search": search})
+        sim = Simulation(scenario, seed=2, check_invariants=True).run(30)
+        assert (sim.trades_df().market_id == 0).sum() > 0
+        assert type(sim.tick_state.search).__name__ == ("MarketAwareSearch" if search == "distance_discounted"
+                                                          else "RandomWalkSearch")
