@@ -118,14 +118,16 @@ class PostsComponent(MarketComponent):
         return post, post_bound(self.board, cand, ag.partner, score)
 
     def _retarget_without_partners(self, tick_state, cand) -> None:
-        """Without bilateral trade an agent that is not post-bound forages or stays (no partner chasing)."""
+        """Without bilateral trade an agent that is not post-bound forages, wanders (random search)
+        or stays: nobody chases a partner."""
         ag, res = self.world.agents, self.world.resources
         free = ~self.bound
         forager = free & (cand.resource >= 0)
-        idle = free & (cand.resource < 0) & (cand.wander_x is None)
+        rest = free & ~forager
         ag.target_x[forager], ag.target_y[forager] = res.x[cand.resource[forager]], res.y[cand.resource[forager]]
-        ag.target_x[idle], ag.target_y[idle] = ag.x[idle], ag.y[idle]
-        tick_state.stop_distance[forager | idle] = 0
+        wander = (cand.wander_x, cand.wander_y) if cand.wander_x is not None else (ag.x, ag.y)
+        ag.target_x[rest], ag.target_y[rest] = wander[0][rest], wander[1][rest]
+        tick_state.stop_distance[free] = 0
 
     def after_trade(self, tick: int, tick_state) -> None:
         ag, posts = self.world.agents, self.posts

@@ -25,7 +25,7 @@ import numpy as np
 from numba import njit
 
 from vmt.economics.kernels import reservation_prices_barter, reservation_prices_money
-from vmt.markets.posts.orders import BUY, REJECTED, Order, OrderLog, rejection_reason  # noqa: F401
+from vmt.markets.posts.orders import REJECTED, Order, OrderLog, rejection_reason
 from vmt.markets.posts.state import PAIR_LABELS
 from vmt.protocols.gains import pair_goods
 from vmt.protocols.search.market_aware import best_trade, max_units, units_demanded
@@ -56,7 +56,7 @@ def _reservation_loop(ids, family, params, lam, inventory, units, k, ask, bid):
     for r in range(ids.shape[0]):
         i = ids[r]
         a, b = inventory[i, 0] * units[0], inventory[i, 1] * units[1]
-        if g2 == 2:
+        if g2 == GOOD_M:
             ask[r], bid[r] = reservation_prices_money(family[i], params[i], a, b, g1, units[g1], lam[i])
         else:
             ask[r], bid[r] = reservation_prices_barter(family[i], params[i], a, b, units[0], units[1])
@@ -236,5 +236,4 @@ class PairMarket:
         return self.value / self.volume if self.volume else float("nan")
 
 
-
-__all__ = ["BUY", "MAKER", "MakerAccount", "PairMarket", "TradeRows"]
+__all__ = ["MAKER", "MakerAccount", "PairMarket", "TradeRows"]

@@ -267,10 +267,10 @@ def _rank_resources(x, y, partner, family, params, lam, inventory, units, width,
         resource_score[i] = best_score
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True)
 def strike_from_lists(cand_ids, cand_scores, struck):
     """Remove ``struck`` agents from every partner list (order kept) and empty their own lists."""
-    for i in prange(cand_ids.shape[0]):
+    for i in range(cand_ids.shape[0]):
         keep = 0
         for r in range(cand_ids.shape[1]):
             j = cand_ids[i, r]

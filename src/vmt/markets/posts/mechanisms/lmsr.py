@@ -12,7 +12,8 @@ maker has sold and ``D = p_max - p_min``, its marginal price is
 starting at the middle of the band. A trader pays for a unit
 ``p_min + D C_high(1)`` and receives for one ``p_min + D (1 - C_low(1))``,
 ``C`` the LMSR cost of one share; payments are rounded to whole minor units
-in the maker's favour (buyer pays the ceiling, seller gets the floor).
+in the maker's favour (buyer pays the ceiling, seller gets the floor, after
+forgiving 1e-9 of a tick of float noise).
 
 Valuing the maker's goods at any price in ``[p_min, p_max]``, its loss is
 at most ``D`` times the LMSR's worst-case loss in shares, which Hanson's

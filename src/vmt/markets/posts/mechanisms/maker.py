@@ -95,6 +95,8 @@ class MakerMechanism(Mechanism):
         if side == 0:
             return
         wanted = int(market.units_at(payment, side, strict=True, ids=[agent])[0])
+        if wanted == 0:
+            return
         order = Order(agent, side, wanted, None)
         if not market.submit(order):
             return
