@@ -130,3 +130,19 @@ def test_other_searches_still_reach_the_posts():
         assert (sim.trades_df().market_id == 0).sum() > 0
         assert type(sim.tick_state.search).__name__ == ("MarketAwareSearch" if search == "distance_discounted"
                                                           else "RandomWalkSearch")
+
+
+MECHANISMS = [("walrasian", {}), ("posted_price", {"price_update_frequency": 2}), ("cda", {"strategy": "zi_c"}),
+              ("cda", {"strategy": "truthful"}), ("cda", {"strategy": "zi_u"}), ("call", {"call_interval": 2}),
+              ("dealer", {}), ("lmsr", {"liquidity": 5})]
+
+
+@pytest.mark.parametrize("commodities", [("A", "B"), ("A", "B", "M")], ids=["barter", "money"])
+@pytest.mark.parametrize("mechanism, params", MECHANISMS, ids=[f"{m}-{p.get('strategy', '')}" for m, p in MECHANISMS])
+def test_every_mechanism_conserves_goods_and_never_lowers_a_utility(mechanism, params, commodities):
+    sim = Simulation(post_economy(mechanism, commodities, params, count=24), seed=3, check_invariants=True)
+    losses = _watch_rationality(sim, post_traders_only=False)
+    sim.run(25)
+    assert losses == []
+    assert (sim.trades_df().market_id == 0).sum() > 0
+    assert posts_of(sim).held_outside_agents().min() >= 0
