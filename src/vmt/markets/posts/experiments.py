@@ -46,9 +46,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from vmt.economics import vectorized as V
 from vmt.markets.posts.orderbook import OrderBook
 from vmt.markets.posts.orders import BUY, SELL, Order
 from vmt.markets.posts.strategies import get_strategy
+from vmt.world.valuation import utilities
 
 
 @dataclass(frozen=True)
@@ -168,8 +170,6 @@ def grid_efficiency(sim, good: int = 0) -> float:
     ``good`` (minor units) greedily to the highest marginal utilities,
     holding every other good at its initial level.
     """
-    from vmt.world.valuation import utilities
-
     world = sim.world
     initial = sim.initial_inventory
     start = _utility_at(world, initial)
@@ -180,12 +180,9 @@ def grid_efficiency(sim, good: int = 0) -> float:
 
 
 def _utility_at(world, inventory: np.ndarray) -> np.ndarray:
-    from vmt.world.valuation import _utilities
-
-    out = np.empty(inventory.shape[0])
-    ag = world.agents
-    _utilities(ag.family, ag.utility_params, ag.lambda_money, inventory, world.units, out)
-    return out
+    """``u(A, B) + lambda M`` of every agent at ``inventory`` (minor units)."""
+    ag, held = world.agents, inventory * world.units
+    return V.utility(ag.family, ag.utility_params, held[:, 0], held[:, 1]) + ag.lambda_money * held[:, 2]
 
 
 def _best_allocation_utility(world, initial: np.ndarray, good: int) -> float:
