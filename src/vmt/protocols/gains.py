@@ -28,16 +28,15 @@ def pair_goods(k):
 
 
 @njit(cache=True)
-def real_holdings(inventory, units, i, out):
-    for g in range(3):
-        out[g] = inventory[i, g] * units[g]
-    return out
+def real_holdings(inventory, units, i):
+    """Agent ``i``'s real (A, B, M) as a tuple: no allocation in hot loops."""
+    return inventory[i, 0] * units[0], inventory[i, 1] * units[1], inventory[i, 2] * units[2]
 
 
 @njit(cache=True)
 def expected_trade_gain(i, j, family, params, lam, inventory, units, ask, bid, pair_active):
     """Best one-unit midpoint-price gain for ``i`` trading with ``j`` (0 if none)."""
-    held = real_holdings(inventory, units, i, np.empty(3))
+    held = real_holdings(inventory, units, i)
     best = 0.0
     for k in range(3):
         if not pair_active[k]:
@@ -62,8 +61,8 @@ def block_gains(buyer, seller, g1, g2, q1, q2, family, params, lam, inventory, u
 
     ``-inf`` for a side that cannot deliver.
     """
-    held_b = real_holdings(inventory, units, buyer, np.empty(3))
-    held_s = real_holdings(inventory, units, seller, np.empty(3))
+    held_b = real_holdings(inventory, units, buyer)
+    held_s = real_holdings(inventory, units, seller)
     real1, real2 = q1 * units[g1], q2 * units[g2]
     gain_b = trade_gain(family[buyer], params[buyer], lam[buyer], held_b, g1, real1, g2, real2)
     gain_s = trade_gain(family[seller], params[seller], lam[seller], held_s, g2, real2, g1, real1)

@@ -26,7 +26,8 @@ def holdings_utility(code, params, lam, a, b, m):
 @njit(cache=True)
 def trade_gain(code, params, lam, held, good_in, qty_in, good_out, qty_out):
     """Utility change from receiving ``qty_in`` of ``good_in`` and giving
-    ``qty_out`` of ``good_out`` (real quantities; ``held`` is real A, B, M).
+    ``qty_out`` of ``good_out`` (real quantities; ``held`` is real A, B, M as
+    an array or a tuple — nothing is allocated, this sits in hot loops).
 
     Returns ``-inf`` when the agent cannot deliver ``qty_out``. A change
     within rounding noise of the utility level (relative 1e-10) counts as
@@ -35,12 +36,12 @@ def trade_gain(code, params, lam, held, good_in, qty_in, good_out, qty_out):
     """
     if held[good_out] < qty_out:
         return -np.inf
-    after = held.copy()
-    after[good_in] += qty_in
-    after[good_out] -= qty_out
-    before_u = holdings_utility(code, params, lam, held[0], held[1], held[2])
-    after_u = holdings_utility(code, params, lam, after[0], after[1], after[2])
-    change = after_u - before_u
+    a, b, m = held[0], held[1], held[2]
+    before_u = holdings_utility(code, params, lam, a, b, m)
+    a += (qty_in if good_in == 0 else 0.0) - (qty_out if good_out == 0 else 0.0)
+    b += (qty_in if good_in == 1 else 0.0) - (qty_out if good_out == 1 else 0.0)
+    m += (qty_in if good_in == 2 else 0.0) - (qty_out if good_out == 2 else 0.0)
+    change = holdings_utility(code, params, lam, a, b, m) - before_u
     if abs(change) <= GAIN_TOLERANCE * (1.0 + abs(before_u)):
         return 0.0
     return change

@@ -22,7 +22,7 @@ def forage_gain(i, r, family, params, lam, inventory, units, res_good, res_amoun
         return 0.0
     g = res_good[r]
     take = min(res_amount[r], max(1, int(round(forage_rate / units[g]))))
-    held = real_holdings(inventory, units, i, np.empty(3))
+    held = real_holdings(inventory, units, i)
     return max(0.0, trade_gain(family[i], params[i], lam[i], held, g, take * units[g], 2, 0.0))
 
 
