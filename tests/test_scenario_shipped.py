@@ -108,17 +108,18 @@ def test_seed_002_example_loads_with_population_and_spawn_rate_normalised():
     assert scenario.market_posts[1].commodities == ["A", "M"]
 
 
-def test_seed_002_example_reports_its_inactive_features():
+def test_seed_002_example_reports_its_aliases():
+    # Posts, the mixed institution and its weights are active now (issue 4);
+    # what is still reported is how seed 002's protocol names were read.
     scenario = load_scenario("walrasian_two_markets")
     notes = scenario.inactive_features()
-    assert any(n.startswith("market_posts") and "issue 4" in n for n in notes)
-    assert any("params.institution" in n and "mixed_bilateral_centralized" in n for n in notes)
-    assert any("centralized_weight" in n for n in notes)
-    assert any("market_aware_search" in n and "distance_discounted" in n for n in notes)
+    assert not any(n.startswith("market_posts") for n in notes)
+    assert not any("params.institution" in n for n in notes)
+    assert any("market_aware_search" in n and "runs as 'market_aware'" in n for n in notes)
     assert any("'legacy'" in n and "three_pass" in n for n in notes)
     assert any("'legacy'" in n and "compensating_block" in n for n in notes)
     protocols = scenario.protocols
     assert (protocols.search.name, protocols.search.resolved_name, protocols.search.active_name) == (
-        "market_aware_search", "market_aware", "distance_discounted")
+        "market_aware_search", "market_aware", "market_aware")
     assert protocols.matching.resolved_name == "three_pass" and protocols.matching.version == "2025.10.26"
     assert protocols.bargaining.resolved_name == "compensating_block"
