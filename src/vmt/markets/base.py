@@ -12,6 +12,8 @@ rows through :meth:`telemetry_rows`.
 
 from __future__ import annotations
 
+import numpy as np
+
 
 class MarketComponent:
     #: False for institutions that replace bilateral trade (``centralized``).
@@ -31,6 +33,16 @@ class MarketComponent:
 
     def after_housekeeping(self, tick: int, tick_state) -> None:
         """E.g. learning from observed prices (before quotes are refreshed)."""
+
+    def trade_rows(self, tick: int) -> dict | None:
+        """Trades the component executed itself this tick, as ``trades``
+        columns (see ``vmt.simulation.trades``), or None."""
+        return None
+
+    def held_outside_agents(self) -> np.ndarray:
+        """Minor units of A, B, M the component holds itself (a market
+        maker's inventory), so conservation can count them."""
+        return np.zeros(3, dtype=np.int64)
 
     def telemetry_static(self) -> dict[str, dict]:
         """Rows written once at the start of a run: {table: columns}."""

@@ -62,8 +62,7 @@ class InvariantChecker:
     def _total_held(self) -> np.ndarray:
         held = self.sim.world.agents.inventory.sum(axis=0)
         for component in self.sim.tick_state.components:
-            if hasattr(component, "held_outside_agents"):
-                held = held + component.held_outside_agents()
+            held = held + component.held_outside_agents()
         return held
 
     def _expect_holdings(self, tick: int, phase: str, created: np.ndarray) -> None:

@@ -19,7 +19,7 @@ from vmt import protocols as _protocols  # noqa: F401  (registers the built-ins)
 from vmt.economics.families import family_name
 from vmt.engine import Engine
 from vmt.markets import build_components
-from vmt.protocols.registry import create_protocol, protocol_names
+from vmt.protocols.registry import create_protocol
 from vmt.scenario import Scenario, load_scenario
 from vmt.simulation.invariants import InvariantChecker
 from vmt.simulation.phases import BilateralTick
@@ -27,23 +27,15 @@ from vmt.simulation.trades import TradeLog, trade_columns, with_component_trades
 from vmt.world.build import build_world
 from vmt.world.valuation import utilities
 
-#: Protocol names a scenario may use for features that are not active yet,
-#: and what runs in their place (reported by ``Scenario.inactive_features``).
-FALLBACKS: dict[tuple[str, str], str] = {}
-
-
 def resolve_protocols(scenario: Scenario) -> dict[str, tuple[str, dict]]:
-    """(name, params) per protocol kind after aliases and fallbacks.
+    """(name, params) per protocol kind after aliases (``resolved_name``).
 
     Raises ``ProtocolError`` naming the key and the valid names.
     """
     chosen = {}
     for kind in ("search", "matching", "bargaining"):
         spec = getattr(scenario.protocols, kind)
-        name = spec.resolved_name
-        if name not in protocol_names(kind) and (kind, name) in FALLBACKS:
-            name = FALLBACKS[(kind, name)]
-        chosen[kind] = (name, dict(spec.params))
+        chosen[kind] = (spec.resolved_name, dict(spec.params))
     return chosen
 
 

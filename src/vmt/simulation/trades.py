@@ -52,8 +52,8 @@ def with_component_trades(columns: dict[str, np.ndarray], tick: int, components)
     the same columns, with its ``market_id``; they are appended after the
     bilateral trades.
     """
-    extra = [c.trade_rows(tick) for c in components if hasattr(c, "trade_rows")]
-    extra = [e for e in extra if len(e["tick"])]
+    extra = [c.trade_rows(tick) for c in components]
+    extra = [e for e in extra if e is not None and len(e["tick"])]
     if not extra:
         return columns
     return {c: np.concatenate([np.asarray(columns[c]), *[np.asarray(e[c]) for e in extra]]) for c in TRADE_COLUMNS}
