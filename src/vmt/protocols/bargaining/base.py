@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from vmt.protocols.bargaining.common import NO_ANCHORS, Proposals, apply_proposals, pairs_in_range
+from vmt.protocols.bargaining.common import NO_ANCHORS, Proposals, apply_proposals, max_block, pairs_in_range
 from vmt.protocols.context import TickContext
 from vmt.world.state import NO_AGENT
 
@@ -30,6 +30,15 @@ class BilateralBargainer:
         if self.params.anchor == "none" or self.anchor_price is None:
             return NO_ANCHORS
         return self.anchor_price
+
+    @staticmethod
+    def state_args(ctx: TickContext) -> tuple:
+        """The world arrays every protocol kernel reads, in its argument order:
+        family, utility params, λ, inventory, units, ask, bid, active pairs,
+        largest block per pair."""
+        ag, units = ctx.world.agents, ctx.world.units
+        return (ag.family, ag.utility_params, ag.lambda_money, ag.inventory, units,
+                ag.ask, ag.bid, ctx.pair_active, max_block(ctx, units))
 
     def propose(self, ctx: TickContext, proposals: Proposals) -> None:  # pragma: no cover
         raise NotImplementedError

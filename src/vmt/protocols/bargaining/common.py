@@ -57,6 +57,10 @@ class Proposals:
         minus = lambda: np.full(m, -1, dtype=np.int64)  # noqa: E731
         return cls(i, j, minus(), minus(), minus(), np.zeros(m, np.int64), np.zeros(m, np.int64))
 
+    def outputs(self) -> tuple:
+        """The arrays a protocol kernel writes, in kernel argument order."""
+        return self.pair_type, self.buyer, self.seller, self.q1, self.q2
+
     def agreed(self) -> np.ndarray:
         return self.pair_type >= 0
 
@@ -78,11 +82,15 @@ def max_block(ctx: TickContext, units: np.ndarray) -> np.ndarray:
 
 
 @njit(cache=True)
-def ordered_pair_types(i, j, ask, bid, pair_active, ks, buyers, sellers):
+def ordered_pair_types(i, j, ask, bid, pair_active):
     """Exchange pairs with a positive quote gap, largest relative gap first.
 
-    Fills ``ks``/``buyers``/``sellers`` and returns how many there are.
+    Returns ``(count, ks, buyers, sellers)``: the first ``count`` entries are
+    the pair types and who buys and sells in each.
     """
+    ks = np.empty(3, np.int64)
+    buyers = np.empty(3, np.int64)
+    sellers = np.empty(3, np.int64)
     gaps = np.empty(3)
     count = 0
     for k in range(3):
@@ -97,7 +105,7 @@ def ordered_pair_types(i, j, ask, bid, pair_active, ks, buyers, sellers):
             pos -= 1
         gaps[pos], ks[pos], buyers[pos], sellers[pos] = gap, k, b, s
         count += 1
-    return count
+    return count, ks, buyers, sellers
 
 
 @njit(cache=True)

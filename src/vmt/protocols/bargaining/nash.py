@@ -20,7 +20,6 @@ from vmt.protocols.bargaining.common import (
     BargainingParams,
     anchored_payment,
     ladder,
-    max_block,
     ordered_pair_types,
     pair_anchor,
     payment_range,
@@ -38,11 +37,10 @@ class NashBargaining(BilateralBargainer):
     """Maximise the product of the two utility gains over discrete trades."""
 
     def propose(self, ctx, p) -> None:
-        ag, units = ctx.world.agents, ctx.world.units
         _propose_all(
-            p.i, p.j, ag.family, ag.utility_params, ag.lambda_money, ag.inventory, units,
-            ag.ask, ag.bid, ctx.pair_active, max_block(ctx, units), self.params.price_candidates,
-            self.anchors(), p.pair_type, p.buyer, p.seller, p.q1, p.q2,
+            p.i, p.j, *self.state_args(ctx),
+            self.params.price_candidates,
+            self.anchors(), *p.outputs(),
         )
 
 
@@ -58,10 +56,7 @@ def _propose_all(pi, pj, family, params, lam, inventory, units, ask, bid, pair_a
 @njit(cache=True)
 def _nash_trade(i, j, family, params, lam, inventory, units, ask, bid, pair_active, max_q, candidates,
                 anchor):
-    ks = np.empty(3, np.int64)
-    buyers = np.empty(3, np.int64)
-    sellers = np.empty(3, np.int64)
-    n = ordered_pair_types(i, j, ask, bid, pair_active, ks, buyers, sellers)
+    n, ks, buyers, sellers = ordered_pair_types(i, j, ask, bid, pair_active)
     for anchored in (True, False):  # the anchored payments first, then every ladder payment
         best = 0.0
         result = (-1, -1, -1, 0, 0)

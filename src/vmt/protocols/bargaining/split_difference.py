@@ -17,7 +17,6 @@ from vmt.protocols.bargaining.base import BilateralBargainer
 from vmt.protocols.bargaining.common import (
     BargainingParams,
     anchored_price,
-    max_block,
     ordered_pair_types,
     pair_anchor,
 )
@@ -30,11 +29,10 @@ class SplitDifference(BilateralBargainer):
     """Midpoint price, largest mutually beneficial quantity."""
 
     def propose(self, ctx, p) -> None:
-        ag, units = ctx.world.agents, ctx.world.units
         _propose_all(
-            p.i, p.j, ag.family, ag.utility_params, ag.lambda_money, ag.inventory, units,
-            ag.ask, ag.bid, ctx.pair_active, max_block(ctx, units), self.anchors(),
-            p.pair_type, p.buyer, p.seller, p.q1, p.q2,
+            p.i, p.j, *self.state_args(ctx),
+            self.anchors(),
+            *p.outputs(),
         )
 
 
@@ -49,10 +47,7 @@ def _propose_all(pi, pj, family, params, lam, inventory, units, ask, bid, pair_a
 
 @njit(cache=True)
 def _midpoint_trade(i, j, family, params, lam, inventory, units, ask, bid, pair_active, max_q, anchor):
-    ks = np.empty(3, np.int64)
-    buyers = np.empty(3, np.int64)
-    sellers = np.empty(3, np.int64)
-    n = ordered_pair_types(i, j, ask, bid, pair_active, ks, buyers, sellers)
+    n, ks, buyers, sellers = ordered_pair_types(i, j, ask, bid, pair_active)
     for c in range(n):
         k, b, s = ks[c], buyers[c], sellers[c]
         target = pair_anchor(b, s, k, anchor)

@@ -21,7 +21,6 @@ from vmt.protocols.bargaining.base import BilateralBargainer
 from vmt.protocols.bargaining.common import (
     BargainingParams,
     anchored_price,
-    max_block,
     ordered_pair_types,
     pair_anchor,
 )
@@ -42,12 +41,11 @@ class TakeItOrLeaveIt(BilateralBargainer):
     def propose(self, ctx, p) -> None:
         if not 0.0 <= self.params.responder_share < 1.0:
             raise ValueError("protocols.bargaining.params.responder_share must be in [0, 1)")
-        ag, units = ctx.world.agents, ctx.world.units
         _propose_all(
-            p.i, p.j, ag.family, ag.utility_params, ag.lambda_money, ag.inventory, units,
-            ag.ask, ag.bid, ctx.pair_active, max_block(ctx, units), self.params.responder_share,
+            p.i, p.j, *self.state_args(ctx),
+            self.params.responder_share,
             self.params.proposer == "random", ctx.tick_seed, self.anchors(),
-            p.pair_type, p.buyer, p.seller, p.q1, p.q2,
+            *p.outputs(),
         )
 
 
@@ -67,10 +65,7 @@ def _propose_all(pi, pj, family, params, lam, inventory, units, ask, bid, pair_a
 @njit(cache=True)
 def _offer(i, j, proposer, family, params, lam, inventory, units, ask, bid, pair_active, max_q, share,
            anchor):
-    ks = np.empty(3, np.int64)
-    buyers = np.empty(3, np.int64)
-    sellers = np.empty(3, np.int64)
-    n = ordered_pair_types(i, j, ask, bid, pair_active, ks, buyers, sellers)
+    n, ks, buyers, sellers = ordered_pair_types(i, j, ask, bid, pair_active)
     for c in range(n):
         k, b, s = ks[c], buyers[c], sellers[c]
         target = pair_anchor(b, s, k, anchor)
