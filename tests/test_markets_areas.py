@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vmt.markets.areas import AreaDetector, AreaParams, AreaState, assign_members, broadcast
-from vmt.world.spatial import build_spatial_hash
+from vmt.markets.areas.membership import count_coverage
 
 settings.register_profile("areas", max_examples=40, deadline=None, derandomize=True)
 PROFILE = settings.get_profile("areas")
@@ -52,7 +52,7 @@ def test_formation_and_membership_match_the_reference(points, radius, threshold)
     y = np.array([p[1] for p in points], np.int64)
     params = AreaParams(formation_threshold=threshold, dissolution_threshold=threshold - 1, radius=radius,
                         broadcast_radius=radius)
-    areas = AreaState(window=1)
+    areas = AreaState(1, W, H)
     detection = AreaDetector(params, W, H).step(areas, x, y, tick=0)
     expected = reference_formation(x, y, np.ones(len(x), bool), params)
     assert list(areas.center_y[: areas.count] * W + areas.center_x[: areas.count]) == expected
@@ -67,14 +67,16 @@ def test_formation_and_membership_match_the_reference(points, radius, threshold)
 def test_a_second_tick_counts_only_free_agents(first, second):
     """Areas persist; new ones form only from agents that belong to no live area."""
     params = AreaParams(formation_threshold=4, dissolution_threshold=2, radius=2, broadcast_radius=2)
-    areas, detector = AreaState(window=1), AreaDetector(params, W, H)
+    areas, detector = AreaState(1, W, H), AreaDetector(params, W, H)
     x0, y0 = (np.array([p[i] for p in first], np.int64) for i in (0, 1))
     detector.step(areas, x0, y0, tick=0)
     before = areas.count
     x1, y1 = (np.array([p[i] for p in second], np.int64) for i in (0, 1))
     old = list(areas.live())
     member = reference_membership(x1, y1, areas.center_x, areas.center_y, old, params.radius)
-    low = {a for a in old if np.sum(member == a) < params.dissolution_threshold}
+    coverage = {a: sum(manhattan(x1[i], y1[i], areas.center_x[a], areas.center_y[a]) <= params.radius
+                       for i in range(len(x1))) for a in old}
+    low = {a for a in old if coverage[a] < params.dissolution_threshold}
     assert all(areas.below[a] == 0 for a in old)  # patience 5: nothing dissolves on the first low tick
     free = member < 0
     expected_new = reference_formation(x1, y1, free, params)
@@ -86,23 +88,23 @@ def test_a_second_tick_counts_only_free_agents(first, second):
         x1, y1, areas.center_x, areas.center_y, list(areas.live()), params.radius))
 
 
-def test_area_dissolves_after_patience_ticks_below_threshold_and_ids_are_not_reused():
+def test_area_dissolves_after_patience_ticks_with_few_agents_within_reach_and_ids_are_not_reused():
     params = AreaParams(formation_threshold=5, dissolution_threshold=3, patience=3, radius=1, broadcast_radius=1)
-    areas, detector = AreaState(window=1), AreaDetector(params, W, H)
+    areas, detector = AreaState(1, W, H), AreaDetector(params, W, H)
     crowd_x, crowd_y = np.array([5, 5, 5, 4, 6], np.int64), np.array([4, 4, 3, 4, 4], np.int64)
     assert list(detector.step(areas, crowd_x, crowd_y, 0).formed) == [0]
     assert (areas.center_x[0], areas.center_y[0]) == (5, 4)
     scattered_x, scattered_y = np.array([5, 5, 0, 11, 0], np.int64), np.array([4, 4, 0, 8, 8], np.int64)
     events = [detector.step(areas, scattered_x, scattered_y, t) for t in (1, 2, 3)]
     assert [list(e.dissolved) for e in events] == [[], [], [0]]
-    assert list(events[-1].dissolved_members) == [2]
+    assert list(events[-1].dissolved_coverage) == [2]
     assert not areas.alive[0] and (events[-1].member == -1).all()
     assert list(detector.step(areas, crowd_x, crowd_y, 4).formed) == [1]  # a new id, same place
 
 
 def test_an_area_survives_a_low_tick_when_the_crowd_returns():
     params = AreaParams(formation_threshold=5, dissolution_threshold=3, patience=2, radius=1, broadcast_radius=1)
-    areas, detector = AreaState(window=1), AreaDetector(params, W, H)
+    areas, detector = AreaState(1, W, H), AreaDetector(params, W, H)
     crowd_x, crowd_y = np.array([5, 5, 5, 4, 6], np.int64), np.array([4, 4, 3, 4, 4], np.int64)
     away_x, away_y = np.array([5, 0, 0, 11, 11], np.int64), np.array([4, 0, 8, 0, 8], np.int64)
     for t, (x, y) in enumerate([(crowd_x, crowd_y), (away_x, away_y), (crowd_x, crowd_y), (away_x, away_y)]):
@@ -130,13 +132,13 @@ def test_broadcast_matches_the_reference(points, broadcast_radius, seed):
     rng = np.random.default_rng(seed)
     x, y = (np.array([p[i] for p in points], np.int64) for i in (0, 1))
     params = AreaParams(formation_threshold=3, dissolution_threshold=2, radius=2, broadcast_radius=broadcast_radius)
-    areas = AreaState(window=1)
+    areas = AreaState(1, W, H)
     member = AreaDetector(params, W, H).step(areas, x, y, 0).member
     areas.price[: areas.count] = np.where(rng.random((areas.count, 3)) < 0.3, np.nan, rng.uniform(0.5, 2, (areas.count, 3)))
     areas.price_tick[: areas.count] = rng.integers(0, 9, (areas.count, 3))
     observed = np.full((len(x), 3), 7.0)
     observed_tick = np.full((len(x), 3), -5, np.int64)
-    heard = broadcast(areas, build_spatial_hash(x, y, W, H), member, broadcast_radius, observed, observed_tick)
+    heard = broadcast(areas, x, y, member, broadcast_radius, observed, observed_tick)
     source = reference_hearing(x, y, member, areas, broadcast_radius)
     np.testing.assert_array_equal(heard, source >= 0)
     rows, pairs = np.nonzero(source >= 0)
@@ -146,10 +148,12 @@ def test_broadcast_matches_the_reference(points, broadcast_radius, seed):
 
 
 def test_membership_prefers_the_larger_area_then_the_closer_centre():
-    areas = AreaState(window=1)
+    areas = AreaState(1, W, H)
     areas.add(np.array([2, 6], np.int64), np.array([2, 2], np.int64), tick=0)
     x = np.array([4, 4, 6, 6, 7, 1, 2], np.int64)  # agent 0 and 1 at distance 2 of both centres
     y = np.array([2, 2, 2, 3, 2, 2, 2], np.int64)
-    member = assign_members(areas, build_spatial_hash(x, y, W, H), radius=2)
+    counts = np.bincount(y * W + x, minlength=W * H)
+    count_coverage(areas, areas.live(), counts, radius=2)
+    member = assign_members(areas, x, y, radius=2)
     assert list(areas.coverage[:2]) == [4, 5]
     assert list(member) == [1, 1, 1, 1, 1, 0, 0]

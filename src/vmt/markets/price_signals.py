@@ -49,7 +49,7 @@ class PriceSignals(MarketComponent):
     def __init__(self, world, params: AreaParams, learning_rate: float, lambda_bounds: tuple[float, float]):
         self.world, self.params = world, params
         self.learning_rate, self.lambda_bounds = float(learning_rate), tuple(lambda_bounds)
-        self.areas = AreaState(params.window)
+        self.areas = AreaState(params.window, world.width, world.height)
         self.detector = AreaDetector(params, world.width, world.height)
         n = world.agents.n
         self.member = np.full(n, -1, np.int64)
@@ -69,7 +69,7 @@ class PriceSignals(MarketComponent):
         if hasattr(bargainer, "anchor_price") and bargainer.anchor_price is None:
             bargainer.anchor_price = self.reference_price
         ag = self.world.agents
-        self.heard = broadcast(self.areas, tick_state.ctx.spatial, self.member, self.params.broadcast_radius,
+        self.heard = broadcast(self.areas, ag.x, ag.y, self.member, self.params.broadcast_radius,
                                ag.observed_price, ag.observed_tick)
 
     def after_trade(self, tick: int, tick_state) -> None:
@@ -104,7 +104,7 @@ class PriceSignals(MarketComponent):
         a, det = self.areas, self.detection
         live = a.live()
         ids = np.concatenate([live, det.dissolved])
-        members = np.concatenate([a.members[live], det.dissolved_members])
+        members = np.concatenate([a.members[live], det.dissolved_coverage])
         event = np.full(ids.size, None, dtype=object)
         event[np.isin(ids, det.formed)] = "formed"
         event[live.size:] = "dissolved"

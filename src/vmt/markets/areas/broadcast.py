@@ -7,6 +7,8 @@ seed 000 (prices formed in tick t's markets phase are heard in tick t+1's
 perception). Within range of several areas, per pair, it listens to the area
 it is a member of, else the closest, then the one with more members, then
 the lowest id. Agents out of range keep the last signal they heard.
+Each agent checks the live areas of nearby blocks of an
+:class:`~vmt.markets.areas.index.AreaIndex`, one agent per parallel iteration.
 """
 
 from __future__ import annotations
@@ -14,40 +16,46 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from vmt.markets.areas.index import index_areas, neighbour_rows
 from vmt.markets.areas.state import N_PAIRS, AreaState
-from vmt.world.spatial import SpatialHash, diamond_row_span
 
 
-def broadcast(areas: AreaState, spatial: SpatialHash, member: np.ndarray, radius: int,
+def broadcast(areas: AreaState, x: np.ndarray, y: np.ndarray, member: np.ndarray, radius: int,
               observed_price: np.ndarray, observed_tick: np.ndarray) -> np.ndarray:
     """Write heard prices into ``observed_price``/``observed_tick`` (n, 3);
     return the (n, 3) mask of what was heard now."""
-    n = spatial.order.shape[0]
-    source = np.full((n, N_PAIRS), -1, np.int64)
-    distance = np.zeros((n, N_PAIRS), np.int64)
-    _listen(areas.live(), areas.center_x, areas.center_y, areas.members, areas.price, radius, member,
-            spatial.cell_start, spatial.order, spatial.width, spatial.height, source, distance)
-    _hear(source, areas.price, areas.price_tick, observed_price, observed_tick)
-    return source >= 0
+    heard = np.zeros((x.shape[0], N_PAIRS), np.bool_)
+    live = areas.live()
+    priced = np.isfinite(areas.price[live]).any(axis=0)  # pairs some live area has a price for
+    if not priced.any():
+        return heard
+    index = index_areas(areas, radius)
+    _listen(x, y, member, radius, index.block, index.blocks_x, index.blocks_y, index.block_start, index.order,
+            areas.center_x, areas.center_y, areas.members, areas.price, areas.price_tick, priced,
+            heard, observed_price, observed_tick)
+    return heard
 
 
-@njit(cache=True)
-def _listen(live, cx, cy, members, price, radius, member, cell_start, order, width, height,
-            source, distance):
-    for t in range(live.shape[0]):
-        a = live[t]
-        for dy in range(-radius, radius + 1):
-            x0, x1 = diamond_row_span(cx[a], cy[a], dy, radius, width, height)
-            row = (cy[a] + dy) * width
-            for x in range(x0, x1 + 1):
-                c = row + x
-                dist = abs(x - cx[a]) + abs(dy)
-                for s in range(cell_start[c], cell_start[c + 1]):
-                    i = order[s]
-                    for k in range(price.shape[1]):
-                        if np.isfinite(price[a, k]) and _louder(a, dist, source[i, k], distance[i, k],
-                                                                member[i], members):
-                            source[i, k], distance[i, k] = a, dist
+@njit(cache=True, parallel=True)
+def _listen(x, y, member, radius, block, blocks_x, blocks_y, block_start, order, cx, cy, members, price,
+            price_tick, priced, heard, observed_price, observed_tick):
+    for i in prange(x.shape[0]):
+        r0, r1, c0, c1 = neighbour_rows(x[i], y[i], block, blocks_x, blocks_y)
+        for k in range(price.shape[1]):
+            if not priced[k]:
+                continue
+            source, source_dist = -1, 0
+            for r in range(r0, r1 + 1):
+                for s in range(block_start[r * blocks_x + c0], block_start[r * blocks_x + c1 + 1]):
+                    a = order[s]
+                    dist = abs(cx[a] - x[i]) + abs(cy[a] - y[i])
+                    if dist <= radius and np.isfinite(price[a, k]) and _louder(
+                            a, dist, source, source_dist, member[i], members):
+                        source, source_dist = a, dist
+            if source >= 0:
+                heard[i, k] = True
+                observed_price[i, k] = price[source, k]
+                observed_tick[i, k] = price_tick[source, k]
 
 
 @njit(cache=True)
@@ -62,13 +70,3 @@ def _louder(a, dist, current, current_dist, own, members):
     if members[a] != members[current]:
         return members[a] > members[current]
     return a < current
-
-
-@njit(cache=True, parallel=True)
-def _hear(source, price, price_tick, observed_price, observed_tick):
-    for i in prange(source.shape[0]):
-        for k in range(source.shape[1]):
-            a = source[i, k]
-            if a >= 0:
-                observed_price[i, k] = price[a, k]
-                observed_tick[i, k] = price_tick[a, k]

@@ -2,9 +2,10 @@
 
 Each tick, at the agents' current positions:
 
-1. live areas count their members (``membership``); an area with fewer than
-   ``dissolution_threshold`` members for ``patience`` consecutive ticks
-   dissolves (its agents become free);
+1. live areas count the agents within their radius (coverage, see
+   ``membership``); an area with fewer than ``dissolution_threshold`` of
+   them for ``patience`` consecutive ticks dissolves (its agents become
+   free) -- the mirror image of the formation rule;
 2. for every cell holding a *free* agent (member of no live area), the
    density ``D(c) = #{free agents j : |x_j - x_c| + |y_j - y_c| <= radius}``
    is counted; cells with ``D(c) >= formation_threshold`` are candidates;
@@ -12,7 +13,7 @@ Each tick, at the agents' current positions:
    and each one taken blocks every cell within ``2*radius`` of it, so new
    areas' discs are disjoint and each holds at least the threshold of free
    agents; each taken cell becomes the centre of a new area with a new id;
-4. membership is recomputed if areas formed or dissolved.
+4. every agent joins at most one live area (``membership``).
 
 Counting only free agents keeps a live cluster from spawning duplicates of
 its own area, while a crowd gathering next to it can found its own.
@@ -25,20 +26,20 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit, prange
 
-from vmt.markets.areas.membership import assign_members
+from vmt.markets.areas.membership import assign_members, count_agents_per_cell, count_coverage
 from vmt.markets.areas.state import AreaParams, AreaState
-from vmt.world.spatial import build_spatial_hash, diamond_row_span
+from vmt.world.spatial import diamond_row_span
 
 
 @dataclass
 class Detection:
     """One tick's outcome: membership per agent, ids formed and dissolved
-    (with the members each dissolved area had when it dissolved)."""
+    (with the agents each dissolved area still had within its radius)."""
 
     member: np.ndarray
     formed: np.ndarray
     dissolved: np.ndarray
-    dissolved_members: np.ndarray
+    dissolved_coverage: np.ndarray
 
 
 class AreaDetector:
@@ -46,55 +47,61 @@ class AreaDetector:
 
     def __init__(self, params: AreaParams, width: int, height: int):
         self.params, self.width, self.height = params, int(width), int(height)
-        self._free_count = np.zeros(self.width * self.height, np.int64)
+        self._cell_count = np.zeros(self.width * self.height, np.int64)
+        self._free_count = np.zeros(self.width * self.height, np.int32)
         self._blocked = np.zeros(self.width * self.height, np.bool_)
 
     def step(self, areas: AreaState, x: np.ndarray, y: np.ndarray, tick: int) -> Detection:
-        spatial = build_spatial_hash(x, y, self.width, self.height)
-        member = assign_members(areas, spatial, self.params.radius)
-        dissolved = dissolve_sparse_areas(areas, self.params)
-        last_members = areas.members[dissolved].copy()
-        if dissolved.size:
-            member[np.isin(member, dissolved)] = -1
-        formed = self._found(areas, x, y, member, tick)
-        if formed.size or dissolved.size:
-            member = assign_members(areas, spatial, self.params.radius)
-        return Detection(member, formed, dissolved, last_members)
-
-    def _found(self, areas: AreaState, x, y, member, tick: int) -> np.ndarray:
         p = self.params
-        cells = _free_cells(x, y, member, self.width, self._free_count)
+        count_agents_per_cell(x, y, self.width, self._cell_count, 1)
+        count_coverage(areas, areas.live(), self._cell_count, p.radius)
+        dissolved = dissolve_sparse_areas(areas, p)
+        last_coverage = areas.coverage[dissolved].copy()
+        formed = self._found(areas, x, y, tick)
+        count_coverage(areas, formed, self._cell_count, p.radius)
+        count_agents_per_cell(x, y, self.width, self._cell_count, -1)
+        return Detection(assign_members(areas, x, y, p.radius), formed, dissolved, last_coverage)
+
+    def _found(self, areas: AreaState, x, y, tick: int) -> np.ndarray:
+        """New areas where free agents (within reach of no live area) cluster."""
+        p = self.params
+        live = areas.live()
+        _stamp_discs(live, areas.center_x, areas.center_y, self._blocked, self.width, self.height, p.radius, True)
+        cells = _free_cells(x, y, self._blocked, self.width, self._free_count)
+        _stamp_discs(live, areas.center_x, areas.center_y, self._blocked, self.width, self.height, p.radius, False)
         density = np.zeros(cells.shape[0], np.int64)
         _free_density(cells, self._free_count, self.width, self.height, p.radius, density)
         dense = density >= p.formation_threshold
         candidates = cells[dense][np.lexsort((cells[dense], -density[dense]))]
         chosen = _non_overlapping(candidates, self._blocked, self.width, self.height, 2 * p.radius)
         self._free_count[cells] = 0
-        _stamp(chosen, self._blocked, self.width, self.height, 2 * p.radius, False)
+        _stamp_discs(chosen, chosen % self.width, chosen // self.width, self._blocked, self.width, self.height,
+                     2 * p.radius, False, by_cell=True)
         return areas.add(chosen % self.width, chosen // self.width, tick)
 
 
 def dissolve_sparse_areas(areas: AreaState, params: AreaParams) -> np.ndarray:
-    """Advance each live area's count of ticks below the dissolution threshold
-    (reset by a tick at or above it); dissolve those reaching ``patience``."""
+    """Advance each live area's count of ticks with fewer than the dissolution
+    threshold of agents within its radius (reset by a tick at or above it);
+    dissolve those reaching ``patience``."""
     live = areas.live()
-    low = areas.members[live] < params.dissolution_threshold
+    low = areas.coverage[live] < params.dissolution_threshold
     areas.below[live] = np.where(low, areas.below[live] + 1, 0)
     dissolved = live[areas.below[live] >= params.patience]
-    areas.alive[dissolved] = False
+    areas.dissolve(dissolved)
     return dissolved
 
 
 @njit(cache=True)
-def _free_cells(x, y, member, width, free_count):
-    """Count free agents per cell into ``free_count``; return the occupied cells
-    in order of first appearance (agent id order)."""
+def _free_cells(x, y, covered, width, free_count):
+    """Count agents on cells no live area covers into ``free_count``; return
+    those cells in order of first appearance (agent id order)."""
     cells = np.empty(x.shape[0], np.int64)
     m = 0
     for i in range(x.shape[0]):
-        if member[i] >= 0:
-            continue
         c = y[i] * width + x[i]
+        if covered[c]:
+            continue
         if free_count[c] == 0:
             cells[m] = c
             m += 1
@@ -131,9 +138,12 @@ def _non_overlapping(candidates, blocked, width, height, reach):
 
 
 @njit(cache=True)
-def _stamp(cells, blocked, width, height, reach, value):
-    for t in range(cells.shape[0]):
-        _stamp_one(cells[t], blocked, width, height, reach, value)
+def _stamp_discs(ids, cx, cy, mask, width, height, reach, value, by_cell=False):
+    """Set ``mask`` to ``value`` on every cell within ``reach`` of each centre
+    (``cx[ids[t]], cy[ids[t]]``, or ``cx[t], cy[t]`` when ``by_cell``)."""
+    for t in range(ids.shape[0]):
+        a = t if by_cell else ids[t]
+        _stamp_one(cy[a] * width + cx[a], mask, width, height, reach, value)
 
 
 @njit(cache=True)

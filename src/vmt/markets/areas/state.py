@@ -50,8 +50,9 @@ class AreaParams:
 class AreaState:
     """Every area ever formed in a run, indexed by id (one row per area)."""
 
-    def __init__(self, window: int, capacity: int = 16):
+    def __init__(self, window: int, width: int, height: int, capacity: int = 16):
         self.window = int(window)
+        self.width, self.height = int(width), int(height)
         self.count = 0  # areas ever formed == the next id
         self._allocate(capacity)
 
@@ -87,6 +88,9 @@ class AreaState:
         self.formed_tick[new] = tick
         self.count += new.size
         return new
+
+    def dissolve(self, ids: np.ndarray) -> None:
+        self.alive[ids] = False
 
     def _grow(self, needed: int) -> None:
         old = {name: getattr(self, name) for name in _ARRAYS}

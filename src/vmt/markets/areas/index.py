@@ -1,0 +1,61 @@
+"""Live areas bucketed by grid block, so an agent finds the areas near it fast.
+
+The grid is cut into square blocks of side ``block >= reach``; an area lies
+in the block of its centre. Every area whose centre is within ``reach``
+(Manhattan) of an agent lies in the agent's block or one of its eight
+neighbours, so an agent checks a handful of areas instead of every cell of
+its disc. The buckets are a counting sort of the live areas (ascending id
+within a block), rebuilt whenever the set of live areas changes; it costs
+O(areas + blocks).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+from numba import njit
+
+from vmt.markets.areas.state import AreaState
+
+
+class AreaIndex(NamedTuple):
+    block: int
+    blocks_x: int
+    blocks_y: int
+    block_start: np.ndarray  # int64 (blocks + 1,)
+    order: np.ndarray  # int64 live area ids grouped by block
+
+
+def index_areas(areas: AreaState, reach: int) -> AreaIndex:
+    """Bucket the live areas by block of side ``max(reach, 1)``."""
+    block = max(int(reach), 1)
+    bx, by = -(-areas.width // block), -(-areas.height // block)
+    live = areas.live()
+    block_start = np.zeros(bx * by + 1, np.int64)
+    order = np.empty(live.shape[0], np.int64)
+    _bucket(live, areas.center_x, areas.center_y, block, bx, block_start, order)
+    return AreaIndex(block, bx, by, block_start, order)
+
+
+@njit(cache=True)
+def _bucket(live, cx, cy, block, blocks_x, block_start, order):
+    for t in range(live.shape[0]):
+        a = live[t]
+        block_start[(cy[a] // block) * blocks_x + cx[a] // block + 1] += 1
+    for b in range(1, block_start.shape[0]):
+        block_start[b] += block_start[b - 1]
+    fill = block_start[:-1].copy()
+    for t in range(live.shape[0]):
+        a = live[t]
+        b = (cy[a] // block) * blocks_x + cx[a] // block
+        order[fill[b]] = a
+        fill[b] += 1
+
+
+@njit(cache=True)
+def neighbour_rows(x, y, block, blocks_x, blocks_y):
+    """Block rows [r0, r1] and columns [c0, c1] around the cell (x, y): the
+    areas of block row ``r`` there are ``order[start[r*bx+c0] : start[r*bx+c1+1]]``."""
+    r, c = y // block, x // block
+    return max(r - 1, 0), min(r + 1, blocks_y - 1), max(c - 1, 0), min(c + 1, blocks_x - 1)
