@@ -37,7 +37,7 @@ def overview(db: str, run_id: int, out_dir: Path) -> Section:
     rows = [("scenario", info["scenario"]), ("seed", info["seed"]), ("status", info["status"]),
             ("ticks", info["ticks"]), ("agents", len(agents)), ("exchange regime", info["regime"]),
             ("institution", info["institution"]), ("trades", len(trades)),
-            ("trades inside market areas", int(trades["market_id"].notna().sum()))]
+            ("trades inside a market (area or post)", int(trades["market_id"].notna().sum()))]
     theory = [(pair, reference.get(pair)) for pair in data.REGIME_PAIRS[info["regime"]]]
     text = ("## Overview\n\n" + _table(("", "value"), rows) + "\n\n### Walrasian reference\n\n"
             "Equilibrium prices of the economy as it started (pure exchange of the initial holdings; "
@@ -51,6 +51,8 @@ def prices(db: str, run_id: int, out_dir: Path) -> Section | None:
     info = data.run_info(db, run_id)
     pairs = data.REGIME_PAIRS[info["regime"]]
     area_prices = data.table(db, run_id, "market_prices")
+    if info["institution"] != "price_signals":  # posts' prices belong to the posts section
+        area_prices = area_prices.iloc[:0]
     path_ = data.trade_price_path(db, run_id)
     if path_.empty and area_prices.empty:
         return Section("## Prices\n\nNo trades were made.")
