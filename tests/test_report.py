@@ -126,3 +126,17 @@ def test_default_folder_is_beside_the_file(runs):
     report = write_report(runs["barter"], sections="overview")
     assert report.markdown_path.parent == runs["barter"].with_name("barter_report")
     assert report.html_path.is_file() and report.sections == ["overview"]
+
+
+def test_the_docs_example_section_works(runs, tmp_path):
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "report.md").read_text(encoding="utf-8")
+    code = text.split("```python\n")[1].split("```")[0]
+    try:
+        exec(compile(code, "docs/report.md", "exec"), {})
+        report = write_report(runs["barter"], out_dir=tmp_path / "doc", sections="my_section")
+        trades = read_table(runs["barter"], "trades")
+        assert report.markdown_path.read_text().endswith(f"## My section\n\n{len(trades)} trades\n")
+    finally:
+        report_module._SECTIONS.pop("my_section", None)
