@@ -162,3 +162,14 @@ def test_price_signals_conserves_goods_and_keeps_invariants(regime):
     scenario = two_type_economy(50, regime, grid=10, institution="price_signals", price_learning_rate=0.7)
     sim = Simulation(scenario, seed=3, check_invariants=True).run(60)
     assert sim.trade_log.count > 0
+
+
+@pytest.mark.parametrize("name, overrides, ticks", [
+    ("price_signals_money", [], 60),
+    ("two_type_exchange", ["params.institution=price_signals", "params.price_learning_rate=0.5"], 40),
+])
+def test_shipped_price_signal_scenarios_keep_invariants(name, overrides, ticks):
+    from vmt.scenario import load_scenario
+
+    sim = Simulation(load_scenario(name, overrides), check_invariants=True).run(ticks)
+    assert sim.trade_log.count > 0 and sim.trades_df()["market_id"].notna().any()

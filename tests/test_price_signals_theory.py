@@ -10,9 +10,12 @@ seed (same endowments and positions), for the scenario's 120 ticks:
   ticks are nearer p* (mean |log(price/p*)|) and quote dispersion (std of
   log MRS across agents) halves sooner than without signals;
 * but full trust carries the high prices of the first bilateral trades
-  forward: more B changes hands per unit of A and the economy settles
-  further from p* (mean log MRS at the end), while with a low learning rate
-  (eta = 0.1) it settles nearer p* than without signals in every seed.
+  (arithmetic splits of very unequal valuations) forward: more B changes
+  hands per unit of A -- which is why dispersion falls faster -- and the
+  economy settles further from p* (mean log MRS at the end); with a low
+  learning rate (eta = 0.1) it settles nearer p* than without signals in
+  every seed, mostly because a pair then meets at the geometric mean of its
+  members' valuations (a numeraire-free split), not because of the signals.
 
 The figures are reported in docs/price_signals.md.
 """

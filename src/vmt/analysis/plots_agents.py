@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from vmt.analysis.plots_prices import _finish, _save
+from vmt.analysis.plots_prices import finish_axes, save_figure
 
 
 def plot_dispersion(dispersion: pd.Series, price_dispersion: pd.Series, path: Path) -> Path:
@@ -19,9 +19,9 @@ def plot_dispersion(dispersion: pd.Series, price_dispersion: pd.Series, path: Pa
     ax.plot(dispersion.index, dispersion.to_numpy(), label="quotes: std log valuation")
     if len(price_dispersion):
         ax.plot(price_dispersion.index, price_dispersion.to_numpy(), linestyle=":", label="trades: std log price")
-    _finish(ax, "dispersion (log units)")
+    finish_axes(ax, "dispersion (log units)")
     ax.set_xlabel("tick")
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_lambda(snapshots: pd.DataFrame, path: Path) -> Path:
@@ -33,11 +33,11 @@ def plot_lambda(snapshots: pd.DataFrame, path: Path) -> Path:
     left.fill_between(q.index, q[0.1], q[0.9], alpha=0.3, label="10%-90%")
     left.plot(q.index, q[0.5], label="median")
     left.set_xlabel("tick")
-    _finish(left, "lambda (utils per M)")
+    finish_axes(left, "lambda (utils per M)")
     ticks = snapshots["tick"]
     for tick, label in ((ticks.min(), "first"), (ticks.max(), "last")):
         values = snapshots.loc[ticks == tick, "lambda"].to_numpy()
         right.hist(values, bins=min(30, max(5, int(np.sqrt(values.size)))), alpha=0.6, label=f"{label} (tick {tick})")
     right.set_xlabel("lambda")
-    _finish(right, "agents")
-    return _save(fig, path)
+    finish_axes(right, "agents")
+    return save_figure(fig, path)

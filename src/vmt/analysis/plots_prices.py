@@ -31,9 +31,9 @@ def plot_prices(area_prices: pd.DataFrame, trade_path: pd.DataFrame, reference: 
             ax.plot(mine["tick"], mine["price"], color="tab:red", linewidth=2.0, label="all trades (VWAP)")
         if pair in reference:
             ax.axhline(reference[pair], **REFERENCE_STYLE, label=f"Walrasian p* = {reference[pair]:.4g}")
-        _finish(ax, f"{pair} price (second per first)", log=True)
+        finish_axes(ax, f"{pair} price (second per first)", log=True)
     axes[-1].set_xlabel("tick")
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_volume(trade_path: pd.DataFrame, pairs: tuple[str, ...], path: Path) -> Path:
@@ -45,14 +45,15 @@ def plot_volume(trade_path: pd.DataFrame, pairs: tuple[str, ...], path: Path) ->
         mine = trade_path[trade_path["pair_type"] == pair]
         top.plot(mine["tick"], mine["volume"], label=pair)
         bottom.plot(mine["tick"], mine["in_market"], label=pair)
-    _finish(top, "volume (first good)")
-    _finish(bottom, "share of trades in an area")
+    finish_axes(top, "volume (first good)")
+    finish_axes(bottom, "share of trades in an area")
     bottom.set_ylim(-0.05, 1.05)
     bottom.set_xlabel("tick")
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
-def _finish(ax, ylabel: str, log: bool = False) -> None:
+def finish_axes(ax, ylabel: str, log: bool = False) -> None:
+    """Label, optional log scale, legend if anything is labelled, light grid."""
     ax.set_ylabel(ylabel)
     if log:
         ax.set_yscale("log")
@@ -62,6 +63,7 @@ def _finish(ax, ylabel: str, log: bool = False) -> None:
     ax.grid(alpha=0.3)
 
 
-def _save(fig: Figure, path: Path) -> Path:
+def save_figure(fig: Figure, path: Path) -> Path:
+    """Write ``fig`` as PNG (110 dpi) and return ``path``."""
     fig.savefig(path, dpi=110)
     return path
