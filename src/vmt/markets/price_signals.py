@@ -37,6 +37,7 @@ from vmt.markets.areas import (
 )
 from vmt.markets.base import MarketComponent
 from vmt.markets.learning import learn_from_signals
+from vmt.protocols.bargaining.base import BilateralBargainer
 from vmt.world.state import PAIR_NAMES, PAIRS
 
 _FIRST = np.array([p[0] for p in PAIRS])
@@ -57,6 +58,7 @@ class PriceSignals(MarketComponent):
         self.reference_price = np.full((n, 3), np.nan)
         self.detection = Detection(self.member, np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64))
         self._trade_area = np.zeros(0, np.int64)
+        self._proposals = None
 
     @classmethod
     def from_scenario(cls, scenario, world) -> "PriceSignals":
@@ -66,8 +68,8 @@ class PriceSignals(MarketComponent):
     # -- phases ---------------------------------------------------------------
     def after_perception(self, tick: int, tick_state) -> None:
         bargainer = tick_state.bargaining
-        if hasattr(bargainer, "anchor_price") and bargainer.anchor_price is None:
-            bargainer.anchor_price = self.reference_price
+        if isinstance(bargainer, BilateralBargainer) and bargainer.anchor_price is None:
+            bargainer.anchor_price = self.reference_price  # the learned prices anchor bargaining
         ag = self.world.agents
         self.heard = broadcast(self.areas, ag.x, ag.y, self.member, self.params.broadcast_radius,
                                ag.observed_price, ag.observed_tick)
@@ -84,6 +86,8 @@ class PriceSignals(MarketComponent):
         self._proposals = proposals
 
     def after_markets(self, tick: int, tick_state) -> None:
+        if self._proposals is None:
+            return
         p, units = self._proposals, self.world.units
         agreed = p.agreed()
         k = p.pair_type[agreed]
