@@ -10,7 +10,7 @@ Groups of parameters:
   quasilinear utility ``u(A, B) + lambda * M``, kept inside ``lambda_bounds``;
 * institutions -- ``exchange_regime`` (which goods trade against which) and
   ``institution`` (who trades with whom), plus seed 002's weights;
-* market areas and price learning (seed 000) -- accepted now, active later;
+* market areas and price learning (seed 000) -- act under ``institution: price_signals``;
 * telemetry -- snapshot intervals.
 """
 
@@ -28,7 +28,7 @@ INSTITUTIONS = ("bilateral", "price_signals", "centralized", "mixed_bilateral_ce
 Discount = Annotated[float, Strict(), Field(gt=0, le=1, allow_inf_nan=False)]
 Spread = Annotated[float, Strict(), Field(ge=0, lt=1, allow_inf_nan=False)]
 
-#: Parameters of seed 000's market areas and price learning (inactive in this version).
+#: Parameters of seed 000's market areas and price learning (used by ``price_signals``).
 PRICE_SIGNAL_PARAMS = (
     "market_formation_threshold",
     "market_dissolution_threshold",
@@ -39,7 +39,7 @@ PRICE_SIGNAL_PARAMS = (
     "price_window",
     "lambda_bounds",
 )
-#: Seed 002's split between market posts and bilateral trade (inactive in this version).
+#: Seed 002's split between market posts and bilateral trade (used by ``mixed_bilateral_centralized``).
 INSTITUTION_WEIGHT_PARAMS = ("centralized_weight", "bilateral_weight")
 
 
