@@ -4,16 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-DEMOS = (
-    "default",
-    "edgeworth_box",
-    "protocol_comparison",
-    "bimodal_market",
-    "foraging_economy",
-    "money_economy",
-    "price_signal_learning",
-    "walrasian_two_markets",
-)
+from vmt.scenario import builtin_scenarios
+
+#: Every scenario shipped with the package: each is run with invariant checks.
+DEMOS = tuple(sorted(builtin_scenarios()))
 
 
 def two_type_economy(count: int = 20, regime: str = "barter", grid: int = 10, **params) -> dict:
