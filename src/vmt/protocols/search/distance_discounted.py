@@ -8,6 +8,7 @@ a far large one.
 
 from __future__ import annotations
 
+import numpy as np
 from numba import njit, prange
 
 from vmt.protocols.context import Candidates, TickContext
@@ -28,8 +29,9 @@ class DistanceDiscountedSearch:
         world, sp = ctx.world, ctx.spatial
         ag, res = world.agents, world.resources
         out = Candidates.empty(ag.n)
-        _rank_all(
-            ctx.tick, ctx.tick_seed, self.randomise, ag.x, ag.y, ag.partner, ag.cooldown_partner,
+        rank_all(
+            ctx.tick, ctx.tick_seed, self.randomise, ag.x, ag.y, ag.partner, ag.partner,
+            np.ones(ag.n, dtype=np.bool_), ag.cooldown_partner,
             ag.cooldown_until, ag.family, ag.utility_params, ag.lambda_money, ag.inventory,
             world.units, ag.ask, ag.bid, ctx.pair_active, sp.cell_start, sp.order,
             world.width, world.height, ctx.vision_radius, ctx.beta, res.cell_resource,
@@ -40,19 +42,29 @@ class DistanceDiscountedSearch:
 
 
 @njit(cache=True, parallel=True)
-def _rank_all(tick, seed, randomise, x, y, partner, cooldown_partner, cooldown_until,
-              family, params, lam, inventory, units, ask, bid, pair_active,
-              cell_start, order, width, height, vision, beta,
-              cell_resource, res_good, res_amount, forage_rate,
-              cand_ids, cand_scores, resource, resource_score):
+def rank_all(tick, seed, randomise, x, y, partner, available_view, bilateral_ok, cooldown_partner,
+             cooldown_until, family, params, lam, inventory, units, ask, bid, pair_active,
+             cell_start, order, width, height, vision, beta,
+             cell_resource, res_good, res_amount, forage_rate,
+             cand_ids, cand_scores, resource, resource_score):
+    """Rank partners and resources for every unpaired agent.
+
+    ``available_view[j] >= 0`` hides ``j`` from partner lists (normally the
+    ``partner`` array: taken agents are hidden); agents with
+    ``bilateral_ok[i]`` False keep their resource ranking but no partners
+    (market posts' institutions use both).
+    """
     for i in prange(x.shape[0]):
         if partner[i] >= 0:
             continue
         r, score = scan_agent(
-            i, tick, seed, randomise, x, y, partner, cooldown_partner, cooldown_until,
+            i, tick, seed, randomise, x, y, available_view, cooldown_partner, cooldown_until,
             family, params, lam, inventory, units, ask, bid, pair_active,
             cell_start, order, width, height, vision, beta,
             cell_resource, res_good, res_amount, forage_rate, cand_ids[i], cand_scores[i],
         )
         resource[i] = r
         resource_score[i] = score
+        if not bilateral_ok[i]:
+            cand_ids[i, :] = -1
+            cand_scores[i, :] = 0.0

@@ -42,7 +42,8 @@ from vmt.protocols.context import Candidates, TickContext
 from vmt.protocols.gains import pair_goods
 from vmt.protocols.registry import ProtocolParams, register
 from vmt.protocols.search.distance_discounted import DistanceDiscountedSearch
-from vmt.protocols.search.scan import forage_gain, scan_agent
+from vmt.protocols.search.distance_discounted import rank_all
+from vmt.protocols.search.scan import forage_gain
 from vmt.world.spatial import diamond_row_span
 from vmt.world.valuation import GAIN_TOLERANCE, holdings_utility
 
@@ -221,29 +222,6 @@ def post_bound(board: PostBoard, cand: Candidates, partner: np.ndarray, post_sco
 
 # --------------------------------------------------------------- search
 @njit(cache=True, parallel=True)
-def _rank_available(tick, seed, x, y, partner, available_view, bilateral_ok, cooldown_partner, cooldown_until,
-                    family, params, lam, inventory, units, ask, bid, pair_active,
-                    cell_start, order, width, height, vision, beta,
-                    cell_resource, res_good, res_amount, forage_rate,
-                    cand_ids, cand_scores, resource, resource_score):
-    # ``available_view[j] >= 0`` hides j from partner lists (scan skips taken agents).
-    for i in prange(x.shape[0]):
-        if partner[i] >= 0:
-            continue
-        r, score = scan_agent(
-            i, tick, seed, False, x, y, available_view, cooldown_partner, cooldown_until,
-            family, params, lam, inventory, units, ask, bid, pair_active,
-            cell_start, order, width, height, vision, beta,
-            cell_resource, res_good, res_amount, forage_rate, cand_ids[i], cand_scores[i],
-        )
-        resource[i] = r
-        resource_score[i] = score
-        if not bilateral_ok[i]:
-            cand_ids[i, :] = -1
-            cand_scores[i, :] = 0.0
-
-
-@njit(cache=True, parallel=True)
 def _rank_resources(x, y, partner, family, params, lam, inventory, units, width, height, vision, beta,
                     cell_resource, res_good, res_amount, forage_rate, resource, resource_score):
     # The resource half of ``scan_agent`` (same visiting order and tie rule), for
@@ -317,8 +295,8 @@ class MarketAwareSearch(DistanceDiscountedSearch):
         out = MarketAwareCandidates(**vars(Candidates.empty(ag.n)))
         if board.bilateral_ok.any():
             view = np.where(board.bilateral_ok, ag.partner, 0)
-            _rank_available(
-                ctx.tick, ctx.tick_seed, ag.x, ag.y, ag.partner, view, board.bilateral_ok, ag.cooldown_partner,
+            rank_all(
+                ctx.tick, ctx.tick_seed, False, ag.x, ag.y, ag.partner, view, board.bilateral_ok, ag.cooldown_partner,
                 ag.cooldown_until, ag.family, ag.utility_params, ag.lambda_money, ag.inventory, world.units,
                 ag.ask, ag.bid, ctx.pair_active, sp.cell_start, sp.order, world.width, world.height,
                 ctx.vision_radius, ctx.beta, res.cell_resource, res.good, res.amount, ctx.forage_rate,
