@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numba
 import pytest
 
 from vmt.scenario import builtin_scenarios
@@ -33,3 +34,21 @@ def two_type_economy(count: int = 20, regime: str = "barter", grid: int = 10, **
 @pytest.fixture
 def small_economy():
     return two_type_economy()
+
+
+def with_each_thread_count(run, counts=(1, 2)) -> list:
+    """``[run(n) for n in counts]`` with numba limited to ``n`` threads for
+    each call, restoring the configured count afterwards.
+
+    Serial vs parallel kernels must agree bit for bit; ``make test`` pins
+    NUMBA_NUM_THREADS=2 so both counts are available.
+    """
+    assert numba.config.NUMBA_NUM_THREADS >= max(counts), "make test pins NUMBA_NUM_THREADS=2"
+    results = []
+    for threads in counts:
+        numba.set_num_threads(threads)
+        try:
+            results.append(run(threads))
+        finally:
+            numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+    return results

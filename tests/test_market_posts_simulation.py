@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import with_each_thread_count
 from test_market_posts_support import post_economy, posts_of
 from vmt.simulation import Simulation
 from vmt.telemetry import read_table
@@ -79,15 +79,8 @@ def test_same_seed_gives_identical_market_telemetry(tmp_path, mechanism, params)
 
 
 def test_one_and_two_threads_agree_bit_for_bit(tmp_path):
-    assert numba.config.NUMBA_NUM_THREADS >= 2, "run with NUMBA_NUM_THREADS=2"
     scenario = post_economy("cda", params={"strategy": "zi_c"}, count=40, institution="mixed_bilateral_centralized")
-    results = []
-    for threads in (1, 2):
-        numba.set_num_threads(threads)
-        try:
-            results.append(_tables(tmp_path, f"t{threads}", scenario))
-        finally:
-            numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+    results = with_each_thread_count(lambda threads: _tables(tmp_path, f"t{threads}", scenario))
     trades = results[0]["trades"]
     assert trades.market_id.notna().any() and trades.market_id.isna().any()
     for table in MARKET_TABLES:

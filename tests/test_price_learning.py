@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import math
 
-import numba
 import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import two_type_economy
+from conftest import two_type_economy, with_each_thread_count
 from vmt.economics import vectorized as V
 from vmt.economics.families import family_code, pack_utility_params
 from vmt.markets.learning import kkt_lambda, learn_from_signals, learned_lambda, updated_reference
@@ -139,18 +138,16 @@ def test_learning_changes_the_run(tmp_path):
 
 @pytest.mark.parametrize("regime", ["barter", "mixed"])
 def test_price_signals_is_deterministic_across_runs_and_threads(tmp_path, regime):
-    assert numba.config.NUMBA_NUM_THREADS >= 2, "run with NUMBA_NUM_THREADS=2"
     scenario = two_type_economy(60, regime, grid=12, institution="price_signals", price_learning_rate=0.4)
     tables = ("trades", "agent_snapshots", "market_areas", "market_prices")
-    results = []
-    for threads in (1, 2, 2):
-        numba.set_num_threads(threads)
-        try:
-            db = tmp_path / f"t{len(results)}.db"
-            Simulation(scenario, seed=8, telemetry=db).run(40)
-            results.append([read_table(db, t).drop(columns="run_id") for t in tables])
-        finally:
-            numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+    runs = iter(range(3))
+
+    def record(threads):
+        db = tmp_path / f"t{next(runs)}.db"
+        Simulation(scenario, seed=8, telemetry=db).run(40)
+        return [read_table(db, t).drop(columns="run_id") for t in tables]
+
+    results = with_each_thread_count(record, counts=(1, 2, 2))
     assert len(results[0][2]) > 0 and len(results[0][3]) > 0
     for other in results[1:]:
         for a, b in zip(results[0], other):

@@ -7,12 +7,11 @@ every phase of long runs of every demo.
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import DEMOS, two_type_economy
+from conftest import DEMOS, two_type_economy, with_each_thread_count
 from vmt.scenario import scenario_path
 from vmt.simulation import Simulation
 from vmt.telemetry import read_table
@@ -41,15 +40,8 @@ def test_different_seeds_differ(small_economy):
 
 
 def test_one_and_two_threads_agree_bit_for_bit(tmp_path):
-    assert numba.config.NUMBA_NUM_THREADS >= 2, "make test pins NUMBA_NUM_THREADS=2"
     scenario = two_type_economy(60, "mixed", grid=12)
-    results = []
-    for threads in (1, 2):
-        numba.set_num_threads(threads)
-        try:
-            results.append(_record(tmp_path, f"t{threads}", scenario))
-        finally:
-            numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+    results = with_each_thread_count(lambda threads: _record(tmp_path, f"t{threads}", scenario))
     pd.testing.assert_frame_equal(results[0][0].drop(columns="run_id"), results[1][0].drop(columns="run_id"))
     pd.testing.assert_frame_equal(results[0][1].drop(columns="run_id"), results[1][1].drop(columns="run_id"))
 
