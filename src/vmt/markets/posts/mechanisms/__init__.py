@@ -11,6 +11,7 @@ from vmt.markets.posts.mechanisms.base import (
     MechanismParams,
     PostSetup,
     create_mechanism,
+    mechanism_entries,
     mechanism_entry,
     mechanism_names,
     register_mechanism,
@@ -20,5 +21,5 @@ from vmt.markets.posts.mechanisms import call, cda, dealer, lmsr, posted_price, 
 
 __all__ = [
     "ClearRecord", "Mechanism", "MechanismError", "MechanismParams", "PostSetup", "create_mechanism",
-    "mechanism_entry", "mechanism_names", "register_mechanism", "validate_params",
+    "mechanism_entries", "mechanism_entry", "mechanism_names", "register_mechanism", "validate_params",
 ]
