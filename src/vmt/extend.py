@@ -71,13 +71,15 @@ def check_protocol(kind: str, name: str, params: dict | None = None, *, economy:
     the protocol.
     """
     from vmt.simulation import Simulation
+    from vmt.simulation.invariants import InvariantChecker
 
     scenario = copy.deepcopy(economy or contract_economy())
     scenario.setdefault("protocols", {})[kind] = {"name": name, "params": dict(params or {})}
     runs = []
     for _ in range(2):
-        sim = Simulation(scenario, seed=seed, check_invariants=True)
-        sim.on("after_phase", _PhaseContract(sim, kind, name))
+        sim = Simulation(scenario, seed=seed)
+        sim.on("after_phase", _PhaseContract(sim, kind, name))  # before the invariants: the precise message
+        sim.on("after_phase", InvariantChecker(sim))
         runs.append(sim.run(ticks))
     first, second = (r.trades_df() for r in runs)
     if not first.equals(second):
