@@ -4,10 +4,11 @@ to the same contract."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
-import textwrap
 
+import numba
 import pytest
 from numba import njit
 
@@ -18,6 +19,15 @@ from vmt.protocols import KINDS, ProtocolError, create_protocol
 from vmt.protocols.registry import get_entry, protocol_entries, protocol_names
 from vmt.simulation import Simulation
 from vmt.simulation.invariants import InvariantViolation
+
+
+@pytest.fixture(autouse=True)
+def one_numba_thread():
+    """Tiny economies: one thread is fastest on a shared machine (thread
+    independence of the kernels is tested elsewhere)."""
+    numba.set_num_threads(1)
+    yield
+    numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
 
 
 def _registered(name, rule, params_model=ShareParams, **options):
@@ -112,32 +122,26 @@ def test_plugin_is_found_by_name_through_its_entry_point(plugin_path, monkeypatc
         get_entry("bargaining", "no_such_protocol")
 
 
-def test_cli_lists_plugins_and_names_them_in_errors(plugin_path, tmp_path):
-    env_code = textwrap.dedent("""
-        import sys
-        from vmt.cli import main
-        sys.argv = ["vmt"] + sys.argv[1:]
-        main()
-    """)
-    env = {"PYTHONPATH": str(plugin_path)}
-    listed = subprocess.run([sys.executable, "-c", env_code, "list", "protocols"], capture_output=True,
-                            text=True, env={**_env(), **env})
+def test_cli_lists_plugins_and_names_them_in_errors(plugin_path, tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from vmt.cli import main
+
+    program = "import sys; from vmt.cli import main; sys.argv[0] = 'vmt'; main()"
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | {"PYTHONPATH": str(plugin_path)}
+    listed = subprocess.run([sys.executable, "-c", program, "list", "protocols"], capture_output=True,
+                            text=True, env=env)
     assert listed.returncode == 0, listed.stderr
     assert "bargaining.walk_away — Walks away from every negotiation. [plug-in from vmt-walkaway]" in listed.stdout
     assert "bargaining.split_difference" in listed.stdout
+    monkeypatch.syspath_prepend(str(plugin_path))
+    plugins.load_plugins(refresh=True)
     scenario = tmp_path / "s.yaml"
     scenario.write_text("grid: {width: 4, height: 4}\n"
                         "agents: [{count: 2, utility: {family: linear, params: {alpha: 1, beta: 1}}}]\n"
                         "protocols: {bargaining: walk_awayy}\n")
-    bad = subprocess.run([sys.executable, "-c", env_code, "validate", str(scenario)], capture_output=True,
-                         text=True, env={**_env(), **env})
-    assert bad.returncode == 2
-    assert "unknown bargaining protocol 'walk_awayy'" in bad.stderr
-    assert "walk_away (plug-in from vmt-walkaway)" in bad.stderr
-    assert "Traceback" not in bad.stderr
-
-
-def _env() -> dict:
-    import os
-
-    return {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    bad = CliRunner().invoke(main, ["validate", str(scenario)])
+    assert bad.exit_code == 2
+    assert "unknown bargaining protocol 'walk_awayy'" in bad.output
+    assert "walk_away (plug-in from vmt-walkaway)" in bad.output
+    assert "Traceback" not in bad.output
