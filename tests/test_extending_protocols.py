@@ -14,7 +14,8 @@ from numba import njit
 
 from extending_rules import ShareParams, overpaying_rule, share_rule
 from vmt import plugins
-from vmt.extend import ContractViolation, check_protocol, contract_economy, register_bargaining_rule
+from vmt.extend import ContractViolation, check_mechanism, check_protocol, contract_economy, register_bargaining_rule
+from vmt.markets.posts.mechanisms import mechanism_entries
 from vmt.protocols import KINDS, ProtocolError, create_protocol
 from vmt.protocols.registry import get_entry, protocol_entries, protocol_names
 from vmt.simulation import Simulation
@@ -145,3 +146,12 @@ def test_cli_lists_plugins_and_names_them_in_errors(plugin_path, tmp_path, monke
     assert "unknown bargaining protocol 'walk_awayy'" in bad.output
     assert "walk_away (plug-in from vmt-walkaway)" in bad.output
     assert "Traceback" not in bad.output
+
+
+MECHANISMS = [e.name for e in mechanism_entries() if e.source == plugins.BUILT_IN]
+
+
+@pytest.mark.parametrize("name", MECHANISMS)
+def test_built_in_mechanisms_pass_the_public_contract(name):
+    sim = check_mechanism(name)
+    assert sim.tick == 8 and len(sim.trades_df()) > 0
