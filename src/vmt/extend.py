@@ -13,7 +13,8 @@ import copy
 
 import numpy as np
 
-from vmt.markets.posts.mechanisms import Mechanism, MechanismParams, register_mechanism
+from vmt.markets.posts.mechanisms import ClearRecord, Mechanism, MechanismParams, register_mechanism
+from vmt.markets.posts.mechanisms.base import trade_at_one_price
 from vmt.protocols.context import MAX_CANDIDATES, Candidates, TickContext, hashed_uniform
 from vmt.protocols.contract import (
     NO_TRADE,
@@ -31,10 +32,10 @@ from vmt.protocols.registry import ProtocolParams, register
 from vmt.simulation.collect import AGENT_REPORTERS, MODEL_REPORTERS
 
 __all__ = [
-    "AGENT_REPORTERS", "MAX_CANDIDATES", "MODEL_REPORTERS", "NO_TRADE", "BargainingState", "Candidates",
+    "AGENT_REPORTERS", "MAX_CANDIDATES", "MODEL_REPORTERS", "NO_TRADE", "BargainingState", "Candidates", "ClearRecord",
     "ContractViolation", "Mechanism", "MechanismParams", "ProtocolParams", "TickContext", "bargaining_state",
     "check_mechanism", "check_protocol", "contract_economy", "exchange_pairs_by_gap", "hashed_uniform", "largest_block_at",
-    "payment_at", "register", "register_bargaining_rule", "register_mechanism", "trade_gains",
+    "payment_at", "register", "register_bargaining_rule", "register_mechanism", "trade_at_one_price", "trade_gains",
 ]
 
 
