@@ -155,3 +155,19 @@ MECHANISMS = [e.name for e in mechanism_entries() if e.source == plugins.BUILT_I
 def test_built_in_mechanisms_pass_the_public_contract(name):
     sim = check_mechanism(name)
     assert sim.tick == 8 and len(sim.trades_df()) > 0
+
+
+def test_a_broken_plugin_is_reported_not_fatal(tmp_path, monkeypatch):
+    info = tmp_path / "vmt_broken-0.1.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: vmt-broken\nVersion: 0.1\n")
+    (info / "entry_points.txt").write_text("[vmt.plugins]\nbroken = vmt_no_such_module\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(plugins, "_failures", [])
+    plugins.load_plugins(refresh=True)
+    assert plugins.plugin_failures() == [
+        "plug-in 'broken' (vmt_no_such_module) from vmt-broken failed to load: "
+        "ModuleNotFoundError: No module named 'vmt_no_such_module'"]
+    with pytest.raises(ProtocolError, match=r"plug-ins that failed to load: plug-in 'broken'"):
+        get_entry("search", "no_such_search")
+    assert "split_difference" in protocol_names("bargaining")

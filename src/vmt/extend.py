@@ -13,7 +13,8 @@ import copy
 
 import numpy as np
 
-from vmt.markets.posts.mechanisms import ClearRecord, Mechanism, MechanismParams, register_mechanism
+from vmt.markets.posts.mechanisms import (ClearRecord, Mechanism, MechanismParams, register_mechanism,
+                                         unregister_mechanism)
 from vmt.markets.posts.mechanisms.base import trade_at_one_price
 from vmt.protocols.context import MAX_CANDIDATES, Candidates, TickContext, hashed_uniform
 from vmt.protocols.contract import (
@@ -28,7 +29,7 @@ from vmt.protocols.contract import (
     register_bargaining_rule,
     trade_gains,
 )
-from vmt.protocols.registry import ProtocolParams, register
+from vmt.protocols.registry import ProtocolParams, register, unregister
 from vmt.simulation.collect import AGENT_REPORTERS, MODEL_REPORTERS
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "ContractViolation", "Mechanism", "MechanismParams", "ProtocolParams", "TickContext", "bargaining_state",
     "check_mechanism", "check_protocol", "contract_economy", "exchange_pairs_by_gap", "hashed_uniform", "largest_block_at",
     "payment_at", "register", "register_bargaining_rule", "register_mechanism", "trade_at_one_price", "trade_gains",
+    "unregister", "unregister_mechanism",
 ]
 
 

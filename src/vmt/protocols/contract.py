@@ -218,8 +218,8 @@ class RuleBargainer(BilateralBargainer):
     """
 
     protocol_name = ""
-    rule: Callable = staticmethod(lambda i, j, state, params: NO_TRADE)
-    driver: Callable = staticmethod(_python_driver(lambda i, j, state, params: NO_TRADE))
+    rule: Callable
+    driver: Callable
     check = True
 
     def __init__(self, params):

@@ -59,6 +59,13 @@ def register(kind: str, name: str, params_model: type[ProtocolParams] = Protocol
     return decorate
 
 
+def unregister(kind: str, name: str) -> None:
+    """Remove protocol ``name`` of ``kind`` (e.g. to register a changed rule
+    again in the same session); unknown names are an error."""
+    get_entry(kind, name)
+    del _REGISTRY[kind][name]
+
+
 def protocol_names(kind: str) -> list[str]:
     """Every registered name of ``kind``, plug-ins included."""
     plugins.load_plugins()

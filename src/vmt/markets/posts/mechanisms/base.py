@@ -133,6 +133,12 @@ def register_mechanism(name: str, params_model: type[MechanismParams] = Mechanis
     return decorate
 
 
+def unregister_mechanism(name: str) -> None:
+    """Remove mechanism ``name`` (e.g. to register a changed one again in the same session)."""
+    mechanism_entry(name)
+    del _MECHANISMS[name]
+
+
 def mechanism_names() -> list[str]:
     """Every registered mechanism, plug-ins (``vmt.plugins``) included."""
     plugins.load_plugins()
