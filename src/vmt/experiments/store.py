@@ -60,6 +60,8 @@ class ResultStore:
             raise StoreError(f"{self.root} exists and is not a sweep results folder (no {MANIFEST}); "
                              "choose an empty or new --out folder")
         self.parts.mkdir(parents=True, exist_ok=True)
+        for stale in self.parts.glob(".*.tmp-*"):  # a file half-written when a sweep was killed
+            stale.unlink(missing_ok=True)
         _write_atomic(path, lambda tmp: tmp.write_text(json.dumps(manifest, indent=2, default=str)))
 
     def manifest(self) -> dict[str, Any]:

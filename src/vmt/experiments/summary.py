@@ -37,12 +37,20 @@ def metric_columns(results: pd.DataFrame, parameters: list[str]) -> list[str]:
 
 
 def group_labels(results: pd.DataFrame, parameters: list[str]) -> pd.Series:
-    """One label per row naming its point: the value for one parameter, ``k=v, ...`` for several."""
+    """One label per row naming its point.
+
+    A single text parameter (an institution) labels by its value alone;
+    otherwise ``name=value, ...`` with each key path shortened to its last
+    part when that is unambiguous (``vision_radius=3``).
+    """
     if not parameters:
         return pd.Series("all", index=results.index)
-    if len(parameters) == 1:
+    if len(parameters) == 1 and results[parameters[0]].map(lambda v: isinstance(v, str)).all():
         return results[parameters[0]].astype(str)
-    return results[parameters].astype(str).apply(lambda r: ", ".join(f"{k}={v}" for k, v in r.items()), axis=1)
+    short = [p.split(".")[-1] for p in parameters]
+    names = short if len(set(short)) == len(short) else parameters
+    text = results[parameters].astype(str)
+    return text.apply(lambda r: ", ".join(f"{n}={v}" for n, v in zip(names, r)), axis=1)
 
 
 def _ok(results: pd.DataFrame, parameters: list[str]) -> pd.DataFrame:

@@ -94,9 +94,11 @@ def run_sweep(experiment: Experiment, out: str | Path | None = None, *, workers:
         log(f"{len(tasks) - len(pending)} of {len(tasks)} runs already done in {out}; running the other {len(pending)}")
     sink = _Sink(store)
     runner = make_runner(workers, scheduler)
+    where = "nowhere: every run was already done"
     if pending:
         with runner:
-            log(f"running {len(pending)} runs on {runner.description}")
+            where = runner.description
+            log(f"running {len(pending)} runs on {where}")
             if runner.dashboard_link:
                 log(f"Dask dashboard: {runner.dashboard_link}")
             with _progress_bar(len(pending), progress) as bar:
@@ -106,7 +108,7 @@ def run_sweep(experiment: Experiment, out: str | Path | None = None, *, workers:
     keep = [(k, s) in planned for k, s in zip(results["point_key"], results["seed"])]
     chosen = results[keep].reset_index(drop=True)
     return SweepResult(chosen, prices, ran=len(pending), skipped=len(tasks) - len(pending),
-                       out=Path(out) if out is not None else None, runner=runner.description,
+                       out=Path(out) if out is not None else None, runner=where,
                        notes=list(experiment.notes))
 
 
