@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 from conftest import two_type_economy
 
+from vmt.experiments import METRICS, register_metric
 from vmt.experiments.spec import load_experiment
 from vmt.experiments.sweep import run_sweep
 
@@ -27,12 +28,16 @@ WORKER_ENV = {**os.environ, "NUMBA_NUM_THREADS": "1", "OMP_WAIT_POLICY": "passiv
 
 @pytest.fixture(scope="module")
 def experiment():
-    return load_experiment({
+    # Defined here, so it travels to the workers by value: each worker runs one numba thread.
+    register_metric("numba_threads", lambda sim: __import__("numba").get_num_threads())
+    yield load_experiment({
         "scenario": two_type_economy(count=16, grid=8),
         "axes": {"params.vision_radius": [1, 3, -1]},  # -1: an impossible radius
         "seeds": [0, 7], "ticks": 12,
-        "metrics": ["final_price", "distance_to_p_star", "trades", "utility_gain", "time_to_convergence"],
+        "metrics": ["final_price", "distance_to_p_star", "trades", "utility_gain", "time_to_convergence",
+                    "numba_threads"],
     })
+    METRICS.pop("numba_threads")
 
 
 @pytest.fixture(scope="module")
@@ -51,6 +56,7 @@ def test_failing_point_is_recorded_and_the_rest_completes(in_process):
     assert failed["error"].str.startswith("ScenarioError").all()
     done = in_process[in_process["params.vision_radius"] != -1]
     assert (done["status"] == "ok").all() and len(done) == 4 and (done["trades"] > 0).all()
+    assert (done["numba_threads"] == 1).all()
 
 
 def test_local_cluster_matches_in_process(experiment, in_process):
