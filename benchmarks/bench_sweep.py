@@ -19,7 +19,7 @@ import time
 
 from vmt.experiments.runners import DaskRunner, InProcessRunner
 from vmt.experiments.spec import load_experiment
-from vmt.experiments.sweep import plan_tasks
+from vmt.experiments.execution import plan_tasks
 
 CONFIGS = (("in-process", 1), ("LocalCluster", 1), ("LocalCluster", 2))
 

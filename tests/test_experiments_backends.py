@@ -20,7 +20,7 @@ from conftest import two_type_economy
 
 from vmt.experiments import METRICS, register_metric
 from vmt.experiments.spec import load_experiment
-from vmt.experiments.sweep import run_sweep
+from vmt.experiments.execution import run_sweep
 
 DASK = str(Path(sys.executable).with_name("dask"))
 WORKER_ENV = {**os.environ, "NUMBA_NUM_THREADS": "1", "OMP_WAIT_POLICY": "passive"}

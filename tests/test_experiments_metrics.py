@@ -14,7 +14,7 @@ from vmt.experiments import METRICS, register_metric
 from vmt.experiments.builtin_metrics import converged_from, gini
 from vmt.experiments.spec import load_experiment
 from vmt.experiments.summary import pairwise_tests, summarise
-from vmt.experiments.sweep import run_sweep
+from vmt.experiments.execution import run_sweep
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from conftest import two_type_economy
 from vmt.experiments import METRICS, register_metric
 from vmt.experiments.spec import load_experiment
 from vmt.experiments.store import ResultStore, StoreError
-from vmt.experiments.sweep import run_sweep
+from vmt.experiments.execution import run_sweep
 
 PAUSE = 0.25  # seconds each run waits in its "pause" metric, so the kill lands midway
 SWEEP_SCRIPT = f"""

@@ -6,7 +6,7 @@ import pytest
 from conftest import two_type_economy
 
 from vmt.experiments.axes import AxisError, expand, parse_axes
-from vmt.experiments.compare import compare_experiment
+from vmt.experiments.institutions import compare_experiment
 from vmt.experiments.spec import ExperimentError, load_experiment
 
 
@@ -115,3 +115,17 @@ def test_compare_places_one_reachable_post_per_mechanism():
     assert any("one walrasian post placed at [5, 5]" in note for note in experiment.notes)
     with pytest.raises(ExperimentError, match="unknown institution 'auction'; choose among bilateral"):
         compare_experiment(two_type_economy(), ["bilateral", "auction"], seeds=2)
+
+
+def test_the_documented_experiment_file_is_valid():
+    import re
+    from pathlib import Path
+
+    import yaml
+
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "experiments.md").read_text()
+    (block,) = [b for b in re.findall(r"```yaml\n(.*?)```", docs, flags=re.S) if "axes:" in b]
+    experiment = load_experiment(yaml.safe_load(block))
+    assert len(experiment.points) == 24 and len(experiment.seeds) == 10
+    assert experiment.columns == ["params.vision_radius", "params.beta", "params.market_radius",
+                                  "params.broadcast_radius", "institution"]

@@ -21,7 +21,7 @@ from vmt.cli.experiment_options import run_and_report, runner_options
 @runner_options
 def command(scenario, institutions, seeds, first_seed, ticks, overrides, out, workers, scheduler, csv, quiet):
     """Run SCENARIO (a file or built-in name; default: the built-in economy) under each institution."""
-    from vmt.experiments.compare import compare_experiment
+    from vmt.experiments.institutions import compare_experiment
     from vmt.experiments.spec import ExperimentError
 
     names = [n.strip() for n in institutions.split(",") if n.strip()]

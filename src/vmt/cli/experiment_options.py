@@ -27,7 +27,7 @@ def run_and_report(experiment, out: str, workers, scheduler, csv: bool, quiet: b
     """Run ``experiment`` into ``out``, then print the summary table and where the report is."""
     from vmt.experiments.report import write_sweep_report
     from vmt.experiments.store import StoreError
-    from vmt.experiments.sweep import run_sweep
+    from vmt.experiments.execution import run_sweep
 
     if workers is not None and workers < 1:
         fail(f"--workers must be at least 1, got {workers}")

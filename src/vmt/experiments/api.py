@@ -15,9 +15,9 @@ from typing import Any, Sequence
 
 import pandas as pd
 
-from vmt.experiments.compare import DEFAULT_INSTITUTIONS, compare_experiment
+from vmt.experiments.institutions import DEFAULT_INSTITUTIONS, compare_experiment
 from vmt.experiments.spec import Experiment, load_experiment
-from vmt.experiments.sweep import run_sweep
+from vmt.experiments.execution import run_sweep
 
 
 def sweep(experiment: str | Path | dict | Experiment, out: str | Path | None = None, *, workers: int | None = None,
@@ -41,7 +41,7 @@ def compare(scenario: Any = "default", institutions: Sequence[str] = DEFAULT_INS
             *, ticks: int | None = None, overrides: Sequence[str] = (), out: str | Path | None = None,
             workers: int | None = None, scheduler: str | None = None, csv: bool = False,
             progress: bool = True) -> pd.DataFrame:
-    """Run ``scenario`` under each institution for the same seeds (see :mod:`vmt.experiments.compare`)."""
+    """Run ``scenario`` under each institution for the same seeds (see :mod:`vmt.experiments.institutions`)."""
     experiment = compare_experiment(scenario, institutions, seeds, ticks, overrides)
     result = run_sweep(experiment, out, workers=workers, scheduler=scheduler, csv=csv, progress=progress,
                        extra_manifest={"kind": "compare"})

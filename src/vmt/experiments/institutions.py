@@ -92,15 +92,16 @@ def compare_experiment(scenario: Any, institutions: Sequence[str] = DEFAULT_INST
 
 
 def _inactive_notes(experiment: Experiment) -> list[str]:
-    """Each institution's scenario notes (settings its feature ignores), prefixed by its name."""
+    """The scenario notes (settings a feature ignores) of the institutions, each listing who it concerns."""
     from vmt.scenario import ScenarioError, load_scenario
 
-    notes = []
+    concerned: dict[str, list[str]] = {}
     for point in experiment.points:
+        name = point.values[INSTITUTION_COLUMN]
         try:
-            scenario = load_scenario(experiment.scenario, experiment.point_overrides(point))
+            notes = load_scenario(experiment.scenario, experiment.point_overrides(point)).inactive_features()
         except ScenarioError as exc:
-            notes.append(f"{point.values[INSTITUTION_COLUMN]}: {exc}")
-            continue
-        notes += [f"{point.values[INSTITUTION_COLUMN]}: {note}" for note in scenario.inactive_features()]
-    return notes
+            notes = [str(exc)]
+        for note in notes:
+            concerned.setdefault(note, []).append(name)
+    return [f"{', '.join(names)}: {note}" for note, names in concerned.items()]
