@@ -26,18 +26,42 @@ DASK = str(Path(sys.executable).with_name("dask"))
 WORKER_ENV = {**os.environ, "NUMBA_NUM_THREADS": "1", "OMP_WAIT_POLICY": "passive"}
 
 
+def crash_first_worker(marker: Path):
+    """A metric that kills the Dask worker running it the first time (then 0.0 everywhere)."""
+    def crash(sim) -> float:
+        from distributed import get_worker
+
+        try:
+            get_worker()
+        except ValueError:  # not on a Dask worker
+            return 0.0
+        if not marker.exists():
+            marker.touch()
+            os._exit(1)  # the worker process dies mid-task
+        return 0.0
+
+    return crash
+
+
 @pytest.fixture(scope="module")
-def experiment():
-    # Defined here, so it travels to the workers by value: each worker runs one numba thread.
+def crash_marker(tmp_path_factory):
+    return tmp_path_factory.mktemp("crash") / "worker-killed"
+
+
+@pytest.fixture(scope="module")
+def experiment(crash_marker):
+    # Defined here, so they travel to the workers by value.
     register_metric("numba_threads", lambda sim: __import__("numba").get_num_threads())
+    register_metric("crash_once", crash_first_worker(crash_marker))
     yield load_experiment({
         "scenario": two_type_economy(count=16, grid=8),
         "axes": {"params.vision_radius": [1, 3, -1]},  # -1: an impossible radius
         "seeds": [0, 7], "ticks": 12,
         "metrics": ["final_price", "distance_to_p_star", "trades", "utility_gain", "time_to_convergence",
-                    "numba_threads"],
+                    "numba_threads", "crash_once"],
     })
     METRICS.pop("numba_threads")
+    METRICS.pop("crash_once")
 
 
 @pytest.fixture(scope="module")
@@ -59,9 +83,10 @@ def test_failing_point_is_recorded_and_the_rest_completes(in_process):
     assert (done["numba_threads"] == 1).all()
 
 
-def test_local_cluster_matches_in_process(experiment, in_process):
+def test_local_cluster_matches_in_process_and_retries_a_lost_worker(experiment, in_process, crash_marker):
     on_cluster = run_sweep(experiment, workers=2, progress=False)
     assert on_cluster.runner.startswith("Dask LocalCluster (2 process workers")
+    assert crash_marker.exists()  # a worker died during a run, and the run was retried
     pd.testing.assert_frame_equal(_comparable(on_cluster.results), _comparable(in_process))
 
 

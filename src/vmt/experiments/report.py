@@ -57,7 +57,7 @@ def write_sweep_report(folder: str | Path, out_dir: str | Path | None = None) ->
     groups, seeds = group_order(results, parameters), len(manifest.get("seeds", [])) or results["seed"].nunique()
     figures = [plot_distributions(results, parameters, headline_metrics(metrics), out / "distributions.png"),
                *plot_price_paths(results, store.price_paths(), parameters, out)]
-    markdown = _markdown(manifest, results, summary, tests, groups, seeds, figures)
+    markdown = _markdown(manifest, results, summary, tests, groups, seeds, figures, headline_metrics(metrics))
     (out / "report.md").write_text(markdown, encoding="utf-8")
     (out / "report.html").write_text(markdown_to_html(markdown, title=f"VMT sweep {manifest.get('name')}"),
                                      encoding="utf-8")
@@ -65,15 +65,15 @@ def write_sweep_report(folder: str | Path, out_dir: str | Path | None = None) ->
                        summary, tests)
 
 
-def _markdown(manifest, results, summary, tests, groups, seeds, figures) -> str:
+def _markdown(manifest, results, summary, tests, groups, seeds, figures, headline) -> str:
     failed = results[results["status"] != "ok"]
     parts = [f"# VMT sweep report: {manifest.get('name')}",
              f"Scenario `{manifest.get('scenario')}`, {len(groups)} point(s) x {seeds} seed(s), "
              f"{manifest.get('ticks')} ticks; {len(results) - len(failed)} runs finished, {len(failed)} failed.",
              *[f"- note: {n}" for n in manifest.get("notes", [])],
              "## Summary", format_markdown(summary, tests, groups, seeds),
-             "## Significant pairwise differences",
-             "\n".join(f"- {line}" for line in significant_pairs(tests)) or "None at p_holm < 0.05."]
+             "## Significant pairwise differences (headline metrics; all pairs in pairwise.csv)",
+             "\n".join(f"- {line}" for line in significant_pairs(tests, headline)) or "None at p_holm < 0.05."]
     if len(failed):
         parts += ["## Failed runs", "\n".join(f"- point {r.point_id}, seed {r.seed}: {r.error}"
                                               for r in failed.head(50).itertuples())]

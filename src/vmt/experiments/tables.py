@@ -72,8 +72,12 @@ def format_markdown(summary: pd.DataFrame, tests: pd.DataFrame, groups: list[str
     return "\n".join(lines + ["", legend(groups, seeds)])
 
 
-def significant_pairs(tests: pd.DataFrame) -> list[str]:
-    """One line per significant pairwise difference: metric, groups, mean difference, adjusted p."""
-    chosen = tests[tests["significant"]]
-    return [f"{r.metric}: {r.group_b} − {r.group_a} = {_g(r.mean_difference)} (n={r.n}, p_holm={r.p_holm:.2g})"
-            for r in chosen.itertuples()]
+def significant_pairs(tests: pd.DataFrame, metrics: list[str] | None = None) -> list[str]:
+    """Per metric, one line listing its significant pairwise differences (``b − a = d, p_holm``)."""
+    chosen = tests[tests["significant"] & (tests["metric"].isin(metrics) if metrics is not None else True)]
+    lines = []
+    for metric, rows in chosen.groupby("metric", sort=False):
+        pairs = "; ".join(f"{r.group_b} − {r.group_a} = {_g(r.mean_difference)} (p_holm {r.p_holm:.2g})"
+                          for r in rows.itertuples())
+        lines.append(f"`{metric}`: {pairs}")
+    return lines
