@@ -13,7 +13,11 @@ import click
 
 from vmt import __version__
 
+<<<<<<< HEAD
 COMMAND_MODULES = ("run", "validate", "bench", "tasks", "report", "sweep", "compare")
+=======
+COMMAND_MODULES = ("run", "validate", "bench", "tasks", "report", "listing", "export")
+>>>>>>> main
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
