@@ -13,11 +13,7 @@ import click
 
 from vmt import __version__
 
-<<<<<<< HEAD
-COMMAND_MODULES = ("run", "validate", "bench", "tasks", "report", "sweep", "compare")
-=======
-COMMAND_MODULES = ("run", "validate", "bench", "tasks", "report", "listing", "export")
->>>>>>> main
+COMMAND_MODULES = ("run", "validate", "bench", "tasks", "report", "listing", "export", "sweep", "compare")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
