@@ -1,10 +1,12 @@
 """The compensating-block kernel against a slow pure-Python reference.
 
-Two adjacent Cobb-Douglas agents in an Edgeworth box keep bargaining until
-no block strictly benefits both. The reference below re-derives every step
-from the definitions in docs/engine.md and docs/economics.md with plain
-floats and bisection — no numba, no shared code — and the whole trade trace
-must agree.
+Two adjacent Cobb-Douglas agents in an Edgeworth box bargain until their
+marginal rates of substitution are within the contract-curve tolerance. The
+reference re-derives every step from the rule in docs/economics.md with
+plain floats: the price is the midpoint in log price of the two MRS, the
+block the short side at that price (found here by scanning every block size,
+where the kernel bisects), the payment rounded to the minor unit of B. The
+whole trade trace must agree.
 """
 
 from __future__ import annotations
@@ -15,6 +17,9 @@ from vmt.simulation import Simulation
 
 ALICE = (0.3, 0.7)
 BOB = (0.7, 0.3)
+UNIT_A, UNIT_B = 0.01, 1e-6  # the default minor units
+BLOCK = 5.0  # params.max_trade_quantity, real units of A
+TOLERANCE = 0.01  # contract-curve tolerance
 
 
 def scenario(a0=(16, 4), b0=(4, 16)):
@@ -31,91 +36,71 @@ def scenario(a0=(16, 4), b0=(4, 16)):
 
 
 def u(ab, a, b):
-    return a ** ab[0] * b ** ab[1] if a > 0 and b > 0 else 0.0
+    return a ** ab[0] * b ** ab[1]
 
 
-def solve(f, lo, hi):
-    """Root of an increasing f on [lo, hi] by bisection."""
-    for _ in range(200):
-        mid = 0.5 * (lo + hi)
-        lo, hi = (mid, hi) if f(mid) < 0 else (lo, mid)
-    return hi
+def mrs(ab, a, b):
+    return ab[0] / ab[1] * (b / a) ** 1.0 if a > 0 else math.inf
 
 
-def ask(ab, a, b):
-    """Price of A in B making the sale of one A utility-neutral."""
-    if a < 1:
-        return math.inf
-    return solve(lambda x: u(ab, a - 1, b + x) - u(ab, a, b), 0.0, 1e6)
-
-
-def bid(ab, a, b):
-    """Price making the purchase of one A utility-neutral, at most all of B."""
-    if u(ab, a + 1, 0.0) >= u(ab, a, b):
-        return b
-    return solve(lambda y: u(ab, a, b) - u(ab, a + 1, b - y), 0.0, b)
-
-
-def ladder(lo, hi, candidates=9):
-    step = max(1, (hi - lo) // max(1, candidates - 1))
-    centre = (lo + hi) // 2
-    out = [centre]
-    for k in range(1, candidates + 1):
-        out += [centre + k * step, centre - k * step]
-    return [v for v in out if lo <= v <= hi]
-
-
-def reference_trace(a0=(16, 4), b0=(4, 16), max_block=5):
-    holdings = {0: list(a0), 1: list(b0)}
+def reference_trace(a0=(16, 4), b0=(4, 16)):
+    held = {0: [round(a0[0] / UNIT_A), round(a0[1] / UNIT_B)], 1: [round(b0[0] / UNIT_A), round(b0[1] / UNIT_B)]}
     prefs = {0: ALICE, 1: BOB}
+    real = lambda i, dq=0, dpay=0: (  # noqa: E731
+        (held[i][0] + dq) * UNIT_A, (held[i][1] - dpay) * UNIT_B)
     trades = []
     for tick in range(60):
-        quotes = {i: (ask(prefs[i], *holdings[i]), bid(prefs[i], *holdings[i])) for i in (0, 1)}
-        buyer, seller = (1, 0) if quotes[1][1] - quotes[0][0] >= quotes[0][1] - quotes[1][0] else (0, 1)
-        if not quotes[buyer][1] > quotes[seller][0]:
+        value = {i: mrs(prefs[i], *real(i)) for i in (0, 1)}
+        buyer, seller = (0, 1) if value[0] >= value[1] else (1, 0)
+        if not value[buyer] > value[seller] * (1 + TOLERANCE):
             break
-        deal = None
-        for q in range(1, max_block + 1):
-            if holdings[seller][0] < q:
-                break
-            lo = max(1, math.ceil(quotes[seller][0] * q - 1e-9))
-            hi = math.floor(quotes[buyer][1] * q + 1e-9)
-            for pay in ladder(lo, hi):
-                hb, hs = holdings[buyer], holdings[seller]
-                if pay <= hb[1] and u(prefs[buyer], hb[0] + q, hb[1] - pay) > u(prefs[buyer], *hb) \
-                        and u(prefs[seller], hs[0] - q, hs[1] + pay) > u(prefs[seller], *hs):
-                    deal = (q, pay)
-                    break
-            if deal:
-                break
-        if deal is None:
+        price = math.sqrt(value[seller] * value[buyer])
+        pay = lambda q: math.floor(price * q * UNIT_A / UNIT_B + 0.5)  # noqa: E731
+        cap = min(round(BLOCK / UNIT_A), held[seller][0], math.floor(held[buyer][1] * UNIT_B / (price * UNIT_A)))
+        bought = max([q for q in range(cap + 1) if q == 0 or mrs(prefs[buyer], *real(buyer, q, pay(q))) >= price])
+        q = max([q for q in range(bought + 1) if q == 0 or mrs(prefs[seller], *real(seller, -q, -pay(q))) <= price])
+        if q == 0 or abs(pay(q) * UNIT_B / (q * UNIT_A * price) - 1) > 1e-3:
             break
-        q, pay = deal
-        holdings[buyer][0] += q
-        holdings[buyer][1] -= pay
-        holdings[seller][0] -= q
-        holdings[seller][1] += pay
-        trades.append((tick, buyer, seller, float(q), float(pay)))
+        if not (u(prefs[buyer], *real(buyer, q, pay(q))) > u(prefs[buyer], *real(buyer))
+                and u(prefs[seller], *real(seller, -q, -pay(q))) > u(prefs[seller], *real(seller))):
+            break
+        held[buyer][0] += q
+        held[buyer][1] -= pay(q)
+        held[seller][0] -= q
+        held[seller][1] += pay(q)
+        trades.append((tick, buyer, seller, round(q * UNIT_A, 9), round(pay(q) * UNIT_B, 9)))
     return trades
 
 
 def engine_trace(**kw):
     frame = Simulation(scenario(**kw), seed=0).run().trades_df()
-    return [tuple(r) for r in frame[["tick", "buyer_id", "seller_id", "quantity_A", "quantity_B"]].itertuples(index=False)]
+    rows = frame[["tick", "buyer_id", "seller_id", "quantity_A", "quantity_B"]].itertuples(index=False)
+    return [(t, b, s, round(qa, 9), round(qb, 9)) for t, b, s, qa, qb in rows]
 
 
 def test_first_trade_by_hand():
-    # alice's ask at (16, 4) is ~0.11 B per A, bob's bid at (4, 16) ~6.49:
-    # payments 1..6 for one A, the ladder starts at the midpoint 3, and
-    # (15, 7) / (5, 13) raise both utilities.
-    assert engine_trace()[0] == (0, 1, 0, 1.0, 3.0)
+    # alice's MRS at (16, 4) is (0.3/0.7)(4/16) = 3/28, bob's at (4, 16) is
+    # (0.7/0.3)(16/4) = 28/3: the midpoint in log price is exactly 1 B per A.
+    # At p = 1 both have wealth 20; bob wants 0.7 * 20 = 14 A (10 more), alice
+    # keeps 0.3 * 20 = 6 A (sells 10): the short side is 10, cut to the block
+    # of 5 A. So bob buys 5 A for 5 B.
+    assert engine_trace()[0] == (0, 1, 0, 5.0, 5.0)
 
 
-def test_whole_trace_matches_reference():
+def test_whole_trace_matches_reference_and_ends_on_the_contract_curve():
     expected = reference_trace()
-    assert len(expected) >= 4
+    assert len(expected) >= 2
     assert engine_trace() == expected
+    a = {0: [16.0, 4.0], 1: [4.0, 16.0]}
+    for _, buyer, seller, qa, qb in expected:
+        a[buyer][0] += qa
+        a[buyer][1] -= qb
+        a[seller][0] -= qa
+        a[seller][1] += qb
+    assert abs(math.log(mrs(ALICE, *a[0]) / mrs(BOB, *a[1]))) < math.log(1 + TOLERANCE)
 
 
 def test_trace_matches_reference_from_another_box():
-    assert engine_trace(a0=(30, 2), b0=(3, 25)) == reference_trace(a0=(30, 2), b0=(3, 25))
+    expected = reference_trace(a0=(30, 2), b0=(3, 25))
+    assert len(expected) >= 4
+    assert engine_trace(a0=(30, 2), b0=(3, 25)) == expected

@@ -6,7 +6,7 @@ import pytest
 
 from test_market_posts_support import post_economy
 from vmt.markets.posts import MechanismError, mechanism_names
-from vmt.scenario import load_scenario
+from vmt.scenario import ScenarioError, load_scenario
 from vmt.simulation import Simulation
 
 
@@ -51,9 +51,11 @@ def test_active_post_scenarios_report_no_inactive_posts():
     assert "protocols.search: 'market_aware_search' (an alias of 'market_aware') runs as 'market_aware'" in notes
 
 
-def test_a_centralized_run_without_posts_and_a_search_without_posts_are_reported():
-    bare = load_scenario(dict(post_economy("walrasian"), market_posts=[]))
-    assert any("no market_posts" in n for n in bare.inactive_features())
+def test_a_centralized_run_without_posts_is_an_error_and_a_search_without_posts_is_reported():
+    with pytest.raises(ScenarioError, match="no market_posts.*add a post"):
+        load_scenario(dict(post_economy("walrasian"), market_posts=[]))
+    mixed = load_scenario(dict(post_economy("walrasian", institution="mixed_bilateral_centralized"), market_posts=[]))
+    assert any("no market_posts" in n for n in mixed.inactive_features())
     walk = load_scenario(dict(post_economy("walrasian"), protocols={"search": "random_walk"}))
     assert any("'random_walk' does not rank market posts" in n for n in walk.inactive_features())
     plain = load_scenario(dict(post_economy("walrasian"), protocols={"search": "distance_discounted"}))

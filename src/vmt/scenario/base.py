@@ -29,7 +29,12 @@ UnitInterval = Annotated[float, Strict(), Field(ge=0, le=1, allow_inf_nan=False)
 #: Inclusive cell rectangle ``[x0, y0, x1, y1]``.
 SpawnRegion = tuple[Int, Int, Int, Int]
 
-DEFAULT_UNITS = {"A": 1.0, "B": 1.0, "M": 0.01}
+#: Default minor units: fine enough that rounding a payment moves a trade's
+#: price by at most 0.1%, and graded (each pair's second good finer than its
+#: first: A <-> B, A <-> M, B <-> M) so that the grid of post prices, one
+#: minor unit of the second good per minor unit of the first, is 1e-4 B per
+#: A, 1e-8 M per A and 1e-4 M per B (see docs/scenarios.md).
+DEFAULT_UNITS = {"A": 0.01, "B": 1e-6, "M": 1e-10}
 DEFAULT_LAMBDA_BOUNDS = (0.01, 100.0)
 #: Relative tolerance when checking that a real quantity is a whole number of minor units.
 UNIT_TOLERANCE = 1e-9

@@ -26,9 +26,9 @@ INSTITUTION_ISSUES = {"price_signals": 3, "centralized": 4, "mixed_bilateral_cen
 
 def _market_posts(scenario: "Scenario") -> list[str]:
     posts, institution = scenario.market_posts, scenario.params.institution
-    if not posts and institution in POST_INSTITUTIONS:
+    if not posts and institution in POST_INSTITUTIONS:  # 'centralized' without posts is an error
         return [f"params.institution is '{institution}' but there are no market_posts: "
-                "agents have no post to trade at"]
+                "agents trade only bilaterally"]
     if not posts or institution in POST_INSTITUTIONS:
         return []
     mechanisms = ", ".join(sorted({p.mechanism_type for p in posts}))

@@ -131,6 +131,16 @@ class Scenario(StrictModel):
     def _posts_distinct(cls, posts: list[MarketPost]) -> list[MarketPost]:
         return number_posts(posts)
 
+    @model_validator(mode="after")
+    def _centralized_needs_a_post(self) -> "Scenario":
+        if self.params.institution == "centralized" and not self.market_posts:
+            raise problem(
+                "params.institution is 'centralized' (agents trade only at market posts) but there are no "
+                "market_posts, so nobody could trade; add a post, e.g. "
+                "'market_posts: [{location: [5, 5], mechanism_type: walrasian, commodities: [A, B]}]' "
+                "(docs/market_posts.md), or use params.institution 'bilateral'")
+        return self
+
     @property
     def origin(self) -> "ScenarioOrigin":
         """Where the scenario came from (for a model built directly: its own dump)."""

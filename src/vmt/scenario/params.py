@@ -72,7 +72,7 @@ class Params(StrictModel):
     market_dissolution_patience: PosInt = 5
     market_radius: NonNegInt = 3
     broadcast_radius: NonNegInt | None = None
-    price_learning_rate: UnitInterval = 0.0
+    price_learning_rate: UnitInterval = 0.1
     price_window: PosInt = 1
     centralized_weight: UnitInterval | None = None
     bilateral_weight: UnitInterval | None = None

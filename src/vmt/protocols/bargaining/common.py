@@ -1,19 +1,19 @@
-"""Shared bargaining machinery: pairs in range, price ladders, and applying
-agreed trades.
+"""Shared bargaining machinery: pairs in range, anchors, and applying agreed trades.
 
 Every protocol's kernel writes at most one *proposal* per pair: exchange
 pair ``k``, buyer, seller, ``q1`` minor units of the first good for ``q2``
-minor units of the second. A proposal is only written when both traders'
-utilities strictly rise (checked with :func:`vmt.protocols.gains.block_gains`),
-so no executed trade ever lowers a utility.
+minor units of the second, and the real price the protocol aimed at. A
+proposal is only written when both traders' utilities strictly rise
+(checked with :func:`vmt.protocols.gains.block_gains`), so no executed trade
+ever lowers a utility. Prices and block sizes: :mod:`.blocks`.
 
 *Anchors* (``anchor: signal``): an institution may hand the bargainer a price
 per agent and exchange pair (``BilateralBargainer.anchor_price``, NaN where
 an agent has none; the ``price_signals`` institution hands the reference
 prices its agents learned from market signals). A pair's anchor is the mean
 of its two members' known anchors; when it exists, every protocol first
-tries the price closest to it inside [seller's ask, buyer's bid], and only
-if no mutually beneficial block exists there bargains as without anchors.
+aims at it (moved inside the two traders' valuations), and only if no
+mutually beneficial block exists there bargains as without anchors.
 A pair without anchors bargains exactly as before.
 """
 
@@ -22,17 +22,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from pydantic import Field
+
 import numpy as np
 from numba import njit, prange
 
 from vmt.protocols.context import TickContext
-from vmt.protocols.gains import pair_goods, quote_gap
+from vmt.protocols.gains import pair_goods
 from vmt.protocols.registry import ProtocolParams
 
 
 class BargainingParams(ProtocolParams):
-    price_candidates: int = 9  # prices tried per quantity, fanning out from the midpoint
     anchor: Literal["none", "signal"] = "signal"  # try the price anchor handed by the institution first
+    #: A pair trades while the buyer values the good more than the seller by
+    #: over this fraction; within it, the pair is on its contract curve.
+    contract_curve_tolerance: float = Field(0.01, gt=0.0, lt=1.0)
 
 #: What the kernels receive when a pair has no anchors: zero rows.
 NO_ANCHORS = np.empty((0, 3))
@@ -49,17 +53,19 @@ class Proposals:
     seller: np.ndarray
     q1: np.ndarray
     q2: np.ndarray
+    price: np.ndarray  # real price the protocol aimed at (second good per first), NaN if none
     market_id: np.ndarray | None = None  # float per row: area or post of the trade, NaN if none
 
     @classmethod
     def for_pairs(cls, i: np.ndarray, j: np.ndarray) -> "Proposals":
         m = i.shape[0]
         minus = lambda: np.full(m, -1, dtype=np.int64)  # noqa: E731
-        return cls(i, j, minus(), minus(), minus(), np.zeros(m, np.int64), np.zeros(m, np.int64))
+        return cls(i, j, minus(), minus(), minus(), np.zeros(m, np.int64), np.zeros(m, np.int64),
+                   np.full(m, np.nan))
 
     def outputs(self) -> tuple:
         """The arrays a protocol kernel writes, in kernel argument order."""
-        return self.pair_type, self.buyer, self.seller, self.q1, self.q2
+        return self.pair_type, self.buyer, self.seller, self.q1, self.q2, self.price
 
     def agreed(self) -> np.ndarray:
         return self.pair_type >= 0
@@ -82,65 +88,6 @@ def max_block(ctx: TickContext, units: np.ndarray) -> np.ndarray:
 
 
 @njit(cache=True)
-def ordered_pair_types(i, j, ask, bid, pair_active):
-    """Exchange pairs with a positive quote gap, largest relative gap first.
-
-    Returns ``(count, ks, buyers, sellers)``: the first ``count`` entries are
-    the pair types and who buys and sells in each.
-    """
-    ks = np.empty(3, np.int64)
-    buyers = np.empty(3, np.int64)
-    sellers = np.empty(3, np.int64)
-    gaps = np.empty(3)
-    count = 0
-    for k in range(3):
-        if not pair_active[k]:
-            continue
-        gap, b, s = quote_gap(i, j, k, ask, bid)
-        if gap <= 0.0:
-            continue
-        pos = count
-        while pos > 0 and gaps[pos - 1] < gap:
-            gaps[pos], ks[pos], buyers[pos], sellers[pos] = gaps[pos - 1], ks[pos - 1], buyers[pos - 1], sellers[pos - 1]
-            pos -= 1
-        gaps[pos], ks[pos], buyers[pos], sellers[pos] = gap, k, b, s
-        count += 1
-    return count, ks, buyers, sellers
-
-
-@njit(cache=True)
-def payment_range(k, buyer, seller, q1, ask, bid, units):
-    """Integer payments (minor units of the second good) between the seller's
-    ask and the buyer's bid for ``q1`` minor units of the first good."""
-    g1, g2 = pair_goods(k)
-    scale = q1 * units[g1] / units[g2]
-    lo = max(1, int(np.ceil(ask[seller, k] * scale - 1e-9)))
-    hi = int(np.floor(bid[buyer, k] * scale + 1e-9))
-    return lo, hi
-
-
-@njit(cache=True)
-def ladder(t, lo, hi, candidates):
-    """The ``t``-th payment tried in [lo, hi]: the midpoint, then alternately
-    above and below it in steps that cover the range in ``candidates`` tries
-    each way. Returns −1 when step ``t`` falls outside the range."""
-    return ladder_around(t, (lo + hi) // 2, lo, hi, candidates)
-
-
-@njit(cache=True)
-def ladder_around(t, centre, lo, hi, candidates):
-    """The ``t``-th payment tried in [lo, hi] fanning out from ``centre``:
-    ``centre``, then alternately above and below it in steps of
-    ``(hi − lo) // (candidates − 1)``; −1 when step ``t`` falls outside."""
-    step = max(1, (hi - lo) // max(1, candidates - 1))
-    offset = ((t + 1) // 2) * step
-    value = centre + offset if t % 2 == 1 else centre - offset
-    if value < lo or value > hi:
-        return -1
-    return value
-
-
-@njit(cache=True)
 def pair_anchor(i, j, k, anchor):
     """Mean of the known anchors of agents ``i`` and ``j`` in pair ``k``; NaN if none."""
     if anchor.shape[0] == 0:
@@ -151,23 +98,6 @@ def pair_anchor(i, j, k, anchor):
             total += np.log(anchor[agent, k])
             count += 1
     return np.exp(total / count) if count else np.nan
-
-
-@njit(cache=True)
-def anchored_payment(target, k, q1, lo, hi, units):
-    """The integer payment in [lo, hi] closest to ``target`` (a price, second per
-    first) for ``q1`` minor units of the first good; −1 if the range is empty."""
-    if lo > hi:
-        return -1
-    g1, g2 = pair_goods(k)
-    ideal = min(max(target * q1 * units[g1] / units[g2], float(lo)), float(hi))
-    return int(np.floor(ideal + 0.5))
-
-
-@njit(cache=True)
-def anchored_price(target, ask_price, bid_price):
-    """``target`` clipped into [ask, bid]: the price nearest the anchor both accept."""
-    return min(max(target, ask_price), bid_price)
 
 
 @njit(cache=True, parallel=True)

@@ -1,11 +1,12 @@
 """``split_difference`` bargaining.
 
-The pair trades at the midpoint of the seller's ask and the buyer's bid in
-the exchange pair with the largest relative quote gap (then the next), and
-the quantity is the largest block up to the maximum at which both still
-strictly gain at that price (rounded to whole minor units of payment).
-With a price anchor, the price is first the anchor clipped into
-[ask, bid]; if no block works there, the midpoint.
+The pair aims at the midpoint of the seller's and the buyer's marginal
+valuation (or the institution's anchor moved inside them) in the exchange
+pair with the largest relative valuation gap, and trades the largest block,
+up to the block size, from which both still strictly gain at that price.
+Unlike ``compensating_block`` the block may carry one side past the point
+where it stops wanting more at that price (it overshoots the contract
+curve), as long as neither side loses.
 """
 
 from __future__ import annotations
@@ -14,64 +15,51 @@ import numpy as np
 from numba import njit, prange
 
 from vmt.protocols.bargaining.base import BilateralBargainer
-from vmt.protocols.bargaining.common import (
-    BargainingParams,
-    anchored_price,
-    ordered_pair_types,
-    pair_anchor,
+from vmt.protocols.bargaining.blocks import (
+    GAINS,
+    anchored_target,
+    block_cap,
+    largest_block,
+    midpoint,
+    settle,
+    valuation_gaps,
 )
-from vmt.protocols.gains import block_gains, pair_goods
+from vmt.protocols.bargaining.common import BargainingParams, pair_anchor
 from vmt.protocols.registry import register
 
 
 @register("bargaining", "split_difference", BargainingParams)
 class SplitDifference(BilateralBargainer):
-    """Midpoint price, largest mutually beneficial quantity."""
+    """Midpoint price, largest mutually beneficial block."""
 
     def propose(self, ctx, p) -> None:
-        _propose_all(
-            p.i, p.j, *self.state_args(ctx),
-            self.anchors(),
-            *p.outputs(),
-        )
+        _propose_all(p.i, p.j, *self.state_args(ctx), self.params.contract_curve_tolerance,
+                     self.anchors(), *p.outputs())
 
 
 @njit(cache=True, parallel=True)
 def _propose_all(pi, pj, family, params, lam, inventory, units, ask, bid, pair_active,
-                 max_q, anchor, out_k, out_b, out_s, out_q1, out_q2):
+                 max_q, tolerance, anchor, out_k, out_b, out_s, out_q1, out_q2, out_price):
     for p in prange(pi.shape[0]):
-        k, b, s, q1, q2 = _midpoint_trade(pi[p], pj[p], family, params, lam, inventory, units, ask, bid,
-                                          pair_active, max_q, anchor)
-        out_k[p], out_b[p], out_s[p], out_q1[p], out_q2[p] = k, b, s, q1, q2
+        out_k[p], out_b[p], out_s[p], out_q1[p], out_q2[p], out_price[p] = _midpoint_trade(
+            pi[p], pj[p], family, params, lam, inventory, units, pair_active, max_q, tolerance, anchor)
 
 
 @njit(cache=True)
-def _midpoint_trade(i, j, family, params, lam, inventory, units, ask, bid, pair_active, max_q, anchor):
-    n, ks, buyers, sellers = ordered_pair_types(i, j, ask, bid, pair_active)
+def _midpoint_trade(i, j, family, params, lam, inventory, units, pair_active, max_q, tolerance, anchor):
+    n, ks, buyers, sellers, low, high = valuation_gaps(i, j, family, params, lam, inventory, units,
+                                                       pair_active, max_q, tolerance)
     for c in range(n):
         k, b, s = ks[c], buyers[c], sellers[c]
         target = pair_anchor(b, s, k, anchor)
-        if np.isfinite(target):
-            q1, q2 = _largest_block(k, b, s, anchored_price(target, ask[s, k], bid[b, k]),
-                                    family, params, lam, inventory, units, max_q)
+        for anchored in (True, False):
+            if anchored and not np.isfinite(target):
+                continue
+            price = anchored_target(target, low[c], high[c]) if anchored else midpoint(low[c], high[c])
+            cap = block_cap(k, b, s, price, max_q, inventory, units)
+            q1 = largest_block(GAINS, b, 1, k, price, cap, family, params, lam, inventory, units)
+            q1 = largest_block(GAINS, s, -1, k, price, q1, family, params, lam, inventory, units)
+            q1, q2 = settle(k, b, s, price, q1, family, params, lam, inventory, units)
             if q1 > 0:
-                return k, b, s, q1, q2
-        q1, q2 = _largest_block(k, b, s, 0.5 * (ask[s, k] + bid[b, k]), family, params, lam, inventory,
-                                units, max_q)
-        if q1 > 0:
-            return k, b, s, q1, q2
-    return -1, -1, -1, 0, 0
-
-
-@njit(cache=True)
-def _largest_block(k, b, s, price, family, params, lam, inventory, units, max_q):
-    """Largest block at ``price`` (rounded payment) that both strictly gain from."""
-    g1, g2 = pair_goods(k)
-    best_q1, best_q2 = 0, 0
-    for q1 in range(1, min(max_q[k], inventory[s, g1]) + 1):
-        q2 = max(1, int(round(price * q1 * units[g1] / units[g2])))
-        gain_b, gain_s = block_gains(b, s, g1, g2, q1, q2, family, params, lam, inventory, units)
-        if not (gain_b > 0.0 and gain_s > 0.0):
-            break
-        best_q1, best_q2 = q1, q2
-    return best_q1, best_q2
+                return k, b, s, q1, q2, price
+    return -1, -1, -1, 0, 0, np.nan

@@ -16,9 +16,16 @@ adjusts the price by aggregate excess demand ``z(p) = sum_i q_i(p)``:
    are adjacent ticks, or their relative distance is below
    ``price_tolerance``.
 
-Each evaluation of ``z`` is one iteration; ``max_iterations`` bounds them
-and a search that ends without a bracket narrower than the tolerance is
-recorded with ``converged = 0``. Of the two bracketing prices the
+Each evaluation of ``z`` is one iteration; ``max_iterations`` bounds them.
+The clearing is recorded with ``converged = 0`` when the search ends
+without a bracket narrower than the tolerance, or when demand and supply at
+the trading price differ by more than discreteness explains: more than one
+minor unit per participant (each one's demand is rounded to whole minor
+units), for instance because the price grid of one minor unit of the second
+good per minor unit of the first is too coarse for the economy. The price
+resolution is relative: ``price_tolerance`` (default 1e-4 of the price), on
+a grid that the default units make 1e-4 B per A, 1e-8 M per A and 1e-4 M
+per B (docs/scenarios.md). Of the two bracketing prices the
 auctioneer trades at the one with the larger volume ``min(D, S)`` (then the
 smaller ``|z|``, then the lower price), *after* the search: no trade happens
 out of equilibrium.
@@ -138,4 +145,5 @@ class WalrasianAuctioneer(Mechanism):
     def _trade(self, market: PairMarket, search: _Search, price: int, converged: bool) -> ClearRecord:
         demanded, supplied = trade_at_one_price(market, search.demand(price), price,
                                                 "rationed: the long side at the clearing price")
+        converged = converged and abs(demanded - supplied) <= market.ids.size
         return ClearRecord(price, demanded, supplied, market.volume, search.iterations, converged)
