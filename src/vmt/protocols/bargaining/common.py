@@ -28,7 +28,7 @@ import numpy as np
 from numba import njit, prange
 
 from vmt.protocols.context import TickContext
-from vmt.protocols.gains import pair_goods
+from vmt.protocols.gains import pair_goods, quote_gap
 from vmt.protocols.registry import ProtocolParams
 
 
@@ -64,8 +64,9 @@ class Proposals:
                    np.full(m, np.nan))
 
     def outputs(self) -> tuple:
-        """The arrays a protocol kernel writes, in kernel argument order."""
-        return self.pair_type, self.buyer, self.seller, self.q1, self.q2, self.price
+        """The arrays a protocol kernel writes, in kernel argument order (the
+        built-in protocols also write :attr:`price`, passed after these)."""
+        return self.pair_type, self.buyer, self.seller, self.q1, self.q2
 
     def agreed(self) -> np.ndarray:
         return self.pair_type >= 0
@@ -85,6 +86,33 @@ def max_block(ctx: TickContext, units: np.ndarray) -> np.ndarray:
     return np.array(
         [max(1, int(round(ctx.max_trade_quantity / units[g]))) for g in (0, 0, 1)], dtype=np.int64
     )
+
+
+@njit(cache=True)
+def ordered_pair_types(i, j, ask, bid, pair_active):
+    """Exchange pairs with a positive quote gap, largest relative gap first.
+
+    Returns ``(count, ks, buyers, sellers)``: the first ``count`` entries are
+    the pair types and who buys and sells in each.
+    """
+    ks = np.empty(3, np.int64)
+    buyers = np.empty(3, np.int64)
+    sellers = np.empty(3, np.int64)
+    gaps = np.empty(3)
+    count = 0
+    for k in range(3):
+        if not pair_active[k]:
+            continue
+        gap, b, s = quote_gap(i, j, k, ask, bid)
+        if gap <= 0.0:
+            continue
+        pos = count
+        while pos > 0 and gaps[pos - 1] < gap:
+            gaps[pos], ks[pos], buyers[pos], sellers[pos] = gaps[pos - 1], ks[pos - 1], buyers[pos - 1], sellers[pos - 1]
+            pos -= 1
+        gaps[pos], ks[pos], buyers[pos], sellers[pos] = gap, k, b, s
+        count += 1
+    return count, ks, buyers, sellers
 
 
 @njit(cache=True)

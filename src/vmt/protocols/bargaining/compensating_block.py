@@ -29,7 +29,7 @@ class CompensatingBlock(BilateralBargainer):
 
     def propose(self, ctx, p) -> None:
         _propose_all(p.i, p.j, *self.state_args(ctx), self.params.contract_curve_tolerance,
-                     self.anchors(), *p.outputs())
+                     self.anchors(), *p.outputs(), p.price)
 
 
 @njit(cache=True, parallel=True)

@@ -32,7 +32,7 @@ class NashBargaining(BilateralBargainer):
 
     def propose(self, ctx, p) -> None:
         _propose_all(p.i, p.j, *self.state_args(ctx), self.params.contract_curve_tolerance,
-                     self.params.price_candidates, self.anchors(), *p.outputs())
+                     self.params.price_candidates, self.anchors(), *p.outputs(), p.price)
 
 
 @njit(cache=True, parallel=True)

@@ -35,7 +35,7 @@ class PairwiseWalrasian(BilateralBargainer):
     def propose(self, ctx, p) -> None:
         args = self.state_args(ctx)
         unlimited = np.full(3, _UNLIMITED, dtype=np.int64)
-        _propose_all(p.i, p.j, *args[:-1], unlimited, self.params.contract_curve_tolerance, *p.outputs())
+        _propose_all(p.i, p.j, *args[:-1], unlimited, self.params.contract_curve_tolerance, *p.outputs(), p.price)
 
 
 @njit(cache=True, parallel=True)

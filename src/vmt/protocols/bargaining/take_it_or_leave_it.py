@@ -48,7 +48,7 @@ class TakeItOrLeaveIt(BilateralBargainer):
         _propose_all(
             p.i, p.j, *self.state_args(ctx), self.params.contract_curve_tolerance,
             self.params.responder_share, self.params.proposer == "random", ctx.tick_seed, self.anchors(),
-            *p.outputs(),
+            *p.outputs(), p.price,
         )
 
 
