@@ -1,9 +1,10 @@
-"""Signal-anchored bargaining: with an anchor, every protocol first tries the
-price closest to it inside [ask, bid]; without one it bargains as before.
+"""Signal-anchored bargaining: with an anchor, every protocol first aims at it,
+moved into the middle 90% of the two traders' valuations; without one it
+bargains as before.
 
 Two adjacent Cobb-Douglas agents in an Edgeworth box (Alice holds A and
-values B; Bob the mirror image): their MRS are 0.107 and 9.33 B per A, so
-any price in between benefits both on a one-unit trade.
+values B; Bob the mirror image), at the default units: their MRS are 3/28
+and 28/3 B per A, so any price in between benefits both on a small trade.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ def box(protocol: str, anchor: str = "signal") -> dict:
         "endowment": {"A": endow[0], "B": endow[1]}, "spawn_region": [x, 2, x, 2],
     }
     return {
-        "grid": {"width": 6, "height": 6}, "units": {"A": 1, "B": 0.01},
+        "grid": {"width": 6, "height": 6},
         "agents": [agent("alice", (0.3, 0.7), (16, 4), 2), agent("bob", (0.7, 0.3), (4, 16), 3)],
         "protocols": {"bargaining": {"name": protocol, "params": {"anchor": anchor}}},
         "params": {"ticks": 10, "vision_radius": 10, "exchange_regime": "barter"},
@@ -59,13 +60,12 @@ def test_without_anchors_the_protocol_bargains_as_before(protocol):
     assert plain["price"] != pytest.approx(2.0)
 
 
-def test_anchor_above_the_bid_gives_the_best_price_the_buyer_still_accepts():
-    """compensating_block fans out from the payment nearest the anchor: with an
-    anchor above Bob's bid, Alice sells one A at the highest payment (in
-    hundredths of B) at which Bob still strictly gains."""
+def test_anchor_above_the_buyers_valuation_is_moved_inside_the_valuations():
+    """An anchor of 50 B per A lies above Bob's MRS (28/3): the pair aims at the
+    anchor moved into the middle 90% of [3/28, 28/3], i.e. 28/3 - 0.05 (28/3 - 3/28),
+    well above the midpoint price without anchors (1 B per A)."""
     plain, _ = first_trade("compensating_block")
     trade, _ = first_trade("compensating_block", (50.0, 50.0))
-    payments = np.arange(1, 1600) / 100
-    bob_gains = 0.7 * np.log(5 / 4) + 0.3 * np.log((16 - payments) / 16) > 0
-    assert trade["quantity_A"] == 1.0 and plain["quantity_A"] == 1.0
-    assert trade["quantity_B"] == pytest.approx(payments[bob_gains].max()) and trade["price"] > plain["price"]
+    low, high = 3 / 28, 28 / 3
+    assert trade["price"] == pytest.approx(high - 0.05 * (high - low), rel=1e-3)
+    assert plain["price"] == pytest.approx(1.0, rel=1e-3) and trade["quantity_A"] > 0

@@ -32,7 +32,9 @@ from vmt.economics import vectorized as V
 from vmt.economics.families import COBB_DOUGLAS
 
 _MAX_LOG_PRICE = 60.0  # search prices within exp(+-60)
-_ROUNDING_LOG_PRICE = 40.0  # "roots" beyond exp(+-40) are rounding of O(1) holdings, not equilibria
+#: A "root" where one good's total value is below this share of the other's is
+#: the rounding of ``p A + B`` in floating point, not an equilibrium.
+_NEGLIGIBLE_VALUE = 1e-6
 _JUMP_STEP = 1e-11     # relative price step used to read both sides of a jump
 CLEARING_TOLERANCE = 1e-8  # relative excess demand accepted as cleared
 
@@ -176,7 +178,8 @@ def all_equilibria(codes, params, endow_a, endow_b, *, xtol: float = 1e-13) -> l
     lo, hi = _scan_range(codes, params, endow_a, endow_b)
     found = []
     for q in _roots(scaled_excess, lo, hi, xtol):
-        if abs(q) > _ROUNDING_LOG_PRICE:
+        value_ratio = np.exp(q) * endow_a.sum() / endow_b.sum()
+        if not _NEGLIGIBLE_VALUE <= value_ratio <= 1.0 / _NEGLIGIBLE_VALUE:
             continue
         try:
             eq = equilibrium_allocation(codes, params, endow_a, endow_b, float(np.exp(q)))
