@@ -4,7 +4,7 @@ Prints the table of docs/price_signals.md: for each economy and institution
 (``bilateral``; ``price_signals`` at eta = 0.1, the default, and eta = 1),
 mean +- standard deviation over seeds of
 
-* the late price gap ``|log(late VWAP / p*)|`` (:mod:`vmt.analysis.price_gap`);
+* the distance to p*, ``|log(late VWAP / p*)|`` (:mod:`vmt.analysis.price_gap`);
 * the tick at which the dispersion of log MRS across agents first falls
   below 0.05 (the run's length if never): time to convergence;
 * ``|log(median MRS / p*)|`` at the end: where the economy settles;
@@ -81,7 +81,7 @@ def cell(values: np.ndarray, base: np.ndarray | None, higher_is_better: bool = F
 
 
 def main(seeds: int = 20) -> None:
-    print("| economy | institution | η | late price gap | tick dispersion < 0.05 | "
+    print("| economy | institution | η | distance to p* | tick dispersion < 0.05 | "
           "\\|log(median MRS/p*)\\| at the end | welfare share |")
     print("|---|---|---|---|---|---|---|")
     for economy in ECONOMIES:

@@ -7,7 +7,7 @@ of 20 seeds runs under ``bilateral`` and under ``price_signals`` with the same
 seed (same endowments and positions), for the scenario's 120 ticks. Measured
 (docs/price_signals.md, benchmarks/price_signals_comparison.py):
 
-* at the default learning rate (eta = 0.1) the late price gap
+* at the default learning rate (eta = 0.1) the distance to p*
   ``|log(late VWAP / p*)|`` is smaller than without signals in most seeds:
   the areas' prices pull each pair's price toward the going price;
 * with full trust (eta = 1) it is larger in most seeds: agents adopt the

@@ -1,13 +1,14 @@
-"""The one distance-to-p* measure: the late price gap.
+"""The one distance-to-p* measure.
 
 ``late VWAP``: the volume-weighted price of the trades made in the last
 fifth of the ticks *that had trades* in the pair (not of the run's ticks:
 under the ``centralized`` institution every trade may happen in the first
 ticks, and a measure over the run's last ticks would be undefined).
 
-``late price gap = |log(late VWAP / p*)|``: scale free, the same whichever
-good is the numeraire. The run summary, ``vmt report`` and its market-post
-table all use these two functions and this name.
+``distance to p* = |log(late VWAP / p*)|``: scale free, the same whichever
+good is the numeraire. The run summary, ``vmt report`` (its prices and
+market-post tables) and the experiments' ``final_price`` and
+``distance_to_p_star`` metrics all use these two functions and this name.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 #: What the measure is called wherever it is shown.
-LATE_GAP_LABEL = "late price gap |log(late VWAP / p*)|"
+LATE_GAP_LABEL = "distance to p* |log(late VWAP / p*)|"
 LATE_SHARE = 0.2  # the last fifth of the ticks with trades
 
 

@@ -3,7 +3,7 @@
 It names the institution and the exchange regime, counts market areas and
 post fills, and reports per exchange pair the volume-weighted prices, the
 dispersion of log prices (scale free, so a market whose prices converge
-shows it falling whatever the price level) and the late price gap to the
+shows it falling whatever the price level) and the distance to the
 Walrasian price p* (:mod:`vmt.analysis.price_gap`, the measure ``vmt report``
 uses). p* is computed as ``vmt report`` computes it: from the holdings the
 run started with. The share of the Walrasian gains from trade realised is
@@ -31,7 +31,7 @@ class PairSummary:
     late_log_price_std: float  # last 10%
     late_vwap: float | None  # over the last fifth of the ticks with trades
     walrasian_price: float | None = None  # p* of the run's starting holdings
-    late_price_gap: float | None = None  # |log(late VWAP / p*)|
+    distance_to_p_star: float | None = None  # |log(late VWAP / p*)|
 
 
 @dataclass
@@ -71,7 +71,7 @@ class RunSummary:
             out.append(f"      first 10% of trades: dispersion {p.early_log_price_std:.4g};  last 10%: "
                        f"dispersion {p.late_log_price_std:.4g};  late VWAP {_fmt(p.late_vwap)}")
             out.append(f"      Walrasian p* (starting holdings) {_fmt(p.walrasian_price)};  "
-                       f"{LATE_GAP_LABEL} {_fmt(p.late_price_gap)}")
+                       f"{LATE_GAP_LABEL} {_fmt(p.distance_to_p_star)}")
         out.append(f"wall time {self.wall_seconds:.2f} s, {self.ticks_per_second:.1f} ticks/s")
         return out
 
@@ -100,7 +100,7 @@ def pair_summaries(trades: pd.DataFrame, reference: dict[str, float] | None = No
             vwap=float(np.sum(group["price"].to_numpy(float) * weights) / weights.sum()),
             log_price_std=_std(logp), early_log_price_std=_std(logp[:tenth]),
             late_log_price_std=_std(logp[-tenth:]), late_vwap=late,
-            walrasian_price=p_star, late_price_gap=price_gap(late, p_star),
+            walrasian_price=p_star, distance_to_p_star=price_gap(late, p_star),
         ))
     return out
 
