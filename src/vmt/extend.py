@@ -51,7 +51,7 @@ def contract_economy(regime: str = "mixed", agents: int = 16) -> dict:
     }
     return {
         "name": "contract-economy", "grid": {"width": 10, "height": 10},
-        "units": {"A": 0.1, "B": 0.1},
+        "units": {"A": 0.01, "B": 0.001},  # payments rounded to 0.1% at most for blocks of ~1 A
         "agents": [group(agents // 2, 0.7, [1, 4], [8, 12]), group(agents - agents // 2, 0.3, [8, 12], [1, 4])],
         "resources": [{"commodity": g, "count": 8, "cap": 3, "regeneration_rate": 0.3} for g in "AB"],
         "params": {"exchange_regime": regime, "vision_radius": 4, "ticks": 30},
