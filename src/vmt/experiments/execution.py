@@ -18,7 +18,7 @@ import pandas as pd
 
 from vmt import __version__
 from vmt.experiments.metrics import metrics_named
-from vmt.experiments.spec import Experiment
+from vmt.experiments.spec import Experiment, ExperimentError
 from vmt.experiments.store import ResultStore, tidy_columns
 from vmt.experiments.tasks import RunOutcome, RunTask
 
@@ -84,6 +84,8 @@ def run_sweep(experiment: Experiment, out: str | Path | None = None, *, workers:
     from vmt.experiments.runners import make_runner
 
     log = log or (lambda message: None)
+    if experiment.telemetry and out is None:
+        raise ExperimentError(["telemetry: per-run telemetry is written into the results folder; give one (out=DIR)"])
     store = ResultStore(out) if out is not None else None
     if store is not None:
         store.open(manifest(experiment, extra_manifest))
