@@ -13,7 +13,7 @@ from numba import njit, prange
 
 from vmt.protocols.context import Candidates, TickContext
 from vmt.protocols.registry import register
-from vmt.protocols.search.scan import scan_agent
+from vmt.protocols.search.scan import best_resource, discount_table, rank_partners
 
 
 @register("search", "distance_discounted")
@@ -52,19 +52,19 @@ def rank_all(tick, seed, randomise, x, y, partner, available_view, bilateral_ok,
     ``available_view[j] >= 0`` hides ``j`` from partner lists (normally the
     ``partner`` array: taken agents are hidden); agents with
     ``bilateral_ok[i]`` False keep their resource ranking but no partners
-    (market posts' institutions use both).
+    (market posts' institutions use both). Agents are visited in cell order
+    (``order``), so neighbouring iterations read neighbouring memory; each
+    writes only its own rows, so the result does not depend on the threads.
     """
-    for i in prange(x.shape[0]):
+    discount = discount_table(beta, vision)
+    for idx in prange(order.shape[0]):
+        i = order[idx]
         if partner[i] >= 0:
             continue
-        r, score = scan_agent(
-            i, tick, seed, randomise, x, y, available_view, cooldown_partner, cooldown_until,
-            family, params, lam, inventory, units, ask, bid, pair_active,
-            cell_start, order, width, height, vision, beta,
-            cell_resource, res_good, res_amount, forage_rate, cand_ids[i], cand_scores[i],
-        )
-        resource[i] = r
-        resource_score[i] = score
-        if not bilateral_ok[i]:
-            cand_ids[i, :] = -1
-            cand_scores[i, :] = 0.0
+        resource[i], resource_score[i] = best_resource(
+            i, x, y, family, params, lam, inventory, units, width, height, vision, discount,
+            cell_resource, res_good, res_amount, forage_rate)
+        if bilateral_ok[i]:
+            rank_partners(i, tick, seed, randomise, x, y, available_view, cooldown_partner, cooldown_until,
+                          family, params, lam, inventory, units, ask, bid, pair_active,
+                          cell_start, order, width, height, vision, discount, cand_ids[i], cand_scores[i])
