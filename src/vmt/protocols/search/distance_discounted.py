@@ -13,7 +13,7 @@ from numba import njit, prange
 
 from vmt.protocols.context import Candidates, TickContext
 from vmt.protocols.registry import register
-from vmt.protocols.search.scan import best_resource, discount_table, rank_partners
+from vmt.protocols.search.scan import best_resource, discount_table, own_utility, rank_partners
 
 
 @register("search", "distance_discounted")
@@ -61,10 +61,11 @@ def rank_all(tick, seed, randomise, x, y, partner, available_view, bilateral_ok,
         i = order[idx]
         if partner[i] >= 0:
             continue
+        held, before_u = own_utility(i, family, params, lam, inventory, units)
         resource[i], resource_score[i] = best_resource(
-            i, x, y, family, params, lam, inventory, units, width, height, vision, discount,
+            i, held, before_u, x, y, family, params, lam, units, width, height, vision, discount,
             cell_resource, res_good, res_amount, forage_rate)
         if bilateral_ok[i]:
-            rank_partners(i, tick, seed, randomise, x, y, available_view, cooldown_partner, cooldown_until,
-                          family, params, lam, inventory, units, ask, bid, pair_active,
+            rank_partners(i, held, before_u, tick, seed, randomise, x, y, available_view, cooldown_partner,
+                          cooldown_until, family, params, lam, units, ask, bid, pair_active,
                           cell_start, order, width, height, vision, discount, cand_ids[i], cand_scores[i])

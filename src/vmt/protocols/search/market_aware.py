@@ -43,7 +43,7 @@ from vmt.protocols.gains import pair_goods
 from vmt.protocols.registry import ProtocolParams, register
 from vmt.protocols.search.distance_discounted import DistanceDiscountedSearch
 from vmt.protocols.search.distance_discounted import rank_all
-from vmt.protocols.search.scan import best_resource, discount_table
+from vmt.protocols.search.scan import best_resource, discount_table, own_utility
 from vmt.world.valuation import GAIN_TOLERANCE, holdings_utility
 
 
@@ -229,8 +229,9 @@ def _rank_resources(x, y, partner, family, params, lam, inventory, units, width,
     for i in prange(x.shape[0]):
         if partner[i] >= 0:
             continue
+        held, before_u = own_utility(i, family, params, lam, inventory, units)
         resource[i], resource_score[i] = best_resource(
-            i, x, y, family, params, lam, inventory, units, width, height, vision, discount,
+            i, held, before_u, x, y, family, params, lam, units, width, height, vision, discount,
             cell_resource, res_good, res_amount, forage_rate)
 
 

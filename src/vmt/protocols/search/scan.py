@@ -26,7 +26,7 @@ from numba import njit
 from vmt.protocols.context import cooling_down, insert_candidate, hashed_uniform
 from vmt.protocols.gains import expected_trade_gain_from, real_holdings
 from vmt.world.spatial import diamond_row_span
-from vmt.world.valuation import holdings_utility, trade_gain
+from vmt.world.valuation import holdings_utility, trade_gain_from
 
 
 @njit(cache=True)
@@ -46,14 +46,21 @@ def harvest_take(r, res_good, res_amount, units, forage_rate):
 
 
 @njit(cache=True)
-def harvest_gain(i, g, take, family, params, lam, inventory, units):
-    """Utility gain of agent ``i`` harvesting ``take`` minor units of good ``g`` (≥ 0)."""
-    held = real_holdings(inventory, units, i)
-    return max(0.0, trade_gain(family[i], params[i], lam[i], held, g, take * units[g], 2, 0.0))
+def harvest_gain(i, g, take, held, before_u, family, params, lam, units):
+    """Utility gain of agent ``i`` (holding ``held``, of utility ``before_u``)
+    harvesting ``take`` minor units of good ``g`` (≥ 0)."""
+    return max(0.0, trade_gain_from(family[i], params[i], lam[i], held, before_u, g, take * units[g], 2, 0.0))
 
 
 @njit(cache=True)
-def best_resource(i, x, y, family, params, lam, inventory, units, width, height, vision, discount,
+def own_utility(i, family, params, lam, inventory, units):
+    """Agent ``i``'s real holdings and their utility, valued once per scan."""
+    held = real_holdings(inventory, units, i)
+    return held, holdings_utility(family[i], params[i], lam[i], held[0], held[1], held[2])
+
+
+@njit(cache=True)
+def best_resource(i, held, before_u, x, y, family, params, lam, units, width, height, vision, discount,
                   cell_resource, res_good, res_amount, forage_rate):
     """Agent ``i``'s best visible resource and its score (-1, 0.0 if none).
 
@@ -75,14 +82,14 @@ def best_resource(i, x, y, family, params, lam, inventory, units, width, height,
             take = harvest_take(r, res_good, res_amount, units, forage_rate)
             if g == 0 and take == full_take_a:
                 if full_gain_a < 0.0:
-                    full_gain_a = harvest_gain(i, g, take, family, params, lam, inventory, units)
+                    full_gain_a = harvest_gain(i, g, take, held, before_u, family, params, lam, units)
                 gain = full_gain_a
             elif g == 1 and take == full_take_b:
                 if full_gain_b < 0.0:
-                    full_gain_b = harvest_gain(i, g, take, family, params, lam, inventory, units)
+                    full_gain_b = harvest_gain(i, g, take, held, before_u, family, params, lam, units)
                 gain = full_gain_b
             else:
-                gain = harvest_gain(i, g, take, family, params, lam, inventory, units)
+                gain = harvest_gain(i, g, take, held, before_u, family, params, lam, units)
             score = discount[abs(cx - x[i]) + abs(dy)] * gain
             if score > best_score:
                 best_r, best_score = r, score
@@ -90,8 +97,8 @@ def best_resource(i, x, y, family, params, lam, inventory, units, width, height,
 
 
 @njit(cache=True)
-def rank_partners(i, tick, seed, randomise, x, y, partner, cooldown_partner, cooldown_until,
-                  family, params, lam, inventory, units, ask, bid, pair_active,
+def rank_partners(i, held, before_u, tick, seed, randomise, x, y, partner, cooldown_partner, cooldown_until,
+                  family, params, lam, units, ask, bid, pair_active,
                   cell_start, order, width, height, vision, discount, cand_ids, cand_scores):
     """Fill agent ``i``'s partner list, best first.
 
@@ -99,8 +106,6 @@ def rank_partners(i, tick, seed, randomise, x, y, partner, cooldown_partner, coo
     is a hashed uniform draw (random search), keeping only partners with a
     positive expected gain.
     """
-    held = real_holdings(inventory, units, i)
-    before_u = holdings_utility(family[i], params[i], lam[i], held[0], held[1], held[2])
     for dy in range(-vision, vision + 1):
         x0, x1 = diamond_row_span(x[i], y[i], dy, vision, width, height)
         if x1 < x0:
