@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
+
 import numba
 import pytest
 
+from vmt.engine.threads import THREADS_ENV
 from vmt.scenario import builtin_scenarios
 
 #: Every scenario shipped with the package: each is run with invariant checks.
@@ -47,8 +50,10 @@ def with_each_thread_count(run, counts=(1, 2)) -> list:
     results = []
     for threads in counts:
         numba.set_num_threads(threads)
+        os.environ[THREADS_ENV] = str(threads)  # else small runs choose one thread
         try:
             results.append(run(threads))
         finally:
             numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+            del os.environ[THREADS_ENV]
     return results

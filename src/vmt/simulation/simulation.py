@@ -18,6 +18,7 @@ import pandas as pd
 from vmt import protocols as _protocols  # noqa: F401  (registers the built-ins)
 from vmt.economics.families import family_name
 from vmt.engine import Engine
+from vmt.engine.threads import choose_threads, using_threads
 from vmt.markets import build_components
 from vmt.protocols.registry import create_protocol
 from vmt.scenario import Scenario, load_scenario
@@ -56,16 +57,20 @@ class Simulation:
     overrides : sequence of "key.path=value" applied before validation.
     telemetry : path of an SQLite file to record to (None: in memory only).
     check_invariants : check conservation and consistency after every tick.
+    threads : threads for the parallel kernels (default: ``VMT_THREADS``, else
+        one for small runs and all for large ones; see ``vmt.engine.threads``).
+        Results do not depend on it.
     """
 
     def __init__(self, scenario, seed: int | None = None, *, overrides=(), telemetry=None,
-                 check_invariants: bool = False):
+                 check_invariants: bool = False, threads: int | None = None):
         if not isinstance(scenario, Scenario) or overrides:
             scenario = load_scenario(scenario, overrides)
         self.scenario = scenario
         self.seed = int(seed if seed is not None else (self.scenario.seed or 0))
         world_seq, tick_seq, market_seq = np.random.SeedSequence(self.seed).spawn(3)
         self.world = build_world(self.scenario, np.random.default_rng(world_seq))
+        self.threads = choose_threads(self.world.agents.n, threads)
         self.protocols = resolve_protocols(self.scenario)
         made = check_protocols(self.scenario)
         self.tick_state = BilateralTick(self.world, self.scenario.params, made["search"], made["matching"],
@@ -91,7 +96,8 @@ class Simulation:
 
     def step(self) -> None:
         """Advance one tick."""
-        self.engine.step()
+        with using_threads(self.threads):
+            self.engine.step()
 
     def run(self, ticks: int | None = None, progress: Callable[[int], None] | None = None) -> "Simulation":
         """Run ``ticks`` ticks (default: the scenario's ``params.ticks``).
