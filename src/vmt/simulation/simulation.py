@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Callable
 
 import numpy as np
-import pandas as pd
 
 from vmt import protocols as _protocols  # noqa: F401  (registers the built-ins)
 from vmt.economics.families import family_name
@@ -135,8 +134,10 @@ class Simulation:
     def utilities(self) -> np.ndarray:
         return utilities(self.world)
 
-    def agents_df(self) -> pd.DataFrame:
+    def agents_df(self) -> "pd.DataFrame":
         """Current state of every agent, one row per agent."""
+        import pandas as pd
+
         w, ag = self.world, self.world.agents
         held = w.real_holdings()
         return pd.DataFrame({
@@ -153,6 +154,6 @@ class Simulation:
             "partner": ag.partner.copy(),
         })
 
-    def trades_df(self) -> pd.DataFrame:
+    def trades_df(self) -> "pd.DataFrame":
         """Every executed trade so far, in execution order."""
         return self.trade_log.frame()

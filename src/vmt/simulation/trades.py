@@ -7,7 +7,6 @@ second good per real unit of its first (B per A, M per A, M per B).
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from vmt.protocols.bargaining.common import Proposals
 from vmt.world.state import PAIR_NAMES, PAIRS, World
@@ -75,7 +74,9 @@ class TradeLog:
             self._chunks.append(columns)
             self.count += int(columns["tick"].size)
 
-    def frame(self) -> pd.DataFrame:
+    def frame(self) -> "pd.DataFrame":
+        import pandas as pd
+
         if not self._chunks:
             return pd.DataFrame({c: [] for c in TRADE_COLUMNS})
         return pd.DataFrame({c: np.concatenate([ch[c] for ch in self._chunks]) for c in TRADE_COLUMNS})
