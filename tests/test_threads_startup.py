@@ -1,0 +1,83 @@
+"""Threads and start-up: the thread count never changes a result, small runs
+choose one thread, idle OpenMP threads sleep, and a bilateral run loads
+neither pandas nor scipy's optimisers nor matplotlib."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from vmt.engine.threads import SMALL_RUN_AGENTS, THREADS_ENV, check_threads, choose_threads, max_threads
+from vmt.experiments.bench import bench_scenario
+from vmt.simulation import Simulation
+
+
+def _fingerprint(sim) -> tuple:
+    ag = sim.world.agents
+    trades = sim.trade_log.frame()
+    return (trades.to_csv(), ag.x.tobytes(), ag.y.tobytes(), ag.inventory.tobytes(), ag.partner.tobytes(),
+            ag.ask.tobytes(), ag.bid.tobytes(), ag.observed_price.tobytes())
+
+
+@pytest.mark.parametrize("institution, mechanism, regime", [
+    ("bilateral", "", "barter"), ("price_signals", "", "mixed"), ("centralized", "cda", "mixed"),
+    ("mixed_bilateral_centralized", "walrasian", "mixed"),
+])
+def test_one_and_two_threads_give_identical_runs(institution, mechanism, regime):
+    scenario = bench_scenario(3000, regime, institution, posts=4 if mechanism else 0, mechanism=mechanism or "walrasian")
+    one, two = (_fingerprint(Simulation(scenario, seed=5, threads=t).run(6)) for t in (1, 2))
+    assert one[0].count("\n") > 1  # something traded
+    assert one == two
+
+
+def test_thread_choice_by_size_and_override(monkeypatch):
+    monkeypatch.delenv(THREADS_ENV, raising=False)
+    assert choose_threads(SMALL_RUN_AGENTS - 1) == 1
+    assert choose_threads(SMALL_RUN_AGENTS) == max_threads()
+    assert choose_threads(10, requested=2) == 2
+    monkeypatch.setenv(THREADS_ENV, "2")
+    assert choose_threads(10) == 2
+    monkeypatch.setenv(THREADS_ENV, "two")
+    with pytest.raises(ValueError, match=THREADS_ENV):
+        choose_threads(10)
+    with pytest.raises(ValueError, match="between 1 and"):
+        check_threads(max_threads() + 1)
+
+
+def test_a_small_run_uses_one_thread_and_restores_the_callers_setting():
+    import numba
+
+    numba.set_num_threads(2)
+    sim = Simulation(bench_scenario(300, "barter"), seed=1)
+    seen = []
+    sim.on("after_phase", lambda tick, phase: seen.append(numba.get_num_threads()))
+    sim.run(2)
+    assert set(seen) == {1} and numba.get_num_threads() == 2
+
+
+def test_bilateral_run_loads_no_heavy_library_and_threads_sleep():
+    code = (
+        "import sys, os, json\n"
+        "import vmt\n"
+        "from vmt.simulation import Simulation\n"
+        "Simulation('edgeworth_box', seed=0).run(3)\n"
+        "heavy = [m for m in ('pandas', 'scipy.optimize', 'matplotlib', 'pyarrow', 'dask') if m in sys.modules]\n"
+        "print(json.dumps({'heavy': heavy, 'wait': os.environ.get('OMP_WAIT_POLICY')}))\n"
+    )
+    env = {k: v for k, v in __import__("os").environ.items() if k != "OMP_WAIT_POLICY"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report == {"heavy": [], "wait": "passive"}
+
+
+def test_run_rejects_more_threads_than_numba_has():
+    from click.testing import CliRunner
+
+    from vmt.cli import main
+
+    result = CliRunner().invoke(main, ["run", "edgeworth_box", "--ticks", "1", "--threads", str(max_threads() + 1)])
+    assert result.exit_code == 2 and "--threads" in result.output and "Traceback" not in result.output
