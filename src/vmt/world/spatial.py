@@ -20,26 +20,42 @@ class SpatialHash(NamedTuple):
     order: np.ndarray  # int64 (n,) agent ids grouped by cell
 
 
-def build_spatial_hash(x: np.ndarray, y: np.ndarray, width: int, height: int) -> SpatialHash:
-    """Bucket agents by cell; O(n + cells)."""
-    cell_start = np.zeros(width * height + 1, dtype=np.int64)
-    order = np.empty(x.shape[0], dtype=np.int64)
+def build_spatial_hash(x: np.ndarray, y: np.ndarray, width: int, height: int,
+                       reuse: SpatialHash | None = None) -> SpatialHash:
+    """Bucket agents by cell; O(n + cells).
+
+    ``reuse``: last tick's hash of the same grid and population, whose arrays
+    are overwritten instead of allocating (and page-faulting) new ones.
+    """
+    n_cells = width * height
+    if reuse is not None and reuse.cell_start.shape[0] == n_cells + 1 and reuse.order.shape[0] == x.shape[0]:
+        cell_start, order = reuse.cell_start, reuse.order
+    else:
+        cell_start = np.empty(n_cells + 1, dtype=np.int64)
+        order = np.empty(x.shape[0], dtype=np.int64)
     _counting_sort(x, y, width, cell_start, order)
     return SpatialHash(width, height, cell_start, order)
 
 
 @njit(cache=True)
 def _counting_sort(x, y, width, cell_start, order):
+    """Stable counting sort in place: count per cell, running totals (each
+    cell's end), then place agents from the highest id down, moving each
+    cell's pointer back to its start."""
     n = x.shape[0]
+    n_cells = cell_start.shape[0] - 1
+    cell_start[:] = 0
     for i in range(n):
-        cell_start[y[i] * width + x[i] + 1] += 1
-    for c in range(1, cell_start.shape[0]):
-        cell_start[c] += cell_start[c - 1]
-    fill = cell_start[:-1].copy()
-    for i in range(n):
+        cell_start[y[i] * width + x[i]] += 1
+    total = 0
+    for c in range(n_cells):
+        total += cell_start[c]
+        cell_start[c] = total
+    cell_start[n_cells] = n
+    for i in range(n - 1, -1, -1):
         c = y[i] * width + x[i]
-        order[fill[c]] = i
-        fill[c] += 1
+        cell_start[c] -= 1
+        order[cell_start[c]] = i
 
 
 @njit(cache=True)
