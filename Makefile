@@ -13,6 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
+	$(BIN)/vmt warmup
 	$(BIN)/vmt run --out out/default.db
 
 test: $(STAMP)

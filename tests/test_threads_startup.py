@@ -81,3 +81,25 @@ def test_run_rejects_more_threads_than_numba_has():
 
     result = CliRunner().invoke(main, ["run", "edgeworth_box", "--ticks", "1", "--threads", str(max_threads() + 1)])
     assert result.exit_code == 2 and "--threads" in result.output and "Traceback" not in result.output
+
+
+def test_first_run_says_it_compiles_once_and_warmup_covers_every_plugin(tmp_path, monkeypatch):
+    import numba
+    from click.testing import CliRunner
+
+    from vmt.cli import main
+    from vmt.markets.posts.mechanisms.base import mechanism_names
+    from vmt.protocols.registry import protocol_names
+    from vmt.simulation.warmup import warmup_scenarios
+
+    monkeypatch.setattr(numba.config, "CACHE_DIR", str(tmp_path))  # where the stamp goes
+    runner = CliRunner()
+    first = runner.invoke(main, ["run", "edgeworth_box", "--ticks", "1", "--quiet"])
+    second = runner.invoke(main, ["run", "edgeworth_box", "--ticks", "1", "--quiet"])
+    assert first.exit_code == second.exit_code == 0
+    assert "compiling" in first.stderr and "compiling" not in second.stderr
+    assert "already compiled" in runner.invoke(main, ["warmup"]).output
+    labels = " ".join(label for label, _ in warmup_scenarios())
+    for name in [*protocol_names("search"), *protocol_names("matching"), *protocol_names("bargaining"),
+                 *mechanism_names()]:
+        assert name in labels

@@ -24,6 +24,7 @@ def command(scenario_file, seed, ticks, out, overrides, quiet, threads):
 
     from vmt.analysis.summary import summarize
 
+    compiling = _first_run_note()
     sim = _build(scenario_file, seed, out, overrides, checked_threads(threads))
     for note in sim.scenario.inactive_features():
         click.echo(f"note: {note}", err=True)
@@ -36,10 +37,26 @@ def command(scenario_file, seed, ticks, out, overrides, quiet, threads):
             sim.run(total, progress=bar.update)
         except KeyboardInterrupt:
             fail(f"interrupted at tick {sim.tick}; telemetry recorded so far is kept" + (f" in {out}" if out else ""))
+    if compiling:
+        from vmt.simulation.warmup import mark_compiled
+
+        mark_compiled()
     for line in summarize(sim, time.perf_counter() - start).lines():
         click.echo(line)
     if out:
         click.echo(f"telemetry: {out} (run {sim.recorder.run_id})")
+
+
+def _first_run_note() -> bool:
+    """Say once, before the first run on a machine, that it compiles first
+    (on stderr, also with ``--quiet``: a silent minute looks like a hang)."""
+    from vmt.cli.warmup import COMPILING_NOTE
+    from vmt.simulation.warmup import needs_compiling
+
+    if not needs_compiling():
+        return False
+    click.echo(COMPILING_NOTE, err=True)
+    return True
 
 
 def checked_threads(threads: int | None) -> int | None:
