@@ -92,6 +92,7 @@ class BilateralTick:
     def decide(self, tick: int) -> None:
         if self.params.move_budget_per_tick == 0:
             _release_unreachable_pairs(self.world, self.params.interaction_radius)
+        self.candidates = None  # last tick's lists go before this tick's are made (peak memory)
         self.candidates = self.search.rank(self.ctx)
         self.matching.match(self.ctx, self.candidates)
         self.stop_distance = _set_targets(self.world, self.candidates, self.params.interaction_radius)

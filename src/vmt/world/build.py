@@ -72,7 +72,7 @@ def _spawn_agents(scenario, units: np.ndarray, rng: np.random.Generator) -> Agen
 def _spawn_resources(scenario, units: np.ndarray, rng: np.random.Generator) -> ResourceState:
     """Place resource cells without replacement; one resource per cell."""
     width, height = scenario.grid.width, scenario.grid.height
-    cell_resource = np.full((height, width), -1, dtype=np.int64)
+    cell_resource = np.full((height, width), -1, dtype=np.int32)  # 4 bytes a cell: grids are large
     cols = {k: [] for k in ("x", "y", "good", "amount", "cap", "rate", "cooldown")}
     for spec in scenario.resources:
         good = GOODS.index(spec.commodity)

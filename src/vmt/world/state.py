@@ -92,7 +92,7 @@ class ResourceState:
     cooldown: np.ndarray  # int64 ticks after depletion before regrowth
     cooldown_left: np.ndarray
     regrowth_progress: np.ndarray
-    cell_resource: np.ndarray  # int64 (height, width)
+    cell_resource: np.ndarray  # int32 (height, width): resource id or -1
 
     @property
     def n(self) -> int:
