@@ -21,7 +21,10 @@ def test_table_has_a_row_per_size_and_thread_count_with_phase_shares():
     assert lines[0].split()[:3] == ["agents", "grid", "regime"] and "phase shares" in lines[0]
     rows = [line.split() for line in lines[1:] if line.split()[0].isdigit()]
     assert [(r[0], r[4]) for r in rows] == [("200", "1"), ("200", "2"), ("400", "1"), ("400", "2")]
-    assert all("decis" in line for line in lines[1:5])
+    prefixes = ("perce", "decis", "movem", "trade", "forag", "regen", "marke", "house", "other")
+    for line in lines[1:5]:
+        shares = line.split("  ")[-1].split()
+        assert shares and all(name in prefixes for name in shares[::2]) and all(v.endswith("%") for v in shares[1::2])
 
 
 def test_json_rows_and_saved_record(tmp_path):
