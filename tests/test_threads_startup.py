@@ -10,7 +10,8 @@ import sys
 
 import pytest
 
-from vmt.engine.threads import SMALL_RUN_AGENTS, THREADS_ENV, check_threads, choose_threads, max_threads
+from vmt.engine.threads import (SMALL_RUN_AGENTS, THREADS_ENV, ThreadChooser, check_threads, choose_threads,
+                                max_threads)
 from vmt.experiments.bench import bench_scenario
 from vmt.simulation import Simulation
 
@@ -45,6 +46,36 @@ def test_thread_choice_by_size_and_override(monkeypatch):
         choose_threads(10)
     with pytest.raises(ValueError, match="between 1 and"):
         check_threads(max_threads() + 1)
+
+
+def _drive(chooser, seconds_per_tick, ticks):
+    """Run ``ticks`` fake ticks whose duration depends on the thread count."""
+    used = []
+    for _ in range(ticks):
+        threads = chooser.next()
+        used.append(threads)
+        chooser.record(threads, seconds_per_tick[threads])
+    return used
+
+
+@pytest.mark.parametrize("faster", [1, 2])
+def test_large_runs_probe_both_counts_and_keep_the_faster(monkeypatch, faster):
+    monkeypatch.delenv(THREADS_ENV, raising=False)
+    chooser = ThreadChooser(SMALL_RUN_AGENTS, None)
+    seconds = {faster: 1.0, 3 - faster: 1.5}
+    used = _drive(chooser, seconds, 1 + 4 + ThreadChooser.KEEP_TICKS + 4 + 3)
+    assert used[:5] == [2, 2, 1, 2, 1]  # untimed first tick, then interleaved probes
+    assert set(used[5:5 + ThreadChooser.KEEP_TICKS]) == {faster}
+    assert used[5 + ThreadChooser.KEEP_TICKS:][:4] == [2, 1, 2, 1]  # probing again
+    assert chooser.chosen == faster
+
+
+def test_requested_and_small_runs_keep_one_count(monkeypatch):
+    monkeypatch.delenv(THREADS_ENV, raising=False)
+    assert set(_drive(ThreadChooser(SMALL_RUN_AGENTS, 2), {1: 0.1, 2: 9.0}, 12)) == {2}
+    assert set(_drive(ThreadChooser(100, None), {1: 9.0, 2: 0.1}, 12)) == {1}
+    monkeypatch.setenv(THREADS_ENV, "2")
+    assert set(_drive(ThreadChooser(SMALL_RUN_AGENTS, None), {1: 0.1, 2: 9.0}, 12)) == {2}
 
 
 def test_a_small_run_uses_one_thread_and_restores_the_callers_setting():

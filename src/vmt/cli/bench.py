@@ -38,6 +38,12 @@ def _int_list(text: str, option: str) -> list[int]:
     return values
 
 
+def _thread_list(text: str) -> list:
+    counts = [v.strip() for v in text.split(",") if v.strip()]
+    numbers = _int_list(",".join(c for c in counts if c != "auto") or "1", "--threads")
+    return [c if c == "auto" else numbers.pop(0) for c in counts] or fail("--threads: name at least one count")
+
+
 def _institutions(text: str) -> list[tuple[str, str]]:
     """(institution, mechanism) pairs; ``all`` is every institution and every post mechanism."""
     from vmt.experiments.bench import POST_INSTITUTIONS
@@ -64,7 +70,8 @@ def _institutions(text: str) -> list[tuple[str, str]]:
 @click.option("--ticks", default=10, show_default=True, type=int, help="Timed ticks per row (after one warm-up tick).")
 @click.option("--regime", default="auto", show_default=True,
               help="Exchange regime(s): barter, money, mixed; auto: barter, mixed for post institutions.")
-@click.option("--threads", default="1,2", show_default=True, help="Thread counts, comma-separated.")
+@click.option("--threads", default="1,2", show_default=True,
+              help="Thread counts, comma-separated; auto: the run's own choice.")
 @click.option("--telemetry", default="off", show_default=True,
               help="Telemetry level(s): off, standard (snapshots every 10 ticks), every_tick.")
 @click.option("--institution", default="bilateral", show_default=True,
@@ -84,7 +91,7 @@ def command(agents, max_agents, ticks, regime, threads, telemetry, institution, 
 
     sizes = [n for n in _int_list(agents, "--agents") if n <= max_agents] or fail(
         f"--max-agents {max_agents} leaves none of --agents {agents}")
-    thread_counts = _int_list(threads, "--threads")
+    thread_counts = _thread_list(threads)
     levels = _names(telemetry, "--telemetry", tuple(TELEMETRY_LEVELS))
     for value, option in ((ticks, "--ticks"), (repeat, "--repeat"), (posts + 1, "--posts")):
         if value < 1:

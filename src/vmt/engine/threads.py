@@ -12,6 +12,9 @@ shared machine:
 * **Small runs use one thread.** Waking workers costs tens of microseconds
   per parallel kernel; below :data:`SMALL_RUN_AGENTS` agents that costs more
   than it saves.
+* **Large runs check.** Next to other busy processes even a large run can
+  be slower with two threads; :class:`ThreadChooser` times both counts now
+  and then and keeps the faster.
 
 Results do not depend on the thread count: every parallel kernel writes
 only its own slots, so a run is bit-identical under 1 or N threads.
@@ -65,6 +68,50 @@ def choose_threads(n_agents: int, requested: int | None = None) -> int:
     if requested is not None:
         return check_threads(int(requested))
     return 1 if n_agents < SMALL_RUN_AGENTS else max_threads()
+
+
+class ThreadChooser:
+    """The thread count of each tick of one run.
+
+    Fixed when the count was requested or the run is small. Otherwise
+    adaptive: on a shared machine two threads can be slower than one (a
+    parallel kernel waits for its slowest thread, and a thread that shares a
+    core with another busy process is slow), so the chooser *probes* — it
+    alternates all threads and one thread for :attr:`PROBE_TICKS` ticks each,
+    interleaved so that a trend in the economy's cost favours neither — keeps
+    the faster for :attr:`KEEP_TICKS` ticks, then probes again. The first
+    tick (loading kernels) is not timed. Results never depend on the count.
+    """
+
+    PROBE_TICKS = 2
+    KEEP_TICKS = 40
+
+    def __init__(self, n_agents: int, requested: int | None = None):
+        self.fixed = choose_threads(n_agents, requested)
+        adaptive = requested is None and not os.environ.get(THREADS_ENV, "").strip() and self.fixed > 1
+        self.candidates = (self.fixed, 1) if adaptive else (self.fixed,)
+        self.chosen = self.fixed
+        self._plan: list[int] = []
+        self._seconds: dict[int, float] = {}
+        self._ticks = 0
+
+    def next(self) -> int:
+        """Threads for the coming tick."""
+        if len(self.candidates) == 1 or self._ticks == 0:
+            return self.chosen
+        if not self._plan and self._ticks % (self.KEEP_TICKS + 2 * self.PROBE_TICKS) == 1:
+            self._plan = [c for _ in range(self.PROBE_TICKS) for c in self.candidates]
+            self._seconds = dict.fromkeys(self.candidates, 0.0)
+        return self._plan[0] if self._plan else self.chosen
+
+    def record(self, threads: int, seconds: float) -> None:
+        """Time taken by the tick just run with ``threads``."""
+        self._ticks += 1
+        if self._plan and threads == self._plan[0]:
+            self._plan.pop(0)
+            self._seconds[threads] += seconds
+            if not self._plan:
+                self.chosen = min(self.candidates, key=lambda c: (self._seconds[c], -c))
 
 
 @contextmanager

@@ -52,7 +52,7 @@ class BenchRow:
     institution: str
     mechanism: str
     posts: int
-    threads: int
+    threads: int | str  # a count, or "auto": the run's own choice (vmt.engine.threads)
     telemetry: str
     ticks: int
     s_per_tick: float
@@ -144,7 +144,7 @@ def peak_rss_mb() -> float:
     return peak / 2**20
 
 
-def run_row(case: BenchCase, ticks: int, threads: int) -> BenchRow:
+def run_row(case: BenchCase, ticks: int, threads: int | str) -> BenchRow:
     """Build, warm up (one tick: compile or load cached kernels), then time."""
     from vmt.simulation import Simulation
 
@@ -154,7 +154,7 @@ def run_row(case: BenchCase, ticks: int, threads: int) -> BenchRow:
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     with tempfile.TemporaryDirectory() as tmp:
         db = os.path.join(tmp, "bench.db") if TELEMETRY_LEVELS[case.telemetry] else None
-        sim = Simulation(scenario, seed=0, telemetry=db, threads=threads)
+        sim = Simulation(scenario, seed=0, telemetry=db, threads=None if threads == "auto" else threads)
         sim.step()
         clock = PhaseClock(sim)
         start = time.perf_counter()
@@ -170,9 +170,11 @@ def run_row(case: BenchCase, ticks: int, threads: int) -> BenchRow:
     )
 
 
-def run_row_in_subprocess(case: BenchCase, ticks: int, threads: int) -> BenchRow:
-    """:func:`run_row` in a fresh process with ``NUMBA_NUM_THREADS=threads``."""
-    env = dict(os.environ, NUMBA_NUM_THREADS=str(threads))
+def run_row_in_subprocess(case: BenchCase, ticks: int, threads: int | str) -> BenchRow:
+    """:func:`run_row` in a fresh process with ``NUMBA_NUM_THREADS=threads``
+    (all cores for ``"auto"``)."""
+    env = {k: v for k, v in os.environ.items() if k != "VMT_THREADS"}
+    env["NUMBA_NUM_THREADS"] = str(os.cpu_count() if threads == "auto" else threads)
     args = [sys.executable, "-m", "vmt.experiments.bench", json.dumps(asdict(case)), str(ticks), str(threads)]
     done = subprocess.run(args, env=env, capture_output=True, text=True)
     if done.returncode != 0:
@@ -182,5 +184,5 @@ def run_row_in_subprocess(case: BenchCase, ticks: int, threads: int) -> BenchRow
 
 if __name__ == "__main__":
     spec, n_ticks, n_threads = sys.argv[1:4]
-    row = run_row(BenchCase(**json.loads(spec)), int(n_ticks), int(n_threads))
+    row = run_row(BenchCase(**json.loads(spec)), int(n_ticks), n_threads if n_threads == "auto" else int(n_threads))
     print(json.dumps(asdict(row)))
