@@ -38,6 +38,13 @@ def test_thread_choice_by_size_and_override(monkeypatch):
     monkeypatch.delenv(THREADS_ENV, raising=False)
     assert choose_threads(SMALL_RUN_AGENTS - 1) == 1
     assert choose_threads(SMALL_RUN_AGENTS) == max_threads()
+    import numba
+
+    numba.set_num_threads(1)  # a caller's limit (e.g. a sweep's in-process runner) is kept
+    try:
+        assert choose_threads(SMALL_RUN_AGENTS) == 1
+    finally:
+        numba.set_num_threads(max_threads())
     assert choose_threads(10, requested=2) == 2
     monkeypatch.setenv(THREADS_ENV, "2")
     assert choose_threads(10) == 2

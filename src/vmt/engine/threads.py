@@ -58,7 +58,7 @@ def check_threads(requested: int) -> int:
 
 def choose_threads(n_agents: int, requested: int | None = None) -> int:
     """Threads for a run of ``n_agents``: ``requested``, else ``VMT_THREADS``,
-    else one for a small run and all of numba's for a large one."""
+    else one for a small run and all the caller allows for a large one."""
     if requested is None and os.environ.get(THREADS_ENV, "").strip():
         text = os.environ[THREADS_ENV]
         try:
@@ -67,7 +67,15 @@ def choose_threads(n_agents: int, requested: int | None = None) -> int:
             raise ValueError(f"{THREADS_ENV} must be a whole number of threads, got {text!r}") from None
     if requested is not None:
         return check_threads(int(requested))
-    return 1 if n_agents < SMALL_RUN_AGENTS else max_threads()
+    return 1 if n_agents < SMALL_RUN_AGENTS else allowed_threads()
+
+
+def allowed_threads() -> int:
+    """The caller's current numba thread limit (``numba.set_num_threads``;
+    e.g. a sweep runner that gives each run one thread)."""
+    import numba
+
+    return int(numba.get_num_threads())
 
 
 class ThreadChooser:
