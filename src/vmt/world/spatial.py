@@ -59,6 +59,28 @@ def _counting_sort(x, y, width, cell_start, order):
         order[cell_start[c]] = i
 
 
+#: Cells per block of the resource row index.
+RESOURCE_BLOCK = 32
+
+
+def resource_row_index(x: np.ndarray, y: np.ndarray, width: int, height: int) -> np.ndarray:
+    """``first[row, b]``: the lowest id of the resources on ``row`` at
+    ``x >= b * RESOURCE_BLOCK`` (``first[row, -1]``: the end of the row).
+
+    Resource ids must follow cell order (row by row, left to right); a scan
+    of the cells ``x0 .. x1`` of a row then visits only the resources from
+    ``first[row, x0 // RESOURCE_BLOCK]`` on, in the same left-to-right order
+    as a cell-by-cell scan, and skips the empty cells between them.
+    """
+    cells = y.astype(np.int64) * width + x
+    if np.any(np.diff(cells) <= 0):
+        raise ValueError("resource ids must follow cell order, one resource per cell")
+    n_blocks = -(-width // RESOURCE_BLOCK)
+    bounds = np.minimum(np.arange(n_blocks + 1) * RESOURCE_BLOCK, width)
+    targets = np.arange(height, dtype=np.int64)[:, None] * width + bounds[None, :]
+    return np.searchsorted(cells, targets).astype(np.int32)
+
+
 @njit(cache=True)
 def diamond_row_span(cx, cy, dy, radius, width, height):
     """x-range [x0, x1] of the Manhattan ball of ``radius`` on row ``cy + dy``.

@@ -34,7 +34,7 @@ class DistanceDiscountedSearch:
             np.ones(ag.n, dtype=np.bool_), ag.cooldown_partner,
             ag.cooldown_until, ag.family, ag.utility_params, ag.lambda_money, ag.inventory,
             world.units, ag.ask, ag.bid, ctx.pair_active, sp.cell_start, sp.order,
-            world.width, world.height, ctx.vision_radius, ctx.beta, res.cell_resource,
+            world.width, world.height, ctx.vision_radius, ctx.beta, res.x, res.row_block_first,
             res.good, res.amount, ctx.forage_rate,
             out.partner_ids, out.partner_scores, out.resource, out.resource_score,
         )
@@ -45,7 +45,7 @@ class DistanceDiscountedSearch:
 def rank_all(tick, seed, randomise, x, y, partner, available_view, bilateral_ok, cooldown_partner,
              cooldown_until, family, params, lam, inventory, units, ask, bid, pair_active,
              cell_start, order, width, height, vision, beta,
-             cell_resource, res_good, res_amount, forage_rate,
+             res_x, row_block_first, res_good, res_amount, forage_rate,
              cand_ids, cand_scores, resource, resource_score):
     """Rank partners and resources for every unpaired agent.
 
@@ -64,7 +64,7 @@ def rank_all(tick, seed, randomise, x, y, partner, available_view, bilateral_ok,
         held, before_u = own_utility(i, family, params, lam, inventory, units)
         resource[i], resource_score[i] = best_resource(
             i, held, before_u, x, y, family, params, lam, units, width, height, vision, discount,
-            cell_resource, res_good, res_amount, forage_rate)
+            res_x, row_block_first, res_good, res_amount, forage_rate)
         if bilateral_ok[i]:
             rank_partners(i, held, before_u, tick, seed, randomise, x, y, available_view, cooldown_partner,
                           cooldown_until, family, params, lam, units, ask, bid, pair_active,

@@ -222,7 +222,7 @@ def post_bound(board: PostBoard, cand: Candidates, partner: np.ndarray, post_sco
 # --------------------------------------------------------------- search
 @njit(cache=True, parallel=True)
 def _rank_resources(x, y, partner, family, params, lam, inventory, units, width, height, vision, beta,
-                    cell_resource, res_good, res_amount, forage_rate, resource, resource_score):
+                    res_x, row_block_first, res_good, res_amount, forage_rate, resource, resource_score):
     # The resource half of ``rank_all``, for institutions without bilateral
     # trade, where partners need not be scanned.
     discount = discount_table(beta, vision)
@@ -232,7 +232,7 @@ def _rank_resources(x, y, partner, family, params, lam, inventory, units, width,
         held, before_u = own_utility(i, family, params, lam, inventory, units)
         resource[i], resource_score[i] = best_resource(
             i, held, before_u, x, y, family, params, lam, units, width, height, vision, discount,
-            cell_resource, res_good, res_amount, forage_rate)
+            res_x, row_block_first, res_good, res_amount, forage_rate)
 
 
 @njit(cache=True)
@@ -289,12 +289,12 @@ class MarketAwareSearch(DistanceDiscountedSearch):
                 ctx.tick, ctx.tick_seed, False, ag.x, ag.y, ag.partner, view, board.bilateral_ok, ag.cooldown_partner,
                 ag.cooldown_until, ag.family, ag.utility_params, ag.lambda_money, ag.inventory, world.units,
                 ag.ask, ag.bid, ctx.pair_active, sp.cell_start, sp.order, world.width, world.height,
-                ctx.vision_radius, ctx.beta, res.cell_resource, res.good, res.amount, ctx.forage_rate,
+                ctx.vision_radius, ctx.beta, res.x, res.row_block_first, res.good, res.amount, ctx.forage_rate,
                 out.partner_ids, out.partner_scores, out.resource, out.resource_score,
             )
         else:
             _rank_resources(ag.x, ag.y, ag.partner, ag.family, ag.utility_params, ag.lambda_money, ag.inventory,
-                            world.units, world.width, world.height, ctx.vision_radius, ctx.beta, res.cell_resource,
+                            world.units, world.width, world.height, ctx.vision_radius, ctx.beta, res.x, res.row_block_first,
                             res.good, res.amount, ctx.forage_rate, out.resource, out.resource_score)
         eligible = board.uses_posts & (ag.partner < 0)
         out.post, out.post_score = score_posts(board, ctx, eligible, self.params.staleness_decay)

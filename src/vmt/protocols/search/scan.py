@@ -8,6 +8,8 @@ Visits every agent and resource cell within Manhattan ``vision`` of agent
 * the agents of one row of the vision diamond are one contiguous slice of
   the spatial hash's ``order`` (cells of a row are consecutive), so empty
   cells cost nothing;
+* resources are found through a row index, so empty cells cost nothing
+  there either;
 * ``i``'s own utility is evaluated once per scan, not once per neighbour,
   and the gain of a full harvest of each good once, not once per cell.
 
@@ -25,7 +27,7 @@ from numba import njit
 
 from vmt.protocols.context import cooling_down, insert_candidate, hashed_uniform
 from vmt.protocols.gains import expected_trade_gain_from, real_holdings
-from vmt.world.spatial import diamond_row_span
+from vmt.world.spatial import RESOURCE_BLOCK, diamond_row_span
 from vmt.world.valuation import holdings_utility, trade_gain_from
 
 
@@ -61,11 +63,14 @@ def own_utility(i, family, params, lam, inventory, units):
 
 @njit(cache=True)
 def best_resource(i, held, before_u, x, y, family, params, lam, units, width, height, vision, discount,
-                  cell_resource, res_good, res_amount, forage_rate):
+                  res_x, row_block_first, res_good, res_amount, forage_rate):
     """Agent ``i``'s best visible resource and its score (-1, 0.0 if none).
 
     A cell scores ``discount[d] ×`` the harvest gain; full harvests of good A
-    and of good B are valued once each and reused across cells.
+    and of good B are valued once each and reused across cells. Each row of
+    the vision diamond is read through the resource row index
+    (``vmt.world.spatial.resource_row_index``): only the resources on it,
+    left to right, not every cell.
     """
     best_r, best_score = -1, 0.0
     full_take_a = max(1, int(round(forage_rate / units[0])))
@@ -73,10 +78,15 @@ def best_resource(i, held, before_u, x, y, family, params, lam, units, width, he
     full_gain_a, full_gain_b = -1.0, -1.0
     for dy in range(-vision, vision + 1):
         x0, x1 = diamond_row_span(x[i], y[i], dy, vision, width, height)
+        if x1 < x0:
+            continue
         row = y[i] + dy
-        for cx in range(x0, x1 + 1):
-            r = cell_resource[row, cx]
-            if r < 0 or res_amount[r] <= 0:
+        end = row_block_first[row, row_block_first.shape[1] - 1]
+        for r in range(row_block_first[row, x0 // RESOURCE_BLOCK], end):
+            cx = res_x[r]
+            if cx > x1:
+                break
+            if cx < x0 or res_amount[r] <= 0:
                 continue
             g = res_good[r]
             take = harvest_take(r, res_good, res_amount, units, forage_rate)
