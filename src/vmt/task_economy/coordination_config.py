@@ -90,7 +90,7 @@ class CouplingParams(MarketSwitch):
 class PublicGoodParams(MarketSwitch):
     """Assurance contracts for test suites (one per module) that cut its breakage."""
 
-    suite_cost: Positive = 6.0                  # money a test suite costs to build
+    suite_cost: Positive = 15.0                 # money a test suite costs to build
     breakage_cut: Share = 0.5                   # a suite multiplies its module's breakage probability by (1 - cut)
     pledge_confidence: Share = 0.6              # plain contract: chance a worker expects the others to pledge
     refund_bonus: NonNegative = 0.5             # dominant contract: bonus per pledger if it fails
@@ -102,10 +102,10 @@ class OwnershipParams(MarketSwitch):
     tax_rate: Share = 0.05                       # per tick, of the self-assessed value
     value_low: Positive = 20.0
     value_high: Positive = 100.0
-    value_drift: NonNegative = 0.1               # s.d. of the per-tick log change of a worker's value
+    value_drift: NonNegative = 0.05              # s.d. of the per-tick log change of a worker's value
     income_per_tick: NonNegative = 5.0           # wage each worker earns per tick
     initial_budget: NonNegative = 100.0
-    suite_cost: Positive = 40.0                  # a test suite the treasury buys when it can
+    suite_cost: Positive = 200.0                 # a test suite the treasury buys when it can
 
 
 class ForecastParams(MarketSwitch):
@@ -126,8 +126,8 @@ class BundleParams(MarketSwitch):
     parts_low: Annotated[int, Field(ge=1)] = 2
     parts_high: Annotated[int, Field(ge=1)] = 3
     value_per_effort: Positive = 2.5              # feature value = this * total effort of its parts
-    candidates_per_part: Annotated[int, Field(ge=1)] = 3
-    rounds: Annotated[int, Field(ge=1)] = 10
+    candidates_per_part: Annotated[int, Field(ge=1)] = 4
+    rounds: Annotated[int, Field(ge=1)] = 5
 
 
 class Markets(_Strict):
