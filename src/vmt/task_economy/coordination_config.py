@@ -79,7 +79,7 @@ class CouplingParams(MarketSwitch):
 
     modules: Annotated[int, Field(ge=2)] = 12
     dependency_probability: Share = 0.3        # module m depends on each earlier module with this probability
-    tasks_per_tick: Positive = 2.0
+    tasks_per_tick: Positive = 1.5
     breakage_probability: Share = 0.5          # per dependent module per direct change
     repair_share: Positive = 0.5               # repair work per break, as a share of the task's effort
     decoupling_overhead_high: Positive = 1.0   # the less-coupled way costs effort * (1 + U(0, high))

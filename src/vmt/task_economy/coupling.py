@@ -116,7 +116,7 @@ def plan_change(world: CouplingWorld, params: CouplingParams, beta: np.ndarray, 
     direct_cost = own_work + float(expected[~others].sum()) + sum(tax.values())
     decoupled_cost = own_work * (1 + world.overhead[j])
     direct = direct_cost < decoupled_cost and sum(tax.values()) <= budget * (1 - 1e-12)
-    return ChangePlan(direct, tax if direct else {})
+    return ChangePlan(direct, {owner: amount for owner, amount in tax.items() if amount > 0} if direct else {})
 
 
 class FifoWork:
@@ -160,26 +160,29 @@ def run_coupling(config: CoordinationConfig, seed: int, tax_rate: float | None =
                  suites: np.ndarray | None = None, checked: bool = False) -> dict[str, float]:
     """One run of the coupling economy; ``tax_rate`` defaults to the config's (0 when the tax is off)."""
     params = config.markets.coupling
-    world = draw_coupling_world(config, seed)
     rate = (params.tax_rate if params.enabled else 0.0) if tax_rate is None else tax_rate
     beta = breakage_probabilities(params, suites, config.markets.public_goods.breakage_cut)
-    ledger = worker_ledger(config.workers, params.initial_budget)
+    return simulate_coupling(draw_coupling_world(config, seed), params, beta, rate, config.ticks, checked)
+
+
+def simulate_coupling(world: CouplingWorld, params: CouplingParams, beta: np.ndarray, rate: float, ticks: int,
+                      checked: bool = False) -> dict[str, float]:
+    """Run a given world for ``ticks`` ticks at tax rate ``rate``; returns the measures."""
+    ledger = worker_ledger(len(world.workforce.capacity), params.initial_budget)
     work = FifoWork(world.workforce.capacity)
     totals = {"own": 0.0, "breakage": 0.0, "direct": 0, "tax": 0.0}
-    bounds = np.searchsorted(world.arrival, np.arange(config.ticks + 1))
-    for t in range(config.ticks):
+    bounds = np.searchsorted(world.arrival, np.arange(ticks + 1))
+    for t in range(ticks):
         for j in range(bounds[t], bounds[t + 1]):
             _start_task(world, params, beta, rate, j, ledger, work, totals)
         work.work_one_tick()
         if checked:
             require(money_conserved(ledger), "money conserved", t)
             require(close(work.added, work.done_units + work.backlog), "work units conserved", t)
-    finished = len(work.finished)
-    social = totals["own"] + totals["breakage"]
-    return {"throughput": finished / config.ticks, "breakage_cost_per_tick": float(totals["breakage"]) / config.ticks,
-            "social_cost_per_task": float(social) / max(len(world.arrival), 1),
-            "direct_share": totals["direct"] / max(len(world.arrival), 1),
-            "tax_paid_per_tick": totals["tax"] / config.ticks}
+    tasks = max(len(world.arrival), 1)
+    return {"throughput": len(work.finished) / ticks, "breakage_cost_per_tick": float(totals["breakage"]) / ticks,
+            "social_cost_per_task": float(totals["own"] + totals["breakage"]) / tasks,
+            "direct_share": totals["direct"] / tasks, "tax_paid_per_tick": totals["tax"] / ticks}
 
 
 def _start_task(world, params, beta, rate, j, ledger, work, totals) -> None:
