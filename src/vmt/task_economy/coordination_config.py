@@ -20,7 +20,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from vmt.task_economy.config import TaskEconomyConfigError
 
@@ -36,6 +36,16 @@ class _Strict(BaseModel):
 
 class MarketSwitch(_Strict):
     enabled: bool = True
+
+    @model_validator(mode="after")
+    def _ordered_ranges(self):
+        for low, high in _RANGES:
+            if hasattr(self, low) and getattr(self, low) > getattr(self, high):
+                raise ValueError(f"{low} ({getattr(self, low)}) must not exceed {high} ({getattr(self, high)})")
+        return self
+
+
+_RANGES = (("value_per_core_low", "value_per_core_high"), ("value_low", "value_high"), ("parts_low", "parts_high"))
 
 
 class ResourceParams(MarketSwitch):
