@@ -271,3 +271,10 @@ def test_every_market_keeps_its_invariants_and_is_deterministic(market):
         again = runner(config, 3, checked=True)
         assert list(first) == list(again)
         assert np.array_equal(list(first.values()), list(again.values()), equal_nan=True)
+
+
+def test_resource_market_settles_every_tick_over_many_seeds():
+    """Float round-off between buyers' and sellers' sums never overdraws the exchange."""
+    config = parse_coordination_config({"workers": 8, "ticks": 40})
+    for seed in range(12):
+        SINGLE_RUNNERS["resources"](config, seed, checked=True)

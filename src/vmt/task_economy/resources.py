@@ -55,7 +55,7 @@ def unit_orders(endowment: np.ndarray, need: np.ndarray, value: np.ndarray,
                 budget: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Unit bids and asks of one tick: ``(bid prices, bidder, ask prices, seller)``."""
     used = np.minimum(need, endowment)
-    affordable = np.floor(budget / value).astype(np.int64)
+    affordable = np.floor(budget / value * (1 - 1e-12)).astype(np.int64)
     wanted = np.minimum(need - used, affordable)
     bidder = np.repeat(np.arange(len(need)), wanted)
     seller = np.repeat(np.arange(len(need)), endowment)
@@ -83,10 +83,11 @@ def settle_payments(ledger, paid: np.ndarray) -> None:
     for i in np.flatnonzero(paid > 0):
         ledger.transfer(int(i), "exchange", float(paid[i]), memo="cores bought")
     sellers = np.flatnonzero(paid < 0)
-    for i in sellers[:-1]:
-        ledger.transfer("exchange", int(i), float(-paid[i]), memo="cores sold")
-    if len(sellers):
-        ledger.transfer_all("exchange", int(sellers[-1]), memo="cores sold (exchange clears)")
+    for k, i in enumerate(sellers):  # round-off between the two sides' float sums goes to the last seller
+        if k == len(sellers) - 1 or not ledger.can_afford("exchange", float(-paid[i])):
+            ledger.transfer_all("exchange", int(i), memo="cores sold (exchange clears)")
+        else:
+            ledger.transfer("exchange", int(i), float(-paid[i]), memo="cores sold")
 
 
 def run_resources(config: CoordinationConfig, seed: int, checked: bool = False) -> dict[str, float]:
