@@ -107,7 +107,7 @@ def test_vmt_tasks_experiment_saves_table_plots_and_data(tiny_file, tmp_path):
     assert result.exit_code == 0, result.output
     assert "lmsr vs base_rate:" in result.output and "brier *" in result.output
     folder = out / "deadline_forecasts"
-    for name in ("runs.csv", "summary.csv", "table.txt", "deadline_forecasts.png",
+    for name in ("runs.csv", "summary.csv", "table.txt", "deadline_forecasts.png", "calibration.csv",
                  "deadline_forecasts_calibration.png"):
         assert (folder / name).exists()
     assert len(pd.read_csv(folder / "runs.csv")) == 4

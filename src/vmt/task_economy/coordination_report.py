@@ -59,21 +59,25 @@ def save_experiment_plots(name: str, summary: pd.DataFrame, out_dir: Path) -> li
 
 
 def save_calibration_plot(forecasts: dict[str, tuple[np.ndarray, np.ndarray]], out_dir: Path) -> Path:
-    """Calibration plot: observed frequency against forecast, per forecaster (bins of 0.1)."""
+    """Calibration plot: observed frequency against forecast, per forecaster (bins of 0.1); the
+    table behind it (with the number of markets per bin) goes to ``calibration.csv``."""
     from vmt.task_economy.forecasts import brier_score, calibration_table
 
     out_dir.mkdir(parents=True, exist_ok=True)
     figure = _figure()
     axes = figure.add_subplot()
     axes.plot([0, 1], [0, 1], color="grey", linestyle=":", label="perfect calibration")
+    rows = []
     for label, (forecast, outcome) in forecasts.items():
         table = calibration_table(forecast, outcome)
+        rows += [{"forecaster": label, "mean_forecast": f, "observed_frequency": o, "markets": n} for f, o, n in table]
         axes.plot([t[0] for t in table], [t[1] for t in table], marker="o",
                   label=f"{label} (Brier {brier_score(forecast, outcome):.3f})")
     axes.set_xlabel("forecast probability of meeting the deadline")
     axes.set_ylabel("observed frequency")
     axes.set_title("deadline forecasts: calibration")
     axes.legend()
+    pd.DataFrame(rows).to_csv(out_dir / "calibration.csv", index=False)
     path = out_dir / "deadline_forecasts_calibration.png"
     figure.savefig(path, dpi=120)
     return path
