@@ -113,6 +113,13 @@ def test_vmt_tasks_experiment_saves_table_plots_and_data(tiny_file, tmp_path):
     assert len(pd.read_csv(folder / "runs.csv")) == 4
 
 
+def test_vmt_tasks_debt_experiment_plots_debt_over_time(tiny_file, tmp_path):
+    result = CliRunner().invoke(main, ["tasks", "--experiment", "debt_trading", "--seeds", "2",
+                                       "--economy", str(tiny_file), "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "debt_trading" / "debt_over_time.png").stat().st_size > 5000
+
+
 def test_vmt_tasks_economy_runs_every_market_as_switched(tiny_file, tmp_path):
     result = CliRunner().invoke(main, ["tasks", "--economy", str(tiny_file), "--seeds", "2", "--out", str(tmp_path),
                                        "--switch", "debt=off"])

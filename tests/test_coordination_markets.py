@@ -131,7 +131,7 @@ def test_debt_token_goes_to_the_cheapest_payer_at_the_second_lowest_cost():
     world = DebtWorld(np.ones(3), np.array([2.0, 1.5, 1.0]), np.ones(3), np.ones((3, 1)))
     token = DebtToken(0, 0, 10.0, 15)
     book, ledger = DebtBook(tokens=[token]), Ledger({0: 30.0, 1: 0.0, 2: 0.0})
-    sell_token(book, world, params, token, ledger)
+    assert sell_token(book, world, params, token, ledger) == (10.0, 15.0, 20.0)
     assert token.holder == 2
     assert ledger.balances == {0: 15.0, 1: 0.0, 2: 15.0}
 

@@ -92,8 +92,8 @@ def _run_experiment(name, config, seeds, first_seed, out_root: Path, check: bool
     summary = summarise_experiment(runs)
     out = out_root / name
     plots = save_experiment_plots(name, summary, out)
-    if name == "deadline_forecasts":
-        plots.append(_calibration(config, seeds, first_seed, out))
+    if name in EXTRA_PLOTS:
+        plots.append(EXTRA_PLOTS[name](config, seeds, first_seed, out))
     runs.to_csv(out / "runs.csv", index=False)
     summary.to_csv(out / "summary.csv", index=False)
     table = format_experiment_table(name, summary) + "\n\n" + verdict_text(name, summary)
@@ -115,6 +115,21 @@ def _calibration(config, seeds, first_seed, out: Path) -> Path:
         pooled[label] = (np.concatenate([r["forecast"] for r in records]),
                          np.concatenate([r["outcome"] for r in records]))
     return save_calibration_plot(pooled, out)
+
+
+def _debt_paths(config, seeds, first_seed, out: Path) -> Path:
+    import numpy as np
+
+    from vmt.task_economy.coordination_report import save_debt_path_plot
+    from vmt.task_economy.debt import simulate_debt
+
+    paths = {label: np.array([simulate_debt(config.with_switch("debt", enabled), seed)[1]
+                              for seed in range(first_seed, first_seed + seeds)])
+             for label, enabled in (("no trading", False), ("trading", True))}
+    return save_debt_path_plot(paths, out)
+
+
+EXTRA_PLOTS = {"deadline_forecasts": _calibration, "debt_trading": _debt_paths}
 
 
 def _single_economies(config, seeds, first_seed, out: Path, check: bool) -> None:

@@ -81,3 +81,24 @@ def save_calibration_plot(forecasts: dict[str, tuple[np.ndarray, np.ndarray]], o
     path = out_dir / "deadline_forecasts_calibration.png"
     figure.savefig(path, dpi=120)
     return path
+
+
+def save_debt_path_plot(paths: dict[str, np.ndarray], out_dir: Path) -> Path:
+    """Total outstanding debt over time, mean over seeds with a 95% band, per arm."""
+    from vmt.task_economy.experiment import mean_confidence_interval
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    figure = _figure()
+    axes = figure.add_subplot()
+    for label, runs in paths.items():
+        band = np.array([mean_confidence_interval(runs[:, t]) for t in range(runs.shape[1])])
+        ticks = np.arange(1, runs.shape[1] + 1)
+        axes.plot(ticks, band[:, 0], label=label)
+        axes.fill_between(ticks, band[:, 1], band[:, 2], alpha=0.2, linewidth=0)
+    axes.set_xlabel("tick")
+    axes.set_ylabel("outstanding debt (cleanup work units)")
+    axes.set_title("technical debt over time (mean, 95% CI)")
+    axes.legend()
+    path = out_dir / "debt_over_time.png"
+    figure.savefig(path, dpi=120)
+    return path

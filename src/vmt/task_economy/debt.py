@@ -167,19 +167,22 @@ def draw_debt_world(config: CoordinationConfig, seed: int) -> DebtWorld:
                      efforts.astype(float))
 
 
-def sell_token(book: DebtBook, world: DebtWorld, params: DebtParams, token: DebtToken, ledger) -> None:
-    """Auction a new token to the cheapest payer (reserve: the creator's own cost)."""
+def sell_token(book: DebtBook, world: DebtWorld, params: DebtParams, token: DebtToken, ledger) -> tuple | None:
+    """Auction a new token to the cheapest payer (reserve: the creator's own cost).
+
+    Returns ``(buyer's cost, price, creator's cost)`` of a sale, None if the token stays."""
     costs = np.array([payoff_cost(params, token.outstanding, book.held_by(j), world.unit_cost[j], world.rho[j],
                                   world.capacity[j]) for j in range(len(world.rho))])
     others = np.flatnonzero((np.arange(len(costs)) != token.creator) & np.isfinite(costs))
     if token.outstanding <= 0 or not len(others) or not np.isfinite(costs[token.creator]):
-        return
+        return None
     outcome = reverse_second_price(costs[others], reserve=float(costs[token.creator]))
     if outcome.winner is None or not ledger.can_afford(token.creator, float(outcome.price)):
-        return
+        return None
     buyer = int(others[outcome.winner])
     ledger.transfer(token.creator, buyer, float(outcome.price), memo="debt token sold")
     token.holder = buyer
+    return float(costs[buyer]), float(outcome.price), float(costs[token.creator])
 
 
 class FeatureProgress:
@@ -215,6 +218,11 @@ class FeatureProgress:
 
 def run_debt(config: CoordinationConfig, seed: int, checked: bool = False) -> dict[str, float]:
     """One run of the debt economy (token trading on or off by ``config``); returns its measures."""
+    return simulate_debt(config, seed, checked)[0]
+
+
+def simulate_debt(config: CoordinationConfig, seed: int, checked: bool = False) -> tuple[dict[str, float], list]:
+    """One run of the debt economy: its measures and the total outstanding debt after every tick."""
     params, world = config.markets.debt, draw_debt_world(config, seed)
     n = config.workers
     book = DebtBook(obligations=np.zeros(n), benefit=np.zeros(n))
@@ -228,15 +236,17 @@ def run_debt(config: CoordinationConfig, seed: int, checked: bool = False) -> di
         accrue_interest(book, params, t)
         crises += crisis_paydown(book, params, t)
         for token in _work_tick(book, world, params, progress, ledger, t):
-            if params.enabled:
-                sell_token(book, world, params, token, ledger)
+            sale = sell_token(book, world, params, token, ledger) if params.enabled else None
+            if checked and sale is not None:
+                require(sale[0] <= sale[1] + 1e-9 and sale[1] <= sale[2] + 1e-9,
+                        "a token sells for at least the buyer's cost and at most the creator's", t)
             holder_ratio.append(world.unit_cost[token.holder] / world.rho[token.holder] / cheapest)
         if checked:
             _check_debt(book, before, owed_before, ledger, t)
         debt_path.append(book.total)
     return {"throughput": progress.finished / config.ticks, "mean_debt": float(np.mean(debt_path)),
             "final_debt": book.total + float(book.obligations.sum()), "crises": float(crises),
-            "holder_cost_ratio": float(np.mean(holder_ratio)) if holder_ratio else float("nan")}
+            "holder_cost_ratio": float(np.mean(holder_ratio)) if holder_ratio else float("nan")}, debt_path
 
 
 def _work_tick(book, world, params, progress, ledger, t) -> list[DebtToken]:

@@ -159,6 +159,9 @@ def run_expertise(config: CoordinationConfig, seed: int, choice: str | None = No
             chosen = market.choose(requests, r, free)
             free[requests.buyer[r]] = True
             if chosen is not None:
+                if checked:
+                    cost = workforce.unit_cost[chosen[0]] * params.help_hours
+                    require(chosen[1] >= cost, "a helper is paid at least its cost", t)
                 market.trade(requests, r, *chosen)
                 free[chosen[0]] = False
         if sorted_at > config.ticks and rank_correlation(market.reputations(), quality) >= SORTED_CORRELATION:
