@@ -84,6 +84,7 @@ def test_summary_judges_each_arm_against_the_baseline_on_paired_seeds():
     summary = summarise_experiment(runs)
     row = summary[(summary.arm == "harberger") & (summary.measure == "allocative_efficiency")].iloc[0]
     assert row["diff"] == pytest.approx(0.1) and row["verdict"] == "better" and row["primary"]
+    assert row["p_holm"] == row["p"]  # the only judged test: Holm leaves it unchanged
     text = verdict_text("harberger_ownership", summary)
     assert "harberger vs static: BETTER, difference +0.1" in text
     assert "allocative_efficiency *" in format_experiment_table("harberger_ownership", summary)

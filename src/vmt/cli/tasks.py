@@ -136,7 +136,7 @@ def _single_economies(config, seeds, first_seed, out: Path, check: bool) -> None
     import pandas as pd
 
     from vmt.task_economy.coordination import SINGLE_RUNNERS
-    from vmt.task_economy.experiment import mean_confidence_interval
+    from vmt.analysis.statistics import mean_confidence_interval
 
     out.mkdir(parents=True, exist_ok=True)
     rows = [{"market": market, "enabled": config.market(market).enabled, "seed": seed,

@@ -10,9 +10,11 @@ Wilcoxon signed-rank p-value.
 Verdict on the primary measure: *better* (or *worse*) when the interval of
 the paired difference excludes 0 on that side, *no detectable difference*
 otherwise. The interval, not the p-value, decides, so the verdict says how
-big the effect is, not only whether there is one. This is the task
-economy's own paired-seed statistics (:mod:`vmt.task_economy.experiment`);
-it runs in-process, seed after seed.
+big the effect is, not only whether there is one; the p-values are also
+given Holm-adjusted over all judged (arm, measure) tests of the experiment.
+The statistics are the ones the sweeps of the grid economy use
+(:mod:`vmt.analysis.statistics`); the runs go in this process, seed after
+seed (a task-economy run is a few milliseconds to a second).
 """
 
 from __future__ import annotations
@@ -24,12 +26,12 @@ from functools import partial
 import numpy as np
 import pandas as pd
 
+from vmt.analysis.statistics import holm_adjust, mean_confidence_interval, paired_wilcoxon
 from vmt.task_economy.bundles import run_bundles
 from vmt.task_economy.config import TaskEconomyConfigError, check_seed_count
 from vmt.task_economy.coordination_config import CoordinationConfig
 from vmt.task_economy.coupling import run_coupling
 from vmt.task_economy.debt import run_debt
-from vmt.task_economy.experiment import mean_confidence_interval
 from vmt.task_economy.expertise import run_expertise
 from vmt.task_economy.forecasts import run_forecasts
 from vmt.task_economy.ownership import run_ownership
@@ -147,15 +149,12 @@ def run_experiment(name: str, config: CoordinationConfig, seeds: int, first_seed
 
 def paired_difference(treated: np.ndarray, baseline: np.ndarray) -> tuple[float, float, float, float]:
     """Mean paired difference, its 95% interval and the two-sided Wilcoxon p (NaN pairs dropped)."""
-    from scipy import stats
-
     diff = np.asarray(treated, float) - np.asarray(baseline, float)
     diff = diff[~np.isnan(diff)]
     if len(diff) < 2:
         return (float("nan"),) * 4
     mean, low, high = mean_confidence_interval(diff)
-    p = 1.0 if not np.any(diff != 0) else float(stats.wilcoxon(diff, zero_method="wilcox").pvalue)
-    return mean, low, high, p
+    return mean, low, high, paired_wilcoxon(diff, np.zeros_like(diff))
 
 
 def judge(direction: bool | None, low: float, high: float) -> str:
@@ -183,7 +182,12 @@ def summarise_experiment(runs: pd.DataFrame) -> pd.DataFrame:
                 d, d_low, d_high, p = paired_difference(values, base[measure].to_numpy(float))
                 row.update(diff=d, diff_low=d_low, diff_high=d_high, p=p, verdict=judge(direction, d_low, d_high))
             rows.append(row)
-    return pd.DataFrame(rows)
+    summary = pd.DataFrame(rows)
+    judged = summary["verdict"].isin(("better", "worse", "no detectable difference")) if "verdict" in summary else []
+    summary["p_holm"] = np.nan
+    if len(judged) and judged.any():
+        summary.loc[judged, "p_holm"] = holm_adjust(summary.loc[judged, "p"])
+    return summary
 
 
 def verdict_text(name: str, summary: pd.DataFrame) -> str:

@@ -18,16 +18,17 @@ def format_experiment_table(name: str, summary: pd.DataFrame) -> str:
     """One line per (arm, measure): mean [95% CI], and for treatment arms the paired difference."""
     spec = experiment(name)
     header = (f"{'arm':<20} {'measure':<32} {'mean [95% CI]':>36} {'difference vs ' + spec.baseline:>38}"
-              f"  {'p':>7}  verdict")
+              f"  {'p':>7}  {'p Holm':>7}  verdict")
     lines = [f"experiment {name}: {spec.question}", header, "-" * len(header)]
     for _, row in summary.iterrows():
         cells = f"{row['arm']:<20} {row['measure'] + (' *' if row['primary'] else ''):<32} " \
                 f"{_interval(row['mean'], row['low'], row['high']):>36}"
         if row["arm"] != spec.baseline:
-            cells += f" {_interval(row['diff'], row['diff_low'], row['diff_high']):>38}  {row['p']:7.2g}  {row['verdict']}"
+            cells += (f" {_interval(row['diff'], row['diff_low'], row['diff_high']):>38}  {row['p']:7.2g}"
+                      f"  {row['p_holm']:7.2g}  {row['verdict']}")
         lines.append(cells)
     lines.append(f"(* primary measure; {int(summary['seeds'].iloc[0])} paired seeds; 95% Student-t intervals; "
-                 "p: two-sided Wilcoxon signed-rank on paired differences)")
+                 "p: two-sided Wilcoxon signed-rank on paired differences, Holm-adjusted over the judged tests)")
     return "\n".join(lines)
 
 
@@ -85,7 +86,7 @@ def save_calibration_plot(forecasts: dict[str, tuple[np.ndarray, np.ndarray]], o
 
 def save_debt_path_plot(paths: dict[str, np.ndarray], out_dir: Path) -> Path:
     """Total outstanding debt over time, mean over seeds with a 95% band, per arm."""
-    from vmt.task_economy.experiment import mean_confidence_interval
+    from vmt.analysis.statistics import mean_confidence_interval
 
     out_dir.mkdir(parents=True, exist_ok=True)
     figure = _figure()
