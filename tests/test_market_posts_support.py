@@ -24,7 +24,7 @@ def post_economy(mechanism: str = "walrasian", commodities=("A", "B", "M"), para
     return {
         "name": f"post-{mechanism}",
         "grid": {"width": grid, "height": grid},
-        "units": units or {"A": 1, "B": 1 if "M" in commodities else 0.01},
+        "units": units or ({"A": 1, "B": 1, "M": 0.01} if "M" in commodities else {"A": 1, "B": 0.01}),
         "agents": [group(count // 2, 0.7, [1, 4], [8, 12]), group(count - count // 2, 0.3, [8, 12], [1, 4])],
         "resources": [{"commodity": "A", "count": grid // 2, "cap": 3, "regeneration_rate": 0.3}] if resources else [],
         "market_posts": [{"location": [middle, middle], "mechanism": mechanism, "commodities": list(commodities),

@@ -94,7 +94,7 @@ def test_trades_carry_the_area_both_parties_belong_to(tmp_path):
 
 
 def test_market_areas_table_tells_each_area_life(tmp_path):
-    areas = _run(tmp_path, ticks=60)["market_areas"]
+    areas = _run(tmp_path, ticks=120)["market_areas"]
     assert sorted(areas["market_id"].unique()) == list(range(areas["market_id"].max() + 1))
     for area, rows in areas.groupby("market_id"):
         assert rows["event"].iloc[0] == "formed" and (rows["event"].iloc[1:] != "formed").all()
