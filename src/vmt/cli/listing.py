@@ -58,10 +58,16 @@ def _families() -> list[str]:
 
 
 def _metrics() -> list[str]:
+    """Sweep metrics (also model reporters unless they need a sweep's context),
+    tick-local model reporters, agent reporters."""
+    from vmt.experiments.metrics import METRICS, metric_names
     from vmt.simulation.collect import AGENT_REPORTERS, MODEL_REPORTERS
 
-    return ([_line(name, "model reporter") for name in MODEL_REPORTERS]
-            + [_line(name, "agent reporter") for name in AGENT_REPORTERS])
+    metrics = [_line(name, f"{METRICS[name].description} ("
+                     f"{'sweeps only' if METRICS[name].wants_context else 'sweeps and sim.collect'})")
+               for name in metric_names()]
+    return (metrics + [_line(name, "model reporter for sim.collect (the state at that tick)") for name in MODEL_REPORTERS]
+            + [_line(name, "agent reporter for sim.collect") for name in AGENT_REPORTERS])
 
 
 def _scenarios() -> list[str]:
