@@ -75,6 +75,7 @@ class Simulation:
         self.trade_log = TradeLog()
         self.initial_utility = utilities(self.world)
         self.initial_inventory = self.world.agents.inventory.copy()
+        self.initial_lambda = self.world.agents.lambda_money.copy()
         self.engine.on("after_phase", self._log_trades)
         if check_invariants:
             self.engine.on("after_phase", InvariantChecker(self))
@@ -129,6 +130,13 @@ class Simulation:
     # -- data --------------------------------------------------------------
     def utilities(self) -> np.ndarray:
         return utilities(self.world)
+
+    def welfare(self):
+        """Share of the Walrasian gains from trade realised so far (``.share``; see
+        :func:`vmt.simulation.welfare.run_welfare` and ``docs/economics.md``)."""
+        from vmt.simulation.welfare import run_welfare
+
+        return run_welfare(self)
 
     def agents_df(self) -> pd.DataFrame:
         """Current state of every agent, one row per agent."""
