@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, ValidationErro
 from vmt.markets.posts.exchange import MakerAccount, PairMarket
 from vmt.markets.posts.orders import BUY, SELL, Order
 from vmt.markets.posts.rationing import clear_at_price
+from vmt.scenario.base import show
 
 
 class MechanismError(ValueError):
@@ -42,7 +43,7 @@ class MechanismParams(BaseModel):
     or a mapping from the traded good (``A``/``B``) to a number.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
     opening_price: PositiveFloat | dict[str, PositiveFloat] | None = Field(None, alias="initial_price")
 
@@ -148,7 +149,7 @@ def validate_params(name: str, params: dict[str, Any] | None, where: str = "mech
         return entry.params_model(**(params or {}))
     except ValidationError as exc:
         problems = "; ".join(
-            f"{where}.{'.'.join(str(p) for p in err['loc'])}: {err['msg']} (got {err.get('input')!r})"
+            f"{where}.{'.'.join(str(p) for p in err['loc'])}: {err['msg']} (got {show(err.get('input'))})"
             for err in exc.errors())
         raise MechanismError(f"mechanism {name!r}: {problems}") from None
 
