@@ -209,8 +209,13 @@ def region_cells(region: SpawnRegion | None) -> int | None:
 
 
 def is_whole_units(quantity: float, unit: float) -> bool:
-    """True when ``quantity / unit`` is an integer within :data:`UNIT_TOLERANCE` (relative)."""
+    """True when ``quantity / unit`` is an integer within :data:`UNIT_TOLERANCE` (relative).
+
+    A ratio beyond 2**62 minor units (or infinite) is not: it could not be held.
+    """
     ratio = quantity / unit
+    if not abs(ratio) <= 2**62:
+        return False
     return abs(ratio - round(ratio)) <= UNIT_TOLERANCE * max(1.0, abs(ratio))
 
 
@@ -220,6 +225,11 @@ def check_whole_units(good: str, quantities: Iterable[float]) -> None:
     if unit is None:
         return
     bad = [q for q in quantities if not is_whole_units(q, unit)]
+    if bad and not abs(bad[0] / unit) <= 2**62:
+        raise problem(
+            f"got {bad[0]:g}, which is {bad[0] / unit:g} minor units of {good} ({unit:g} each, see "
+            f"units.{good}); quantities are held as 64-bit integers, so keep it below {2**62 * unit:.3g}"
+        )
     if bad:
         raise problem(
             f"got {bad[0]:g}, which is not a multiple of the unit of {good} ({unit:g}, "

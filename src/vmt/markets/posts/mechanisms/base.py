@@ -20,7 +20,7 @@ an error listing the valid ones.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Annotated, Any, Callable
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, ValidationError
@@ -35,6 +35,13 @@ class MechanismError(ValueError):
     """A post's mechanism name or parameters cannot be used."""
 
 
+#: Largest price or stock a mechanism parameter may state (real units): larger
+#: ones would not fit the int64 ticks and minor units the posts compute in.
+MAX_REAL = 1e12
+#: A positive real price or amount, at most :data:`MAX_REAL`.
+BoundedReal = Annotated[float, Field(gt=0, le=MAX_REAL)]
+
+
 class MechanismParams(BaseModel):
     """Parameters every mechanism accepts; unknown keys are errors.
 
@@ -45,7 +52,7 @@ class MechanismParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
-    opening_price: PositiveFloat | dict[str, PositiveFloat] | None = Field(None, alias="initial_price")
+    opening_price: BoundedReal | dict[str, BoundedReal] | None = Field(None, alias="initial_price")
 
 
 @dataclass(frozen=True)

@@ -9,17 +9,17 @@ of the zero-intelligence strategies.
 
 from __future__ import annotations
 
-from pydantic import Field, PositiveFloat, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from vmt.markets.posts.mechanisms.base import MechanismParams
+from vmt.markets.posts.mechanisms.base import BoundedReal, MechanismParams
 from vmt.markets.posts.state import to_ticks
 from vmt.markets.posts.strategies import get_strategy, strategy_names
 
 
 class OrderDrivenParams(MechanismParams):
     strategy: str = "zi_c"
-    price_floor: PositiveFloat | None = Field(None, le=1e12)
-    price_ceiling: PositiveFloat | None = Field(None, le=1e12)
+    price_floor: BoundedReal | None = None
+    price_ceiling: BoundedReal | None = None
     ceiling_factor: float = Field(4.0, gt=1.0, le=1e6)
 
     @model_validator(mode="after")
