@@ -109,10 +109,11 @@ class Simulation:
     def step(self) -> None:
         """Advance one tick (all or nothing: see the class docstring)."""
         self._check_usable()
+        tick = self.tick
         try:
             self.engine.step()
         except BaseException as exc:
-            self.failure = f"tick {self.tick} raised {type(exc).__name__}: {str(exc)[:200]}"
+            self.failure = f"tick {tick} raised {type(exc).__name__}: {str(exc)[:200]}"
             if self.recorder is not None and self.recorder.open:
                 self.recorder.abort(exc)
             raise
