@@ -66,6 +66,7 @@ def parse_yaml(text: str, source: str | Path | None = None, where: str = "") -> 
     ScenarioError naming the limit, found before anything is built from it.
     """
     check_document_size(len(text.encode("utf-8", "surrogatepass")), source)
+    check_flow_depth(text, source, where)
     try:
         data = yaml.load(text, Loader=_ScenarioLoader)  # noqa: S506 -- a SafeLoader subclass
         measure(data, where)
@@ -87,6 +88,23 @@ def check_document_size(size: int, source: str | Path | None) -> None:
     if size > limit:
         raise ScenarioError([f"the document is {size} bytes, more than the limit of {limit} "
                              "(raise it with --limit max_document_bytes=N)"], source)
+
+
+_QUOTED = re.compile(r"'[^'\n]*'|\"(?:[^\"\\\n]|\\.)*\"|#[^\n]*")
+
+
+def check_flow_depth(text: str, source: str | Path | None, where: str = "") -> None:
+    """Refuse ``[[[[...`` / ``{{{{...`` nested past the depth limit before the parser recurses into it."""
+    limit, depth, deepest = current_limits().max_nesting_depth, 0, 0
+    for char in _QUOTED.sub("", text):
+        if char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    if deepest > limit:
+        raise ScenarioError([f"{where or 'the document'}: nested more than {limit} levels deep "
+                             "(raise it with --limit max_nesting_depth=N)"], source)
 
 
 def _clip(text: str, limit: int = 300) -> str:
