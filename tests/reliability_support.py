@@ -8,13 +8,24 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numba
 import pandas as pd
+import pytest
 
 from vmt.simulation.soak import INSTITUTIONS, tiny_economy  # noqa: F401  (shared with the tests)
 from vmt.telemetry import TABLES, read_table
 
 HARNESS = Path(__file__).with_name("kill_harness.py")
 TICK_TABLES = [name for name, table in TABLES.items() if table.has_tick]
+
+@pytest.fixture(autouse=True)
+def one_numba_thread():
+    """Tiny economies: numba's thread start-up would dominate their ticks (import it to use it)."""
+    before = numba.get_num_threads()
+    numba.set_num_threads(1)
+    yield
+    numba.set_num_threads(before)
+
 
 def kill_runs(plan: list[dict]) -> list[int]:
     """Run the kill harness on ``plan``; the last tick each killed child reported."""

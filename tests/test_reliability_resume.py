@@ -4,12 +4,11 @@ tick is all or nothing; bad arguments get clear errors."""
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from reliability_support import assert_same_tables, kill_runs, tick_tables, tiny_economy
+from reliability_support import assert_same_tables, kill_runs, one_numba_thread, tick_tables, tiny_economy  # noqa: F401 (autouse fixture)
 from vmt.cli import main
 from vmt.simulation import Simulation, SimulationError
 from vmt.telemetry import list_runs, read_table
@@ -17,12 +16,6 @@ from vmt.telemetry import list_runs, read_table
 TICKS = 40
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = numba.get_num_threads()
-    numba.set_num_threads(1)
-    yield
-    numba.set_num_threads(before)
 
 
 def test_killed_checkpointed_runs_resume_to_identical_telemetry(tmp_path):

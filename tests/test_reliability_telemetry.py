@@ -8,11 +8,10 @@ import os
 import random
 import sqlite3
 
-import numba
 import pytest
 from click.testing import CliRunner
 
-from reliability_support import kill_runs, tick_tables, tiny_economy
+from reliability_support import kill_runs, one_numba_thread, tick_tables, tiny_economy  # noqa: F401 (autouse fixture)
 from vmt.cli import main
 from vmt.simulation import Simulation, SimulationError
 from vmt.telemetry import TelemetryError, TelemetryWriter, list_runs, read_table
@@ -20,13 +19,6 @@ from vmt.telemetry import TelemetryError, TelemetryWriter, list_runs, read_table
 TICKS, COMMIT_TICKS = 60, 4
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny economies: numba's thread start-up would dominate their ticks."""
-    before = numba.get_num_threads()
-    numba.set_num_threads(1)
-    yield
-    numba.set_num_threads(before)
 
 
 def reference_tables(institution: str, tmp_path) -> dict:
