@@ -62,7 +62,7 @@ def get_entry(kind: str, name: str) -> ProtocolEntry:
         return _REGISTRY[kind][name]
     except KeyError:
         valid = ", ".join(protocol_names(kind))
-        raise ProtocolError(f"protocols.{kind}: unknown {kind} protocol {name!r}; valid names: {valid}") from None
+        raise ProtocolError(f"protocols.{kind}: unknown {kind} protocol {show(name)}; valid names: {valid}") from None
 
 
 def create_protocol(kind: str, name: str, params: dict | None = None):
@@ -76,5 +76,5 @@ def create_protocol(kind: str, name: str, params: dict | None = None):
             f" (got {show(err.get('input'))})"
             for err in exc.errors()
         )
-        raise ProtocolError(f"{kind} protocol {name!r}: {problems}") from None
+        raise ProtocolError(f"{kind} protocol {show(name)}: {problems}") from None
     return entry.factory(validated)

@@ -45,7 +45,7 @@ class _ScenarioLoader(yaml.SafeLoader):
                     key_node.start_mark)
             if isinstance(key, (str, int, float, bool)) and key in seen:
                 raise yaml.constructor.ConstructorError(
-                    "while reading a mapping", node.start_mark, f"key {key!r} is given twice", key_node.start_mark
+                    "while reading a mapping", node.start_mark, f"key {show(key)} is given twice", key_node.start_mark
                 )
             seen[key] = key_node
         return super().construct_mapping(node, deep=deep)

@@ -20,7 +20,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, Strict, ValidationInfo, field_validator, model_validator
 
-from .base import DEFAULT_LAMBDA_BOUNDS, NonNegInt, PosInt, PosReal, Radius, StrictModel, UnitInterval, problem
+from .base import DEFAULT_LAMBDA_BOUNDS, NonNegInt, PosInt, PosReal, Radius, StrictModel, UnitInterval, problem, show
 
 EXCHANGE_REGIMES = ("barter", "money", "mixed")
 INSTITUTIONS = ("bilateral", "price_signals", "centralized", "mixed_bilateral_centralized")
@@ -91,7 +91,7 @@ class Params(StrictModel):
         if data.get("institution", institution) != institution:
             raise problem(
                 f"exchange_regime {institution!r} is an institution but institution is "
-                f"{data['institution']!r}; give the institution once, under 'institution'"
+                f"{show(data['institution'])}; give the institution once, under 'institution'"
             )
         return {**data, "institution": institution, "exchange_regime": "mixed"}
 

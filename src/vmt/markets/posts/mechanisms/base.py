@@ -146,7 +146,7 @@ def mechanism_entry(name: str, where: str = "mechanism") -> MechanismEntry:
     try:
         return _MECHANISMS[name]
     except KeyError:
-        raise MechanismError(f"{where}: unknown mechanism {name!r}; valid names: {', '.join(mechanism_names())}") from None
+        raise MechanismError(f"{where}: unknown mechanism {show(name)}; valid names: {', '.join(mechanism_names())}") from None
 
 
 def validate_params(name: str, params: dict[str, Any] | None, where: str = "mechanism_params") -> MechanismParams:
@@ -158,7 +158,7 @@ def validate_params(name: str, params: dict[str, Any] | None, where: str = "mech
         problems = "; ".join(
             f"{where}.{'.'.join(str(p) for p in err['loc'])}: {err['msg']} (got {show(err.get('input'))})"
             for err in exc.errors())
-        raise MechanismError(f"mechanism {name!r}: {problems}") from None
+        raise MechanismError(f"mechanism {show(name)}: {problems}") from None
 
 
 def create_mechanism(name: str, params: dict[str, Any] | None, setup: PostSetup,

@@ -14,6 +14,7 @@ from pydantic import Field, field_validator, model_validator
 from vmt.markets.posts.mechanisms.base import BoundedReal, MechanismParams
 from vmt.markets.posts.state import to_ticks
 from vmt.markets.posts.strategies import get_strategy, strategy_names
+from vmt.scenario.base import show
 
 
 class OrderDrivenParams(MechanismParams):
@@ -35,7 +36,7 @@ class OrderDrivenParams(MechanismParams):
         try:
             get_strategy(name)
         except ValueError:
-            raise ValueError(f"unknown trader strategy {name!r}; valid: {', '.join(strategy_names())}") from None
+            raise ValueError(f"unknown trader strategy {show(name)}; valid: {', '.join(strategy_names())}") from None
         return name
 
     def bounds(self, reference: int, tick_size: float) -> tuple[int, int]:
