@@ -78,25 +78,29 @@ class Simulation:
         tick_state = BilateralTick(world, scenario.params, made["search"], made["matching"],
                                    made["bargaining"], np.random.default_rng(tick_seq))
         tick_state.components = build_components(scenario, world, np.random.default_rng(market_seq))
-        self._assemble(tick_state, TradeLog(), utilities(world), world.agents.inventory.copy(), check_invariants)
+        initial = {"utility": utilities(world), "inventory": world.agents.inventory.copy(),
+                   "lambda": world.agents.lambda_money.copy()}
+        self._assemble(tick_state, TradeLog(), initial, check_invariants)
         if telemetry is not None:
             from vmt.telemetry.recorder import RunRecorder
 
             self.recorder = RunRecorder(self, Path(telemetry))
 
-    def _assemble(self, tick_state: BilateralTick, trade_log: TradeLog, initial_utility: np.ndarray,
-                  initial_inventory: np.ndarray, check_invariants: bool, tick: int = 0) -> None:
+    def _assemble(self, tick_state: BilateralTick, trade_log: TradeLog, initial: dict[str, np.ndarray],
+                  check_invariants: bool, tick: int = 0) -> None:
         """Wire the engine and the hooks around a (new or restored) tick state."""
         self.tick_state, self.world = tick_state, tick_state.world
         self.protocols = resolve_protocols(self.scenario)
         self.engine = Engine(tick_state.phases())
         self.engine.tick = tick
         self.trade_log = trade_log
-        self.initial_utility, self.initial_inventory = initial_utility, initial_inventory
+        self.initial_utility, self.initial_inventory = initial["utility"], initial["inventory"]
+        self.initial_lambda = initial["lambda"]
         self.check_invariants = bool(check_invariants)
         self.run_target: int | None = None
         self.failure: str | None = None
         self.recorder = None
+        self.collector = None
         self.engine.on("after_phase", self._log_trades)
         if check_invariants:
             self.engine.on("after_phase", InvariantChecker(self))
@@ -173,7 +177,8 @@ class Simulation:
         return checkpoint.dump_state({
             "scenario": self.scenario, "seed": self.seed, "tick": self.tick, "run_target": self.run_target,
             "tick_state": self.tick_state, "trade_log": self.trade_log,
-            "initial_utility": self.initial_utility, "initial_inventory": self.initial_inventory,
+            "initial": {"utility": self.initial_utility, "inventory": self.initial_inventory,
+                        "lambda": self.initial_lambda},
             "check_invariants": self.check_invariants,
             "telemetry": None if recorder is None else (str(recorder.writer.path), recorder.run_id),
         })
@@ -214,8 +219,8 @@ class Simulation:
     def _restored(cls, state: dict, telemetry) -> "Simulation":
         sim = cls.__new__(cls)
         sim.scenario, sim.seed = state["scenario"], state["seed"]
-        sim._assemble(state["tick_state"], state["trade_log"], state["initial_utility"],
-                      state["initial_inventory"], state["check_invariants"], tick=state["tick"])
+        sim._assemble(state["tick_state"], state["trade_log"], state["initial"], state["check_invariants"],
+                      tick=state["tick"])
         sim.run_target = state["run_target"]
         if telemetry is not None:
             from vmt.telemetry.recorder import RunRecorder
@@ -226,6 +231,13 @@ class Simulation:
     # -- data --------------------------------------------------------------
     def utilities(self) -> np.ndarray:
         return utilities(self.world)
+
+    def welfare(self):
+        """Share of the Walrasian gains from trade realised so far (``.share``; see
+        :func:`vmt.simulation.welfare.run_welfare` and ``docs/economics.md``)."""
+        from vmt.simulation.welfare import run_welfare
+
+        return run_welfare(self)
 
     def agents_df(self) -> pd.DataFrame:
         """Current state of every agent, one row per agent."""
@@ -248,3 +260,32 @@ class Simulation:
     def trades_df(self) -> pd.DataFrame:
         """Every executed trade so far, in execution order."""
         return self.trade_log.frame()
+
+    def collect(self, model=None, agents=None, every: int = 1):
+        """Collect reporters in memory every ``every`` ticks (Mesa-style).
+
+        ``model`` and ``agents`` map column names to functions of the
+        simulation or to built-in reporter names (see
+        :mod:`vmt.simulation.collect`); read them with :meth:`model_df` and
+        :meth:`agents_history_df`. The current state is collected at once.
+        """
+        from vmt.simulation.collect import DataCollector
+
+        if self.collector is not None:
+            raise ValueError("this simulation already collects data; build a new Simulation to collect other reporters")
+        self.collector = DataCollector(self, model, agents, every)
+        self.on("after_tick", self.collector)
+        return self.collector
+
+    def model_df(self) -> pd.DataFrame:
+        """The model reporters collected so far, one row per collection."""
+        return self._collected().model_df()
+
+    def agents_history_df(self) -> pd.DataFrame:
+        """The agent reporters collected so far, one row per agent and collection."""
+        return self._collected().agents_df()
+
+    def _collected(self):
+        if self.collector is None:
+            raise ValueError("nothing collected: call sim.collect(model={...}, agents={...}, every=k) before running")
+        return self.collector
