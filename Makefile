@@ -14,6 +14,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
+	$(BIN)/vmt warmup
 	$(BIN)/vmt run --out out/default.db
 
 test: $(STAMP)

@@ -28,23 +28,26 @@ from vmt.cli.errors import apply_limits, fail
 @click.option("--limit", "limits", multiple=True, metavar="NAME=VALUE",
               help="Raise a scenario size limit, e.g. max_agents=5000000 (see docs/reliability.md).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def command(scenario_file, seed, ticks, out, overrides, checkpoint_every, resume, limits, quiet):
+@click.option("--threads", type=int, default=None,
+              help="Threads for the parallel kernels (default: 1 below 20,000 agents, else all).")
+def command(scenario_file, seed, ticks, out, overrides, checkpoint_every, resume, limits, quiet, threads):
     """Run SCENARIO_FILE (default: the built-in market-forming economy)."""
     from tqdm import tqdm
 
     from vmt.analysis.summary import summarize
 
     apply_limits(limits)
+    compiling = _first_run_note()
     if resume:
         if scenario_file or seed is not None or out or overrides:
             fail("--resume continues a recorded run as it was started: give no scenario file, "
                  "--seed, --out or --set with it")
         sim, out = _resumed(resume), resume
-        total = sim.run_target - sim.tick if ticks is None else ticks - sim.tick
+        total = (sim.run_target or sim.scenario.params.ticks if ticks is None else ticks) - sim.tick
     else:
         if checkpoint_every is not None and not out:
             fail("--checkpoint-every saves checkpoints into the telemetry file: give --out FILE too")
-        sim = _build(scenario_file, seed, out, overrides)
+        sim = _build(scenario_file, seed, out, overrides, checked_threads(threads))
         total = sim.scenario.params.ticks if ticks is None else ticks
     for note in sim.scenario.inactive_features():
         click.echo(f"note: {note}", err=True)
@@ -53,6 +56,10 @@ def command(scenario_file, seed, ticks, out, overrides, checkpoint_every, resume
     start = time.perf_counter()
     with tqdm(total=total, desc="ticks", unit="tick", disable=quiet, leave=False) as bar:
         _run(sim, total, bar.update, checkpoint_every, out)
+    if compiling:
+        from vmt.simulation.warmup import mark_compiled
+
+        mark_compiled()
     for line in summarize(sim, time.perf_counter() - start).lines():
         click.echo(line)
     if out:
@@ -81,7 +88,29 @@ def _resumed(path):
         fail(str(exc))
 
 
-def _build(scenario_file, seed, out, overrides):
+def _first_run_note() -> bool:
+    """Say once, before the first run on a machine, that it compiles first
+    (on stderr, also with ``--quiet``: a silent minute looks like a hang)."""
+    from vmt.cli.warmup import COMPILING_NOTE
+    from vmt.simulation.warmup import needs_compiling
+
+    if not needs_compiling():
+        return False
+    click.echo(COMPILING_NOTE, err=True)
+    return True
+
+
+def checked_threads(threads: int | None) -> int | None:
+    """``--threads`` validated against what numba can run (exit code 2 if not)."""
+    from vmt.engine.threads import check_threads
+
+    try:
+        return None if threads is None else check_threads(threads)
+    except ValueError as exc:
+        fail(f"--threads: {exc}")
+
+
+def _build(scenario_file, seed, out, overrides, threads=None):
     """Load and construct, turning every kind of bad input into exit code 2."""
     from vmt.scenario import ScenarioError, default_scenario, load_scenario, scenario_path
     from vmt.simulation import Simulation
@@ -89,7 +118,7 @@ def _build(scenario_file, seed, out, overrides):
     try:
         source = scenario_path(scenario_file) if scenario_file else default_scenario().source_text
         scenario = load_scenario(source, overrides)
-        return Simulation(scenario, seed=seed, telemetry=out)
+        return Simulation(scenario, seed=seed, telemetry=out, threads=threads)
     except ScenarioError as exc:
         fail(str(exc))
     except ValueError as exc:  # protocols, mechanisms, seed, telemetry: the project's errors

@@ -9,15 +9,16 @@ identical trades and snapshots whatever the number of threads.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
-import pandas as pd
 
 from vmt import protocols as _protocols  # noqa: F401  (registers the built-ins)
 from vmt.economics.families import family_name
 from vmt.engine import Engine
+from vmt.engine.threads import ThreadChooser, using_threads
 from vmt.markets import build_components
 from vmt.protocols.registry import create_protocol
 from vmt.scenario import Scenario, load_scenario
@@ -58,6 +59,10 @@ class Simulation:
     overrides : sequence of "key.path=value" applied before validation.
     telemetry : path of an SQLite file to record to (None: in memory only).
     check_invariants : check conservation and consistency after every tick.
+    threads : threads for the parallel kernels (default: ``VMT_THREADS``, else
+        one for small runs, and for large ones whichever of all or one is
+        faster on the machine as it is; see ``vmt.engine.threads``). Results
+        do not depend on it.
 
     A tick is atomic for the caller: if a phase or a hook raises, the
     simulation is marked failed (its state is part-way through a tick) and
@@ -67,13 +72,14 @@ class Simulation:
     """
 
     def __init__(self, scenario, seed: int | None = None, *, overrides=(), telemetry=None,
-                 check_invariants: bool = False):
+                 check_invariants: bool = False, threads: int | None = None):
         if not isinstance(scenario, Scenario) or overrides:
             scenario = load_scenario(scenario, overrides)
         self.scenario = scenario
         self.seed = checked_count("seed", seed if seed is not None else (scenario.seed or 0))
         world_seq, tick_seq, market_seq = np.random.SeedSequence(self.seed).spawn(3)
         world = build_world(scenario, np.random.default_rng(world_seq))
+        self.thread_chooser = ThreadChooser(world.agents.n, threads)
         made = check_protocols(scenario)
         tick_state = BilateralTick(world, scenario.params, made["search"], made["matching"],
                                    made["bargaining"], np.random.default_rng(tick_seq))
@@ -113,14 +119,17 @@ class Simulation:
     def step(self) -> None:
         """Advance one tick (all or nothing: see the class docstring)."""
         self._check_usable()
-        tick = self.tick
+        tick, threads = self.tick, self.thread_chooser.next()
+        start = time.perf_counter()
         try:
-            self.engine.step()
+            with using_threads(threads):
+                self.engine.step()
         except BaseException as exc:
             self.failure = f"tick {tick} raised {type(exc).__name__}: {str(exc)[:200]}"
             if self.recorder is not None and self.recorder.open:
                 self.recorder.abort(exc)
             raise
+        self.thread_chooser.record(threads, time.perf_counter() - start)
 
     def _check_usable(self) -> None:
         if self.failure is not None:
@@ -219,6 +228,7 @@ class Simulation:
     def _restored(cls, state: dict, telemetry) -> "Simulation":
         sim = cls.__new__(cls)
         sim.scenario, sim.seed = state["scenario"], state["seed"]
+        sim.thread_chooser = ThreadChooser(state["tick_state"].world.agents.n, None)
         sim._assemble(state["tick_state"], state["trade_log"], state["initial"], state["check_invariants"],
                       tick=state["tick"])
         sim.run_target = state["run_target"]
@@ -239,8 +249,10 @@ class Simulation:
 
         return run_welfare(self)
 
-    def agents_df(self) -> pd.DataFrame:
+    def agents_df(self) -> "pd.DataFrame":
         """Current state of every agent, one row per agent."""
+        import pandas as pd
+
         w, ag = self.world, self.world.agents
         held = w.real_holdings()
         return pd.DataFrame({
@@ -257,7 +269,7 @@ class Simulation:
             "partner": ag.partner.copy(),
         })
 
-    def trades_df(self) -> pd.DataFrame:
+    def trades_df(self) -> "pd.DataFrame":
         """Every executed trade so far, in execution order."""
         return self.trade_log.frame()
 
