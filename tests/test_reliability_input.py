@@ -36,6 +36,14 @@ def small_limits():
     numba.set_num_threads(threads)
 
 
+@pytest.fixture(scope="module", autouse=True)
+def compiled_kernels():
+    """Run every shipped scenario once, unbounded: the time bound is for hangs, not for
+    compiling the kernels on a fresh machine."""
+    for base in BASES:
+        judge(yaml.safe_dump(base))
+
+
 def _too_slow(signum, frame):
     raise TimeoutError(f"a document took more than {SECONDS_PER_DOCUMENT} s")
 
