@@ -20,7 +20,7 @@ def test_documented_defaults():
     scenario = load_scenario(MINIMAL)
     p = scenario.params
     assert (scenario.schema_version, scenario.name, scenario.seed) == (1, "unnamed", None)
-    assert (scenario.units.A, scenario.units.B, scenario.units.M) == (0.01, 1e-6, 1e-10)
+    assert (scenario.units.A, scenario.units.B, scenario.units.M) == (0.01, 1e-6, 1e-9)
     assert (p.ticks, p.vision_radius, p.interaction_radius, p.move_budget_per_tick) == (200, 5, 1, 1)
     assert (p.beta, p.trade_cooldown_ticks, p.forage_rate, p.max_trade_quantity) == (0.95, 5, 1, 5)
     assert (p.exchange_regime, p.institution, p.lambda_money, p.lambda_bounds) == ("barter", "bilateral", 1.0, (0.01, 100.0))

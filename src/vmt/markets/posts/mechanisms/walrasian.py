@@ -24,7 +24,7 @@ minor unit per participant (each one's demand is rounded to whole minor
 units), for instance because the price grid of one minor unit of the second
 good per minor unit of the first is too coarse for the economy. The price
 resolution is relative: ``price_tolerance`` (default 1e-4 of the price), on
-a grid that the default units make 1e-4 B per A, 1e-8 M per A and 1e-4 M
+a grid that the default units make 1e-4 B per A, 1e-7 M per A and 1e-3 M
 per B (docs/scenarios.md). Of the two bracketing prices the
 auctioneer trades at the one with the larger volume ``min(D, S)`` (then the
 smaller ``|z|``, then the lower price), *after* the search: no trade happens
@@ -57,9 +57,9 @@ from vmt.markets.posts.mechanisms.base import (
 
 
 class WalrasianParams(MechanismParams):
-    adjustment_speed: float = Field(0.5, gt=0.0)  # kappa: log-price step per unit of relative excess demand
+    adjustment_speed: float = Field(0.5, gt=0.0, le=100.0)  # kappa: log-price step per unit of relative excess demand
     price_tolerance: float = Field(1e-4, ge=0.0)  # stop when the bracket's relative width is below this
-    max_iterations: int = Field(100, ge=1)
+    max_iterations: int = Field(100, ge=1, le=100_000)
 
 
 class _Search:
