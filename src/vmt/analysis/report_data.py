@@ -64,11 +64,16 @@ def economy(db: str, run_id: int) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]
 
 def walrasian_reference(db: str, run_id: int) -> dict[str, float]:
     """Equilibrium price per exchange pair of the initial economy, where computable."""
+    codes, params, agents = economy(db, run_id)
+    return reference_prices(codes, params, agents["A0"].to_numpy(float), agents["B0"].to_numpy(float),
+                            agents["M0"].to_numpy(float), agents["lambda_money"].to_numpy(float),
+                            run_info(db, run_id)["regime"])
+
+
+def reference_prices(codes, params, a0, b0, m0, lam, regime: str) -> dict[str, float]:
+    """Walrasian price per exchange pair of a pure-exchange economy, where computable."""
     from vmt.economics.equilibrium import walrasian_price
 
-    codes, params, agents = economy(db, run_id)
-    a0, b0 = agents["A0"].to_numpy(float), agents["B0"].to_numpy(float)
-    regime = run_info(db, run_id)["regime"]
     out: dict[str, float] = {}
     if regime == "barter":
         try:
@@ -76,8 +81,7 @@ def walrasian_reference(db: str, run_id: int) -> dict[str, float]:
         except (ValueError, ArithmeticError):
             pass
         return out
-    money = _money_equilibrium(codes, params, a0, b0, agents["M0"].to_numpy(float),
-                               agents["lambda_money"].to_numpy(float))
+    money = _money_equilibrium(codes, params, a0, b0, m0, lam)
     if money is not None:
         out.update({"A<->M": money[0], "B<->M": money[1]})
         if regime == "mixed":
@@ -102,26 +106,36 @@ def signal_pair(regime: str) -> str:
     return REGIME_PAIRS[regime][0]
 
 
+def marginal_valuation(codes, params, a, b, lam, pair: str) -> np.ndarray:
+    """Each agent's marginal valuation of the first good of ``pair``: the MRS
+    (B per A) for A<->B, ``MU_A / lambda`` (M per A) with money."""
+    if pair == "A<->B":
+        return V.mrs(codes, params, a, b)
+    mu_a, _ = V.marginal_utilities(codes, params, a, b)
+    return mu_a / np.asarray(lam, dtype=float)
+
+
+def log_dispersion(values: np.ndarray) -> float:
+    """Standard deviation of the log of the finite positive ``values`` (NaN if none)."""
+    values = np.asarray(values, dtype=float)
+    ok = np.isfinite(values) & (values > 0)
+    return float(np.log(values[ok]).std()) if ok.any() else float("nan")
+
+
 def valuations(db: str, run_id: int) -> pd.DataFrame:
     """Snapshots with each agent's marginal valuation in the signal pair (column ``value``)."""
     snaps = table(db, run_id, "agent_snapshots")
     codes, params, _ = economy(db, run_id)
     ids = snaps["agent_id"].to_numpy()
-    a, b = snaps["A"].to_numpy(float), snaps["B"].to_numpy(float)
-    if signal_pair(run_info(db, run_id)["regime"]) == "A<->B":
-        value = V.mrs(codes[ids], params[ids], a, b)
-    else:
-        mu_a, _ = V.marginal_utilities(codes[ids], params[ids], a, b)
-        value = mu_a / snaps["lambda"].to_numpy(float)
+    value = marginal_valuation(codes[ids], params[ids], snaps["A"].to_numpy(float), snaps["B"].to_numpy(float),
+                               snaps["lambda"].to_numpy(float), signal_pair(run_info(db, run_id)["regime"]))
     return snaps.assign(value=value)
 
 
 def valuation_dispersion(db: str, run_id: int) -> pd.Series:
     """Std of log valuation across agents, per snapshot tick (finite positive values only)."""
     frame = valuations(db, run_id)
-    ok = np.isfinite(frame["value"]) & (frame["value"] > 0)
-    logs = np.log(frame.loc[ok, "value"])
-    return logs.groupby(frame.loc[ok, "tick"]).std(ddof=0).rename("dispersion")
+    return frame.groupby("tick")["value"].agg(log_dispersion).dropna().rename("dispersion")
 
 
 def first_good_quantity(trades: pd.DataFrame) -> pd.Series:
@@ -131,7 +145,11 @@ def first_good_quantity(trades: pd.DataFrame) -> pd.Series:
 
 def trade_price_path(db: str, run_id: int) -> pd.DataFrame:
     """Per tick and pair: volume-weighted price of every trade, volume, trades, share inside areas."""
-    trades = table(db, run_id, "trades")
+    return price_path(table(db, run_id, "trades"))
+
+
+def price_path(trades: pd.DataFrame) -> pd.DataFrame:
+    """:func:`trade_price_path` of a ``trades`` frame (telemetry columns)."""
     if trades.empty:
         return pd.DataFrame(columns=["tick", "pair_type", "price", "volume", "n_trades", "in_market"])
     first = first_good_quantity(trades)
