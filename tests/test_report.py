@@ -43,7 +43,7 @@ def test_barter_report_has_its_sections_figures_and_theory_line(runs, tmp_path):
     text = report.markdown_path.read_text()
     assert f"| A<->B | {p_star:.4g} |" in text and "![prices](prices.png)" in text
     html = report.html_path.read_text()
-    assert '<img alt="prices" src="prices.png">' in html and "<table>" in html and "<h2>Prices</h2>" in html
+    assert "<img alt=\"prices\" src=\"data:image/png;base64," in html and "<table>" in html and "<h2>Prices</h2>" in html
 
 
 def test_money_report_shows_lambda(runs, tmp_path):

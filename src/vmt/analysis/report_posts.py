@@ -21,15 +21,9 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from vmt.analysis import report_data as data
-from vmt.analysis.report import Section, register_section
+from vmt.analysis.report import Section, format_cell, register_section
 
 REFERENCE_STYLE = {"color": "black", "linestyle": "--", "linewidth": 1.2}
-
-
-def _fmt(value) -> str:
-    if value is None or (isinstance(value, float) and not np.isfinite(value)):
-        return "—"
-    return f"{value:.4g}" if isinstance(value, (float, np.floating)) else str(value)
 
 
 def post_summary(posts: pd.DataFrame, prices: pd.DataFrame, clears: pd.DataFrame,
@@ -93,7 +87,7 @@ def posts_section(db: str, run_id: int, out_dir: Path) -> Section | None:
     header = ("post", "mechanism", "pair", "ticks cleared", "first price", "last price", "late VWAP",
               "p*", "abs log(late VWAP / p*)", "mean spread", "volume", "converged")
     table = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    table += ["| " + " | ".join(_fmt(v) for v in row) + " |" for row in rows]
+    table += ["| " + " | ".join(format_cell(v) for v in row) + " |" for row in rows]
     text = ("## Market posts\n\nPrice per tick at each post (the volume-weighted price of its fills, or the "
             "price it announced when nothing traded), bid-ask spread and volume, against the Walrasian price "
             "of the economy as it started (— where it cannot be computed).\n\n" + "\n".join(table)

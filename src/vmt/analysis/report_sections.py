@@ -13,18 +13,12 @@ import numpy as np
 from vmt.analysis import report_data as data
 from vmt.analysis.plots_agents import plot_dispersion, plot_lambda
 from vmt.analysis.plots_prices import plot_prices, plot_volume
-from vmt.analysis.report import Section, register_section
-
-
-def _fmt(value) -> str:
-    if value is None or (isinstance(value, float) and not np.isfinite(value)):
-        return "—"
-    return f"{value:.4g}" if isinstance(value, float) else str(value)
+from vmt.analysis.report import Section, format_cell, register_section
 
 
 def _table(header: tuple[str, ...], rows: list[tuple]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(_fmt(v) for v in row) + " |" for row in rows]
+    lines += ["| " + " | ".join(format_cell(v) for v in row) + " |" for row in rows]
     return "\n".join(lines)
 
 
