@@ -62,43 +62,59 @@ def economy(db: str, run_id: int) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]
     return codes, params.reshape(len(agents), -1), agents
 
 
-def walrasian_reference(db: str, run_id: int) -> dict[str, float]:
-    """Equilibrium price per exchange pair of the initial economy, where computable."""
+def walrasian_reference(db: str, run_id: int, reasons: dict | None = None) -> dict[str, float]:
+    """Equilibrium price per exchange pair of the initial economy, where computable;
+    ``reasons`` (if given) receives why each missing pair has none."""
     codes, params, agents = economy(db, run_id)
     return reference_prices(codes, params, agents["A0"].to_numpy(float), agents["B0"].to_numpy(float),
                             agents["M0"].to_numpy(float), agents["lambda_money"].to_numpy(float),
-                            run_info(db, run_id)["regime"])
+                            run_info(db, run_id)["regime"], reasons)
 
 
-def reference_prices(codes, params, a0, b0, m0, lam, regime: str) -> dict[str, float]:
-    """Walrasian price per exchange pair of a pure-exchange economy, where computable."""
+def reference_prices(codes, params, a0, b0, m0, lam, regime: str, reasons: dict | None = None) -> dict[str, float]:
+    """Walrasian price per exchange pair of a pure-exchange economy, where computable.
+
+    ``reasons``, if given, is filled with one sentence per pair of the regime
+    that has no price, saying why (the solver's own message).
+    """
     from vmt.economics.equilibrium import walrasian_price
 
+    reasons = {} if reasons is None else reasons
     out: dict[str, float] = {}
     if regime == "barter":
         try:
             out["A<->B"] = float(walrasian_price(codes, params, a0, b0))
-        except (ValueError, ArithmeticError):
-            pass
+        except (ValueError, ArithmeticError) as exc:
+            reasons["A<->B"] = f"the barter equilibrium solver found no price ({exc})"
         return out
-    money = _money_equilibrium(codes, params, a0, b0, m0, lam)
-    if money is not None:
-        out.update({"A<->M": money[0], "B<->M": money[1]})
-        if regime == "mixed":
-            out["A<->B"] = money[0] / money[1]
+    money, why = _money_equilibrium(codes, params, a0, b0, m0, lam)
+    if money is None:
+        reasons.update({pair: why for pair in REGIME_PAIRS[regime]})
+        return out
+    out.update({"A<->M": money[0], "B<->M": money[1]})
+    if regime == "mixed":
+        out["A<->B"] = money[0] / money[1]
     return out
 
 
-def _money_equilibrium(codes, params, a0, b0, m0, lam):
+def _money_equilibrium(codes, params, a0, b0, m0, lam) -> tuple[tuple[float, float] | None, str]:
+    """(price of A, price of B) in money, or None and why."""
     try:
         from vmt.economics.quasilinear import quasilinear_equilibrium
     except ImportError:  # the quasilinear solver is optional
-        return None
+        return None, "no quasilinear equilibrium solver is installed"
     try:
         eq = quasilinear_equilibrium(codes, params, a0, b0, m0, lam)
-    except (ValueError, ArithmeticError):
-        return None
-    return float(eq.price_a), float(eq.price_b)
+    except (ValueError, ArithmeticError) as exc:
+        return None, f"the money equilibrium solver found no prices ({exc})"
+    return (float(eq.price_a), float(eq.price_b)), ""
+
+
+def reference_note(reasons: dict[str, str]) -> str:
+    """One Markdown line per pair whose p* is shown as "—", with the reason."""
+    from vmt.analysis.report import escape_markdown
+
+    return "\n".join(f"- p* is — for {pair}: {escape_markdown(why)}" for pair, why in sorted(reasons.items()))
 
 
 def signal_pair(regime: str) -> str:

@@ -27,7 +27,8 @@ def overview(db: str, run_id: int, out_dir: Path) -> Section:
     info = data.run_info(db, run_id)
     trades = data.table(db, run_id, "trades")
     agents = data.table(db, run_id, "agents")
-    reference = data.walrasian_reference(db, run_id)
+    reasons: dict[str, str] = {}
+    reference = data.walrasian_reference(db, run_id, reasons)
     rows = [("scenario", info["scenario"]), ("seed", info["seed"]), ("status", info["status"]),
             ("ticks", info["ticks"]), ("agents", len(agents)), ("exchange regime", info["regime"]),
             ("institution", info["institution"]), ("trades", len(trades)),
@@ -36,7 +37,8 @@ def overview(db: str, run_id: int, out_dir: Path) -> Section:
     text = ("## Overview\n\n" + _table(("", "value"), rows) + "\n\n### Walrasian reference\n\n"
             "Equilibrium prices of the economy as it started (pure exchange of the initial holdings; "
             "foraging later changes the economy, so with resources the line is indicative). "
-            "— where no equilibrium could be computed.\n\n" + _table(("pair", "p*"), theory))
+            "— where no equilibrium could be computed.\n\n" + _table(("pair", "p*"), theory)
+            + ("\n\n" + data.reference_note(reasons) if reasons else ""))
     return Section(text)
 
 
@@ -50,7 +52,8 @@ def prices(db: str, run_id: int, out_dir: Path) -> Section | None:
     path_ = data.trade_price_path(db, run_id)
     if path_.empty and area_prices.empty:
         return Section("## Prices\n\nNo trades were made.")
-    reference = data.walrasian_reference(db, run_id)
+    reasons: dict[str, str] = {}
+    reference = data.walrasian_reference(db, run_id, reasons)
     figure = plot_prices(area_prices, path_, reference, pairs, out_dir / "prices.png")
     rows = []
     for pair in pairs:
@@ -64,7 +67,7 @@ def prices(db: str, run_id: int, out_dir: Path) -> Section | None:
     text = ("## Prices\n\nMarket-area prices (volume-weighted average of the trades inside each area) "
             "and the volume-weighted price of all trades, per tick, against the Walrasian price.\n\n"
             + _table(("pair", "p*", "VWAP, last 20% of ticks", "mean abs log(VWAP/p*), last 20%"), rows)
-            + f"\n\n![prices]({figure.name})")
+            + ("\n\n" + data.reference_note(reasons) if reasons else "") + f"\n\n![prices]({figure.name})")
     return Section(text, [figure])
 
 
