@@ -22,10 +22,16 @@ AREAS_LISTED = 5
 
 def plot_prices(area_prices: pd.DataFrame, trade_path: pd.DataFrame, reference: dict[str, float],
                 pairs: tuple[str, ...], path: Path) -> Path:
+    """:func:`price_figure` saved as PNG at ``path``."""
+    return save_figure(price_figure(area_prices, trade_path, reference, pairs), path)
+
+
+def price_figure(area_prices: pd.DataFrame, trade_path: pd.DataFrame, reference: dict[str, float],
+                 pairs: tuple[str, ...]) -> Figure:
     """One panel per exchange pair: each market area's price (thin lines), the
     volume-weighted price of all the tick's trades (thick), and the Walrasian
     price of the initial economy (dashed, the pair's colour) where it is known.
-    Log price axis."""
+    Log price axis; a pair without trades says so."""
     fig = Figure(figsize=(7.5, 2.8 * len(pairs)), layout="constrained")
     axes = np.atleast_1d(fig.subplots(len(pairs), 1, sharex=True, squeeze=False)[:, 0])
     for ax, pair in zip(axes, pairs):
@@ -40,7 +46,7 @@ def plot_prices(area_prices: pd.DataFrame, trade_path: pd.DataFrame, reference: 
             not_available(ax, f"no {pair} trades in this run")
         finish_axes(ax, f"{pair} price (second per first)", log=len(mine) > 0 or pair in reference)
     axes[-1].set_xlabel("tick")
-    return save_figure(fig, path)
+    return fig
 
 
 def _area_lines(ax, prices: pd.DataFrame) -> None:

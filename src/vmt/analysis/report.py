@@ -24,6 +24,7 @@ import html
 import importlib
 import math
 import re
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -31,7 +32,7 @@ from typing import Callable
 import numpy as np
 
 #: Modules whose import registers report sections, in order.
-SECTION_MODULES = ("vmt.analysis.report_sections", "vmt.analysis.report_posts")
+SECTION_MODULES = ("vmt.analysis.report_sections", "vmt.analysis.report_posts", "vmt.analysis.report_map")
 
 
 @dataclass
@@ -85,7 +86,15 @@ class Report:
     sections: list[str]
 
 
-def write_report(db, run_id: int | None = None, out_dir=None, sections=None) -> Report:
+_OPTIONS: ContextVar[dict] = ContextVar("report_options", default={})
+
+
+def report_option(name: str, default=None):
+    """A section's option given to :func:`write_report` (e.g. ``map_ticks``)."""
+    return _OPTIONS.get().get(name, default)
+
+
+def write_report(db, run_id: int | None = None, out_dir=None, sections=None, options: dict | None = None) -> Report:
     """Write ``report.md``, ``report.html`` and the figures of one run.
 
     ``report.html`` is one self-contained file: its figures are embedded as
@@ -101,7 +110,17 @@ def write_report(db, run_id: int | None = None, out_dir=None, sections=None) -> 
     run_id : run to report (default: the latest run in the file).
     out_dir : folder for the report (default: ``<db stem>_report`` beside the file).
     sections : names of the sections to include (default: all registered).
+    options : section options, read by sections with :func:`report_option`
+        (``map_ticks``: the ticks the map section draws).
     """
+    token = _OPTIONS.set(dict(options or {}))
+    try:
+        return _write_report(db, run_id, out_dir, sections)
+    finally:
+        _OPTIONS.reset(token)
+
+
+def _write_report(db, run_id, out_dir, sections) -> Report:
     from vmt.analysis import report_data as data
     from vmt.telemetry import list_runs
 
