@@ -55,8 +55,8 @@ def draw_map(ax, frame: dict, grid: dict, posts: list[dict], title: str = "") ->
         ax.scatter([post["x"] + 0.5], [post["y"] + 0.5], marker="s", s=60, color="black", zorder=3)
         ax.text(post["x"] + 1.0, post["y"] + 0.6, f"post {post['id']}", fontsize=7)
     if frame["trades"]:
-        segments = [((x1 + 0.5, y1 + 0.5), (x2 + 0.5, y2 + 0.5)) for x1, y1, x2, y2, _ in frame["trades"]]
-        colours = [PAIR_COLOURS[PAIR_ORDER[pair]] for *_, pair in frame["trades"]]
+        segments = [((x1 + 0.5, y1 + 0.5), (x2 + 0.5, y2 + 0.5)) for x1, y1, x2, y2, *_ in frame["trades"]]
+        colours = [PAIR_COLOURS[PAIR_ORDER[trade[4]]] for trade in frame["trades"]]
         ax.add_collection(LineCollection(segments, colors=colours, linewidths=1.0, alpha=0.8))
     agents = frame["agents"]
     x, y = np.asarray(agents["x"], float), np.asarray(agents["y"], float)

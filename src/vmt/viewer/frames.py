@@ -4,7 +4,7 @@ A frame is a JSON object::
 
     {"type": "frame", "tick": t, "n_agents": n, "stride": k,
      "agents": {"id": [...], "x": [...], "y": [...], "g": [...], "u": [...]},
-     "trades": [[x_buyer, y_buyer, x_seller, y_seller, pair_index], ...],
+     "trades": [[x_buyer, y_buyer, x_seller, y_seller, pair_index, buyer_id, seller_id], ...],
      "areas": [[market_id, centre_x, centre_y, radius, price or null], ...],
      "post_prices": {market_id: price, ...},
      "resources": [[x, y, good_index, fill], ...],
@@ -36,8 +36,11 @@ def stride_for(n_agents: int, limit: int = DRAW_LIMIT) -> int:
 
 def _rounded(values, digits: int = 6) -> list:
     """Floats for JSON: rounded, NaN and infinities as None."""
-    out = np.round(np.asarray(values, dtype=float), digits).tolist()
-    return [v if v is not None and math.isfinite(v) else None for v in out]
+    values = np.round(np.asarray(values, dtype=float), digits)
+    finite = np.isfinite(values)
+    if finite.all():
+        return values.tolist()
+    return [v if ok else None for v, ok in zip(values.tolist(), finite.tolist())]
 
 
 def agent_columns(ids, x, y, group, utility, stride: int) -> dict:
@@ -64,8 +67,8 @@ def trade_lines(trades: dict, x: np.ndarray, y: np.ndarray) -> list[list[int]]:
     is_agent = (sellers >= 0) & (sellers < len(x))
     sx = np.where(is_agent, np.asarray(x)[np.clip(sellers, 0, len(x) - 1)], tx)
     sy = np.where(is_agent, np.asarray(y)[np.clip(sellers, 0, len(y) - 1)], ty)
-    return np.column_stack([tx, ty, sx, sy, np.asarray(pairs, dtype=np.int64).reshape(-1)]).tolist() \
-        if len(buyers) else []
+    return np.column_stack([tx, ty, sx, sy, np.asarray(pairs, dtype=np.int64).reshape(-1), buyers,
+                            sellers]).tolist() if len(buyers) else []
 
 
 def area_outlines(areas: dict, prices: dict, signal_pair: str) -> list[list]:

@@ -3,7 +3,7 @@
 //                        refs: [{value, label, colour}], log, fromZero, cursor, empty})
 "use strict";
 const vmtCharts = (() => {
-  const PAD = { left: 52, right: 10, top: 20, bottom: 22 };
+  const PAD = { left: 52, right: 10, top: 34, bottom: 22 };
 
   // Plain numbers on axes: 0.5, 12, 3400 — never exponent notation for ordinary ranges.
   function plain(v) {
@@ -86,11 +86,11 @@ const vmtCharts = (() => {
   }
 
   function legend(ctx, opts, W) {
-    let x = W - PAD.right;
+    let x = W - PAD.right;  // one row under the title, right-aligned
     const items = opts.series.filter(s => s.label).concat((opts.refs || []).filter(r => r.label && isFinite(r.value)));
     for (const item of items.reverse()) {
       const text = item.label, w = ctx.measureText(text).width + 14;
-      x -= w; ctx.fillStyle = item.colour; ctx.fillRect(x, 5, 9, 9); ctx.fillStyle = "#222"; ctx.fillText(text, x + 12, 13);
+      x -= w; ctx.fillStyle = item.colour; ctx.fillRect(x, 18, 9, 9); ctx.fillStyle = "#222"; ctx.fillText(text, x + 12, 26);
     }
   }
 

@@ -38,11 +38,13 @@
   }
 
   function onFrame(f, fromHello) {
-    state.frame = f; state.pending = false;
+    state.frame = f; state.pending = false; state.framesShown = (state.framesShown || 0) + 1;
     if (f.stats && !fromHello) state.history.push(f.stats);
     $("tick").textContent = f.tick < 0 ? "start" : f.tick;
     if (state.hello.mode === "replay") $("scrub").value = f.tick;
+    const began = performance.now();
     draw(); charts();
+    state.drawMs = performance.now() - began;  // the page's own cost per frame (the benchmark reads it)
     if (state.selected !== null) requestAgent(state.selected);
   }
 
@@ -142,10 +144,12 @@
     ctx.fillStyle = "#fff"; ctx.fillRect(0, 0, $("map").width, $("map").height);
     for (const [x, y, good, fill] of f.resources) { ctx.fillStyle = `rgba(${GOOD_COLOURS[good]},${0.12 + 0.5 * fill})`; ctx.fillRect(x * c, y * c, c, c); }
     drawAreasAndPosts(ctx, f, c);
-    ctx.lineWidth = Math.min(Math.max(1, c / 10), 3);
-    for (const [x1, y1, x2, y2, pair] of f.trades) {
-      ctx.strokeStyle = Object.values(PAIR_COLOURS)[pair]; ctx.beginPath();
-      ctx.moveTo((x1 + 0.5) * c, (y1 + 0.5) * c); ctx.lineTo((x2 + 0.5) * c, (y2 + 0.5) * c); ctx.stroke();
+    layoutAgents(f, c);
+    const at = new Map(state.drawn.map(([id, x, y]) => [id, [x, y]]));
+    ctx.lineWidth = Math.min(Math.max(1, c / 12), 2.5);
+    for (const [x1, y1, x2, y2, pair, buyer, seller] of f.trades) {
+      const from = at.get(buyer) || [(x1 + 0.5) * c, (y1 + 0.5) * c], to = at.get(seller) || [(x2 + 0.5) * c, (y2 + 0.5) * c];
+      ctx.strokeStyle = Object.values(PAIR_COLOURS)[pair]; ctx.beginPath(); ctx.moveTo(...from); ctx.lineTo(...to); ctx.stroke();
     }
     ctx.lineWidth = 1;
     drawAgents(ctx, f, c);
@@ -168,17 +172,23 @@
     }
   }
 
-  function drawAgents(ctx, f, c) {
-    const a = f.agents, cols = colours(f), slots = new Map(), radius = Math.min(Math.max(1.2, c * 0.18), 7);
+  // Where each drawn agent sits: its cell's centre, agents sharing a cell spread on a 3x3 pattern.
+  function layoutAgents(f, c) {
+    const a = f.agents, slots = new Map();
     state.drawn = new Array(a.id.length);
     for (let i = 0; i < a.id.length; i++) {
       const key = a.x[i] * 1e6 + a.y[i], k = slots.get(key) || 0; slots.set(key, k + 1);
       const off = c >= 8 ? [(k % 3 - 1) * c * 0.28, (Math.floor(k / 3) % 3 - 1) * c * 0.28] : [0, 0];
-      const px = (a.x[i] + 0.5) * c + off[0], py = (a.y[i] + 0.5) * c + off[1];
-      state.drawn[i] = [a.id[i], px, py];
-      ctx.fillStyle = cols[i]; ctx.beginPath(); ctx.arc(px, py, radius, 0, 7); ctx.fill();
-      if (a.id[i] === state.selected) { ctx.strokeStyle = "#000"; ctx.lineWidth = 2; ctx.stroke(); ctx.lineWidth = 1; }
+      state.drawn[i] = [a.id[i], (a.x[i] + 0.5) * c + off[0], (a.y[i] + 0.5) * c + off[1]];
     }
+  }
+
+  function drawAgents(ctx, f, c) {
+    const cols = colours(f), radius = Math.min(Math.max(1.2, c * 0.18), 7);
+    state.drawn.forEach(([id, px, py], i) => {
+      ctx.fillStyle = cols[i]; ctx.beginPath(); ctx.arc(px, py, radius, 0, 7); ctx.fill();
+      if (id === state.selected) { ctx.strokeStyle = "#000"; ctx.lineWidth = 2; ctx.stroke(); ctx.lineWidth = 1; }
+    });
   }
 
   function agentAt(px, py) {
