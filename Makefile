@@ -1,4 +1,5 @@
-# The two commands of the README. Both build .venv from nothing.
+# The two commands of the README. Both build .venv from nothing, with the
+# development tools and the parquet extra (pyarrow, for `vmt export --format parquet`).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -11,7 +12,7 @@ CHROMIUM := /usr/bin/chromium
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,parquet]"
 	touch $(STAMP)
 
 run: $(STAMP)

@@ -31,6 +31,28 @@ def two_type_economy(count: int = 20, regime: str = "barter", grid: int = 10, **
     }
 
 
+@pytest.fixture(autouse=True)
+def registries_restored():
+    """Protocols and mechanisms a test (or a doc example) registers are
+    removed after it, so registries list only the built-ins (and installed
+    plug-ins) in every other test."""
+    from vmt import plugins
+    from vmt.markets.posts.mechanisms import mechanism_entries, unregister_mechanism
+    from vmt.protocols import KINDS, unregister
+    from vmt.protocols.registry import protocol_entries
+
+    before = {kind: {e.name for e in protocol_entries(kind)} for kind in KINDS}
+    mechanisms_before = {e.name for e in mechanism_entries()}
+    yield
+    for kind in KINDS:
+        for entry in protocol_entries(kind):
+            if entry.name not in before[kind] and entry.source == plugins.BUILT_IN:
+                unregister(kind, entry.name)
+    for entry in mechanism_entries():
+        if entry.name not in mechanisms_before and entry.source == plugins.BUILT_IN:
+            unregister_mechanism(entry.name)
+
+
 @pytest.fixture
 def small_economy():
     return two_type_economy()

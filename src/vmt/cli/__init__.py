@@ -13,7 +13,7 @@ import click
 
 from vmt import __version__
 
-COMMAND_MODULES = ("run", "validate", "bench", "tasks", "report", "serve", "replay")
+COMMAND_MODULES = ("run", "validate", "bench", "tasks", "report", "listing", "export", "serve", "replay")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -10,7 +10,8 @@ from vmt.protocols.registry import (
     get_entry,
     protocol_names,
     register,
+    unregister,
 )
 from vmt.protocols import search, matching, bargaining  # noqa: F401  (registration)
 
-__all__ = ["KINDS", "ProtocolError", "create_protocol", "get_entry", "protocol_names", "register"]
+__all__ = ["KINDS", "ProtocolError", "create_protocol", "get_entry", "protocol_names", "register", "unregister"]

@@ -2,6 +2,12 @@
 parameters. A scenario names a protocol; :func:`create_protocol` validates
 its parameters and builds it, and an unknown name is an error listing the
 valid ones — never an if/elif chain ending in "invalid method".
+
+Other packages add protocols through the ``vmt.plugins`` entry-point group
+(:mod:`vmt.plugins`), loaded the first time a kind is listed or a name is
+missing; each entry records where it came from (``source``). The contract a
+protocol meets is documented in ``docs/extending.md``; bargaining rules in
+plain Python or numba register through :mod:`vmt.protocols.contract`.
 """
 
 from __future__ import annotations
@@ -10,6 +16,8 @@ from dataclasses import dataclass
 from typing import Callable
 
 from pydantic import BaseModel, ConfigDict, ValidationError
+
+from vmt import plugins
 
 KINDS = ("search", "matching", "bargaining")
 
@@ -31,6 +39,7 @@ class ProtocolEntry:
     params_model: type[ProtocolParams]
     factory: Callable[[ProtocolParams], object]
     summary: str
+    source: str = plugins.BUILT_IN  # "vmt", or the distribution of the plug-in that registered it
 
 
 _REGISTRY: dict[str, dict[str, ProtocolEntry]] = {kind: {} for kind in KINDS}
@@ -43,24 +52,48 @@ def register(kind: str, name: str, params_model: type[ProtocolParams] = Protocol
         if name in _REGISTRY[kind]:
             raise ProtocolError(f"{kind} protocol {name!r} registered twice")
         summary = (factory.__doc__ or "").strip().splitlines()[0] if factory.__doc__ else ""
-        _REGISTRY[kind][name] = ProtocolEntry(kind, name, params_model, factory, summary)
+        _REGISTRY[kind][name] = ProtocolEntry(kind, name, params_model, factory, summary,
+                                              plugins.current_source())
         return factory
 
     return decorate
 
 
+def unregister(kind: str, name: str) -> None:
+    """Remove protocol ``name`` of ``kind`` (e.g. to register a changed rule
+    again in the same session); unknown names are an error."""
+    get_entry(kind, name)
+    del _REGISTRY[kind][name]
+
+
 def protocol_names(kind: str) -> list[str]:
+    """Every registered name of ``kind``, plug-ins included."""
+    plugins.load_plugins()
     return sorted(_REGISTRY[kind])
 
 
+def protocol_entries(kind: str) -> list[ProtocolEntry]:
+    """Every entry of ``kind`` by name, plug-ins included."""
+    return [_REGISTRY[kind][name] for name in protocol_names(kind)]
+
+
 def get_entry(kind: str, name: str) -> ProtocolEntry:
+    """The entry of ``name``; an unknown name is an error listing the valid ones."""
     if kind not in _REGISTRY:
         raise ProtocolError(f"unknown protocol kind {kind!r}; valid kinds: {', '.join(KINDS)}")
+    if name not in _REGISTRY[kind]:
+        plugins.load_plugins()
     try:
         return _REGISTRY[kind][name]
     except KeyError:
-        valid = ", ".join(protocol_names(kind))
-        raise ProtocolError(f"protocols.{kind}: unknown {kind} protocol {name!r}; valid names: {valid}") from None
+        raise ProtocolError(f"protocols.{kind}: unknown {kind} protocol {name!r}; "
+                            f"valid names: {_valid_names(kind)}{plugins.failures_note()}") from None
+
+
+def _valid_names(kind: str) -> str:
+    """``a, b, c`` with plug-ins' names marked ``name (plug-in from dist)``."""
+    return ", ".join(e.name if e.source == plugins.BUILT_IN else f"{e.name} (plug-in from {e.source})"
+                     for e in protocol_entries(kind))
 
 
 def create_protocol(kind: str, name: str, params: dict | None = None):

@@ -44,7 +44,9 @@ class InvariantChecker:
         after = utilities(self.sim.world)
         worse = traders[after[traders] <= self.utility_before_trade[traders]]
         if worse.size:
-            raise InvariantViolation(f"tick {tick}: trade did not strictly raise utility of agents {worse.tolist()}")
+            name = self.sim.protocols["bargaining"][0]
+            raise InvariantViolation(f"tick {tick}: bargaining protocol {name!r} made a trade that did not "
+                                     f"strictly raise the utility of agents {worse.tolist()}")
 
     def _after_forage(self, tick: int) -> None:
         self._expect_holdings(tick, "forage", self.sim.tick_state.harvested)

@@ -78,6 +78,7 @@ class Simulation:
         self.engine.on("after_phase", self._log_trades)
         if check_invariants:
             self.engine.on("after_phase", InvariantChecker(self))
+        self.collector = None
         self.recorder = None
         if telemetry is not None:
             from vmt.telemetry.recorder import RunRecorder
@@ -150,3 +151,32 @@ class Simulation:
     def trades_df(self) -> pd.DataFrame:
         """Every executed trade so far, in execution order."""
         return self.trade_log.frame()
+
+    def collect(self, model=None, agents=None, every: int = 1):
+        """Collect reporters in memory every ``every`` ticks (Mesa-style).
+
+        ``model`` and ``agents`` map column names to functions of the
+        simulation or to built-in reporter names (see
+        :mod:`vmt.simulation.collect`); read them with :meth:`model_df` and
+        :meth:`agents_history_df`. The current state is collected at once.
+        """
+        from vmt.simulation.collect import DataCollector
+
+        if self.collector is not None:
+            raise ValueError("this simulation already collects data; build a new Simulation to collect other reporters")
+        self.collector = DataCollector(self, model, agents, every)
+        self.on("after_tick", self.collector)
+        return self.collector
+
+    def model_df(self) -> pd.DataFrame:
+        """The model reporters collected so far, one row per collection."""
+        return self._collected().model_df()
+
+    def agents_history_df(self) -> pd.DataFrame:
+        """The agent reporters collected so far, one row per agent and collection."""
+        return self._collected().agents_df()
+
+    def _collected(self):
+        if self.collector is None:
+            raise ValueError("nothing collected: call sim.collect(model={...}, agents={...}, every=k) before running")
+        return self.collector

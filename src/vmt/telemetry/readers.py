@@ -12,6 +12,7 @@ or None) for TEXT.
 from __future__ import annotations
 
 import importlib.util
+import os
 import sqlite3
 from pathlib import Path
 from typing import Sequence
@@ -135,32 +136,56 @@ def _to_csv(frame: pd.DataFrame, out: Path) -> None:
 
 
 EXPORTERS = {".csv": _to_csv, ".csv.gz": _to_csv, ".parquet": _to_parquet}
-OPTIONAL_PACKAGE = {".parquet": "pyarrow"}  # not a VMT dependency
+#: Export format -> the suffixes it writes.
+FORMATS = {"csv": (".csv", ".csv.gz"), "parquet": (".parquet",)}
+OPTIONAL_PACKAGE = {".parquet": "pyarrow"}  # the ``parquet`` extra, not a core dependency
 
 
 def _check_exporter(suffix: str, out: Path) -> None:
     package = OPTIONAL_PACKAGE.get(suffix)
     if package and importlib.util.find_spec(package) is None:
         raise TelemetryError(f"Cannot write {str(out)!r}: {suffix} export needs the optional "
-                             f"package {package} (pip install {package}); or export to .csv.")
+                             f"package {package} (pip install 'vmt[parquet]'); or export to .csv.")
+
+
+def _export_suffix(out: Path, fmt: str | None) -> str:
+    """The exporter's suffix: from ``fmt`` when given (checked against the
+    file name's suffix if it has a known one), else from the file name."""
+    suffix = next((s for s in sorted(EXPORTERS, key=len, reverse=True)
+                   if out.name.lower().endswith(s)), None)
+    if fmt is None:
+        if suffix is None:
+            raise TelemetryError(f"Cannot export to {str(out)!r}: unknown file type; use one of "
+                                 f"{list(EXPORTERS)} or name a format ({', '.join(FORMATS)}).")
+        return suffix
+    if fmt not in FORMATS:
+        raise TelemetryError(f"Unknown export format {fmt!r}; the formats are {', '.join(FORMATS)}.")
+    if suffix is not None and suffix not in FORMATS[fmt]:
+        raise TelemetryError(f"Cannot export format {fmt} to {str(out)!r}: the file name says {suffix}; "
+                             f"name the file *{FORMATS[fmt][0]} or choose --format to match.")
+    return suffix or FORMATS[fmt][0]
 
 
 def export_table(path: str | Path, table: str, out_path: str | Path,
-                 run_id: int | None = None) -> Path:
-    """Write one run's table to ``out_path``; the suffix picks the format.
+                 run_id: int | None = None, fmt: str | None = None) -> Path:
+    """Write one run's table to ``out_path`` as ``fmt`` (``csv`` or ``parquet``;
+    by default the file name's suffix picks it).
 
     ``.csv`` and ``.csv.gz`` always work (floats are written with full
-    round-trip precision, NULL as an empty field); ``.parquet`` needs pyarrow,
-    which VMT does not depend on. Returns the path written.
+    round-trip precision, NULL as an empty field); ``.parquet`` needs pyarrow
+    (the ``parquet`` extra). The file is written beside ``out_path`` and moved
+    into place at the end, so a failed export leaves an existing file intact.
+    Returns the path written.
     """
     out = Path(out_path)
-    suffix = next((s for s in sorted(EXPORTERS, key=len, reverse=True)
-                   if out.name.lower().endswith(s)), None)
-    if suffix is None:
-        raise TelemetryError(f"Cannot export to {str(out)!r}: unknown file type; use one of "
-                             f"{list(EXPORTERS)}.")
+    suffix = _export_suffix(out, fmt)
     _check_exporter(suffix, out)
     frame = read_table(path, table, run_id)
     out.parent.mkdir(parents=True, exist_ok=True)
-    EXPORTERS[suffix](frame, out)
+    partial = out.with_name(f".{out.name}.partial{suffix}")
+    try:
+        EXPORTERS[suffix](frame, partial)
+        os.replace(partial, out)
+    finally:
+        partial.unlink(missing_ok=True)
     return out

@@ -11,14 +11,16 @@ from vmt.markets.posts.mechanisms.base import (
     MechanismParams,
     PostSetup,
     create_mechanism,
+    mechanism_entries,
     mechanism_entry,
     mechanism_names,
     register_mechanism,
+    unregister_mechanism,
     validate_params,
 )
 from vmt.markets.posts.mechanisms import call, cda, dealer, lmsr, posted_price, walrasian  # noqa: F401  (registration)
 
 __all__ = [
     "ClearRecord", "Mechanism", "MechanismError", "MechanismParams", "PostSetup", "create_mechanism",
-    "mechanism_entry", "mechanism_names", "register_mechanism", "validate_params",
+    "mechanism_entries", "mechanism_entry", "mechanism_names", "register_mechanism", "unregister_mechanism", "validate_params",
 ]

@@ -25,6 +25,8 @@ from typing import Any, Callable
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, ValidationError
 
+from vmt import plugins
+
 from vmt.markets.posts.exchange import MakerAccount, PairMarket
 from vmt.markets.posts.orders import BUY, SELL, Order
 from vmt.markets.posts.rationing import clear_at_price
@@ -111,6 +113,7 @@ class MechanismEntry:
     params_model: type[MechanismParams]
     factory: Callable[[MechanismParams, PostSetup], Mechanism]
     summary: str
+    source: str = plugins.BUILT_IN  # "vmt", or the distribution of the plug-in that registered it
 
 
 _MECHANISMS: dict[str, MechanismEntry] = {}
@@ -124,21 +127,38 @@ def register_mechanism(name: str, params_model: type[MechanismParams] = Mechanis
             raise MechanismError(f"mechanism {name!r} registered twice")
         summary = (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else ""
         cls.name = name
-        _MECHANISMS[name] = MechanismEntry(name, params_model, cls, summary)
+        _MECHANISMS[name] = MechanismEntry(name, params_model, cls, summary, plugins.current_source())
         return cls
 
     return decorate
 
 
+def unregister_mechanism(name: str) -> None:
+    """Remove mechanism ``name`` (e.g. to register a changed one again in the same session)."""
+    mechanism_entry(name)
+    del _MECHANISMS[name]
+
+
 def mechanism_names() -> list[str]:
+    """Every registered mechanism, plug-ins (``vmt.plugins``) included."""
+    plugins.load_plugins()
     return sorted(_MECHANISMS)
 
 
+def mechanism_entries() -> list[MechanismEntry]:
+    return [_MECHANISMS[name] for name in mechanism_names()]
+
+
 def mechanism_entry(name: str, where: str = "mechanism") -> MechanismEntry:
+    if name not in _MECHANISMS:
+        plugins.load_plugins()
     try:
         return _MECHANISMS[name]
     except KeyError:
-        raise MechanismError(f"{where}: unknown mechanism {name!r}; valid names: {', '.join(mechanism_names())}") from None
+        valid = ", ".join(e.name if e.source == plugins.BUILT_IN else f"{e.name} (plug-in from {e.source})"
+                          for e in mechanism_entries())
+        raise MechanismError(f"{where}: unknown mechanism {name!r}; valid names: {valid}"
+                             f"{plugins.failures_note()}") from None
 
 
 def validate_params(name: str, params: dict[str, Any] | None, where: str = "mechanism_params") -> MechanismParams:

@@ -1,0 +1,67 @@
+"""``vmt list [WHAT]``: the names a scenario may use, built-in and from plug-ins.
+
+WHAT is one of ``protocols``, ``mechanisms``, ``families``, ``metrics``,
+``scenarios`` (default: all). Each line is ``name — summary``, with
+``[plug-in from DIST]`` for names a ``vmt.plugins`` package registered.
+"""
+
+from __future__ import annotations
+
+import click
+
+SECTIONS = ("protocols", "mechanisms", "families", "metrics", "scenarios")
+
+
+@click.command("list")
+@click.argument("what", required=False, type=click.Choice(SECTIONS))
+def command(what: str | None) -> None:
+    """List protocols, mechanisms, utility families, metrics and scenarios."""
+    from vmt.plugins import plugin_failures
+
+    for section in (what,) if what else SECTIONS:
+        click.echo(f"{section}:")
+        for line in LISTERS[section]():
+            click.echo(f"  {line}")
+    for failure in plugin_failures():
+        click.echo(f"warning: {failure}", err=True)
+
+
+def _line(name: str, summary: str, source: str = "vmt") -> str:
+    origin = "" if source == "vmt" else f" [plug-in from {source}]"
+    return f"{name}{' — ' + summary if summary else ''}{origin}"
+
+
+def _protocols() -> list[str]:
+    from vmt.protocols import KINDS
+    from vmt.protocols.registry import protocol_entries
+
+    return [_line(f"{kind}.{e.name}", e.summary, e.source) for kind in KINDS for e in protocol_entries(kind)]
+
+
+def _mechanisms() -> list[str]:
+    from vmt.markets.posts.mechanisms import mechanism_entries
+
+    return [_line(e.name, e.summary, e.source) for e in mechanism_entries()]
+
+
+def _families() -> list[str]:
+    from vmt.economics.families import FAMILIES
+
+    return [_line(f.name, "parameters " + ", ".join(f.param_names)) for f in FAMILIES.values()]
+
+
+def _metrics() -> list[str]:
+    from vmt.simulation.collect import AGENT_REPORTERS, MODEL_REPORTERS
+
+    return ([_line(name, "model reporter") for name in MODEL_REPORTERS]
+            + [_line(name, "agent reporter") for name in AGENT_REPORTERS])
+
+
+def _scenarios() -> list[str]:
+    from vmt.scenario import builtin_scenarios
+
+    return list(builtin_scenarios())
+
+
+LISTERS = {"protocols": _protocols, "mechanisms": _mechanisms, "families": _families,
+           "metrics": _metrics, "scenarios": _scenarios}
