@@ -25,6 +25,8 @@ from vmt.world.state import PAIR_NAMES
 
 #: How many past trades of an agent its panel lists.
 HISTORY_ROWS = 12
+#: Welfare is computed every tick up to this many agents, every k-th tick for k times as many.
+WELFARE_AGENTS_PER_TICK = 1000
 
 
 class ViewerInputError(ValueError):
@@ -64,6 +66,7 @@ class LiveRun:
         world, self.groups = self.sim.world, [g.name or f"group{k}" for k, g in enumerate(scenario.agents)]
         self.pairs = [PAIR_NAMES[k] for k in np.flatnonzero(self.sim.tick_state.pair_active)]
         self.stride = frames.stride_for(world.agents.n)
+        self.welfare_every = max(1, world.agents.n // WELFARE_AGENTS_PER_TICK)
         self.points: list[dict] = []
         self.posts = self._posts()
         held = self.sim.initial_inventory * world.units
@@ -144,7 +147,7 @@ class LiveRun:
                 "areas": frames.area_outlines(areas, prices, self.pairs[0]),
                 "post_prices": frames.post_prices(prices, {p["id"] for p in self.posts}),
                 "resources": frames.resource_cells(res.x, res.y, res.good, res.amount * world.units[res.good]),
-                "stats": series.stats_point(tick, point, dispersion, self._welfare())}
+                "stats": series.stats_point(tick, point, dispersion, self._welfare(tick))}
 
     def _market_rows(self, tick: int) -> tuple[dict, dict]:
         areas, prices = {}, {}
@@ -156,8 +159,12 @@ class LiveRun:
             prices = rows.get("market_prices", prices)
         return areas, prices
 
-    def _welfare(self) -> float | None:
-        return None
+    def _welfare(self, tick: int) -> float | None:
+        """The run's share of the Walrasian gains from trade realised (``Simulation.welfare``),
+        every :attr:`welfare_every` ticks (it values every agent's bundle: costly in big runs)."""
+        if not hasattr(self.sim, "welfare") or tick % self.welfare_every:
+            return None
+        return float(self.sim.welfare().share)
 
 
 def _num(value) -> float | None:
