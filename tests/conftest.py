@@ -33,17 +33,22 @@ def two_type_economy(count: int = 20, regime: str = "barter", grid: int = 10, **
 
 @pytest.fixture(autouse=True)
 def registries_restored():
-    """Protocols and mechanisms a test (or a doc example) registers are
-    removed after it, so registries list only the built-ins (and installed
-    plug-ins) in every other test."""
+    """Protocols, mechanisms and sweep metrics a test (or a doc example)
+    registers are removed after it, so registries list only the built-ins
+    (and installed plug-ins) in every other test."""
     from vmt import plugins
     from vmt.markets.posts.mechanisms import mechanism_entries, unregister_mechanism
     from vmt.protocols import KINDS, unregister
     from vmt.protocols.registry import protocol_entries
 
+    from vmt.experiments.metrics import METRICS, metric_names
+
     before = {kind: {e.name for e in protocol_entries(kind)} for kind in KINDS}
     mechanisms_before = {e.name for e in mechanism_entries()}
+    metrics_before = set(metric_names())
     yield
+    for name in set(METRICS) - metrics_before:
+        METRICS.pop(name)
     for kind in KINDS:
         for entry in protocol_entries(kind):
             if entry.name not in before[kind] and entry.source == plugins.BUILT_IN:

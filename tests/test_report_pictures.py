@@ -75,6 +75,8 @@ def test_only_the_reports_own_figures_become_images():
                             images={"map.png": "data:image/png;base64,AAAA"})
     assert page.count("<img") == 1 and 'src="data:image/png;base64,AAAA"' in page
     assert "[image b: http://evil.example/x.png]" in page and "![c](y.png)" in page
+    beside = markdown_to_html("![a](map.png) ![b](http://evil.example/x.png) ![c](../../etc/x.png)")
+    assert beside.count("<img") == 1 and 'src="map.png"' in beside  # a figure file beside the page
 
 
 def test_a_run_that_recorded_nothing_says_so(tmp_path):

@@ -10,4 +10,9 @@ def __getattr__(name):
         from vmt.simulation import Simulation
 
         return Simulation
+    if name in ("sweep", "compare"):
+        # Experiments load pandas and, when they run, dask: only on first use.
+        from vmt import experiments
+
+        return getattr(experiments, name)
     raise AttributeError(name)

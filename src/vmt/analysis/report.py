@@ -215,11 +215,12 @@ def markdown_to_html(markdown: str, title: str = "VMT report", images: dict[str,
     """The small Markdown subset the sections write (headings, paragraphs,
     bullet lists, pipe tables, images, backslash escapes) as a standalone HTML page.
 
-    An image is shown only if its file name is a key of ``images`` (its value,
-    a data URI, becomes the ``src``); any other image reference — a remote
-    address above all — is shown as its text, never fetched.
+    With ``images`` (``{file name: data URI}``) an image is shown only if its
+    file name is a key (the data URI becomes the ``src``: a self-contained
+    page); without it, only a plain file name beside the page (``prices.png``)
+    is linked. Any other image reference — a remote address above all — is
+    shown as its text, never fetched.
     """
-    images = images or {}
     body, table, bullets = [], [], []
     for line in markdown.splitlines() + [""]:
         if table and not line.startswith("|"):
@@ -239,17 +240,17 @@ def markdown_to_html(markdown: str, title: str = "VMT report", images: dict[str,
             body.append(f"<p>{_inline(line, images)}</p>")
     style = "body{font-family:sans-serif;max-width:60em;margin:auto}table{border-collapse:collapse}" \
             "td,th{border:1px solid #bbb;padding:2px 8px}img{max-width:100%}"
+    policy = ("<meta http-equiv='Content-Security-Policy' content=\"default-src 'none'; img-src data:; "
+              "style-src 'unsafe-inline'\">") if images is not None else ""
     return (f"<!DOCTYPE html>\n<html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-            "<meta http-equiv='Content-Security-Policy' content=\"default-src 'none'; img-src data:; "
-            f"style-src 'unsafe-inline'\"><style>{style}</style></head><body>\n" + "\n".join(body)
-            + "\n</body></html>\n")
+            f"{policy}<style>{style}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n")
 
 
 _ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
 _KEPT = re.compile("\x00(\\d+)\x00")
 
 
-def _inline(text: str, images: dict[str, str]) -> str:
+def _inline(text: str, images: dict[str, str] | None) -> str:
     kept: list[str] = []
 
     def keep(fragment: str) -> str:
@@ -264,14 +265,19 @@ def _inline(text: str, images: dict[str, str]) -> str:
     return _KEPT.sub(lambda m: kept[int(m.group(1))], text)
 
 
-def _image(alt: str, src: str, images: dict[str, str]) -> str:
-    """An embedded figure, or the reference as plain text when it is not one of ours."""
-    if src in images:
+_LOCAL_FIGURE = re.compile(r"[\w.-]+\.(png|gif)")
+
+
+def _image(alt: str, src: str, images: dict[str, str] | None) -> str:
+    """An embedded figure or a figure file beside the page; any other reference as plain text."""
+    if images is not None and src in images:
         return f'<img alt="{alt}" src="{images[src]}">'
+    if images is None and _LOCAL_FIGURE.fullmatch(src):
+        return f'<img alt="{alt}" src="{src}">'
     return f"[image {alt}: {src}]"
 
 
-def _html_table(lines: list[str], images: dict[str, str]) -> str:
+def _html_table(lines: list[str], images: dict[str, str] | None) -> str:
     rows = [[c.strip() for c in re.split(r"(?<!\\)\|", line.strip().strip("|"))] for line in lines]
     rows = [r for r in rows if not all(set(c) <= set("-: ") for c in r)]
     head = "".join(f"<th>{_inline(c, images)}</th>" for c in rows[0])

@@ -13,7 +13,8 @@ import click
 
 from vmt import __version__
 
-COMMAND_MODULES = ("run", "validate", "bench", "tasks", "report", "listing", "export", "serve", "replay")
+COMMAND_MODULES = ("run", "validate", "bench", "tasks", "report", "listing", "export", "sweep", "compare",
+                   "serve", "replay")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

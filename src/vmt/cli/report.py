@@ -10,7 +10,7 @@ from vmt.cli.errors import fail
 
 
 @click.command("report")
-@click.argument("db", type=click.Path(dir_okay=False))
+@click.argument("db", type=click.Path())
 @click.option("--run-id", type=int, default=None, help="Run to report (default: the latest in the file).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
               help="Output folder (default: <file stem>_report next to the file).")
@@ -19,12 +19,18 @@ from vmt.cli.errors import fail
               help="Ticks the map section draws (default: first, middle and last snapshot).")
 @click.option("--list", "list_only", is_flag=True, help="List the report sections and exit.")
 def command(db, run_id, out_dir, sections, map_ticks, list_only):
-    """Write PNG figures, report.md and report.html for a run recorded with `vmt run --out`."""
+    """Write PNG figures, report.md and report.html for a run recorded with `vmt run --out`,
+    or for a sweep folder written by `vmt sweep` / `vmt compare`."""
     from vmt.analysis.report import ReportError, section_names, write_report
     from vmt.telemetry import TelemetryError
 
     if list_only:
         click.echo("\n".join(section_names()))
+        return
+    if Path(db).is_dir():
+        from vmt.cli.sweep_report import report_sweep_folder
+
+        report_sweep_folder(db, out_dir)
         return
     if not Path(db).is_file():
         fail(f"{db}: no such telemetry file (record one with `vmt run SCENARIO --out {db}`)")

@@ -25,13 +25,14 @@ needs no multiplicity correction to keep its level at alpha.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from vmt.analysis.statistics import mean_confidence_interval
 from vmt.task_economy.config import EconomyConfig, check_seed_count
 from vmt.task_economy.metrics import HIGHER_IS_BETTER, MEASURES
 from vmt.task_economy.simulation import run_pair
@@ -39,7 +40,6 @@ from vmt.task_economy.simulation import run_pair
 PRIMARY_MEASURE = "throughput"
 HYPOTHESIS_MIN_N = 20
 ALPHA = 0.05
-CONFIDENCE = 0.95
 
 
 def run_sweep(config: EconomyConfig, sizes: Sequence[int], seeds: int, first_seed: int = 0,
@@ -54,15 +54,6 @@ def run_sweep(config: EconomyConfig, sizes: Sequence[int], seeds: int, first_see
             if on_run_done is not None:
                 on_run_done()
     return pd.DataFrame(rows)
-
-
-def mean_confidence_interval(values: Iterable[float], level: float = CONFIDENCE) -> tuple[float, float, float]:
-    """Mean and Student-t confidence interval ``(mean, low, high)``; needs two or more values."""
-    x = np.asarray(list(values), dtype=float)
-    if len(x) < 2:
-        raise ValueError(f"a confidence interval needs at least 2 values, got {len(x)}")
-    half = stats.t.ppf(0.5 + level / 2, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x))
-    return float(x.mean()), float(x.mean() - half), float(x.mean() + half)
 
 
 def market_better_p_value(market: np.ndarray, planner: np.ndarray, higher_is_better: bool) -> float:
