@@ -167,3 +167,19 @@ def test_a_file_that_cannot_be_replayed_gives_an_error_page(broken_files, kind, 
     assert why in text
     result = CliRunner().invoke(main, ["replay", str(path)])
     assert result.exit_code == 2 and "Traceback" not in result.output and path.name in result.output
+
+
+@pytest.mark.parametrize("args, words", [
+    (["serve", "no_such_scenario.yaml"], "no_such_scenario"),
+    (["serve", "edgeworth_box", "--set", "params.vision_radius=-1"], "vision_radius"),
+    (["replay", "missing.db"], "no such telemetry file"),
+])
+def test_bad_viewer_commands_exit_2_with_a_message(args, words):
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2 and words in result.output and "Traceback" not in result.output
+
+
+def test_a_port_in_use_is_a_clear_error(server):
+    result = CliRunner().invoke(main, ["serve", "edgeworth_box", "--port", str(server.port)])
+    assert result.exit_code == 2 and "port" in result.output and "Traceback" not in result.output
+    assert_serving(server)

@@ -31,7 +31,13 @@ class ViewerServer:
                                 limit_concurrency=MAX_CONNECTIONS, ws_ping_interval=20.0, lifespan="on")
         self.server = uvicorn.Server(config)
         self.host = host
-        self.thread = threading.Thread(target=self.server.run, name="vmt-viewer", daemon=True)
+        self.thread = threading.Thread(target=self._serve, name="vmt-viewer", daemon=True)
+
+    def _serve(self) -> None:
+        try:
+            self.server.run()
+        except SystemExit:  # uvicorn exits when it cannot listen; start() reports it
+            pass
 
     def start(self, timeout: float = 20.0) -> "ViewerServer":
         self.thread.start()
