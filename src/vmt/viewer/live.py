@@ -71,8 +71,10 @@ class LiveRun:
         self.posts = self._posts()
         held = self.sim.initial_inventory * world.units
         ag = world.agents
+        self.reference_reasons: dict[str, str] = {}
         self.reference = data.reference_prices(ag.family, ag.utility_params, held[:, 0], held[:, 1], held[:, 2],
-                                               ag.lambda_money, scenario.params.exchange_regime)
+                                               ag.lambda_money, scenario.params.exchange_regime,
+                                               self.reference_reasons)
         self.current = self._frame(tick=-1, trades=None)
         self.points.append(self.current["stats"])
 
@@ -86,7 +88,8 @@ class LiveRun:
         return {"type": "hello", "mode": "live", "scenario": sc.name, "seed": self.seed,
                 "grid": {"width": world.width, "height": world.height}, "groups": self.groups,
                 "n_agents": world.agents.n, "stride": self.stride, "draw_limit": frames.DRAW_LIMIT,
-                "pairs": self.pairs, "reference": self.reference, "posts": self.posts,
+                "pairs": self.pairs, "reference": self.reference, "reference_reasons": self.reference_reasons,
+                "posts": self.posts,
                 "params": editable_params(sc.params), "ticks": sc.params.ticks,
                 "snapshot_interval": 1, "history": self.points, "frame": self.current}
 

@@ -60,7 +60,8 @@ class ReplayRun:
         self.trades = data.table(self.path, self.run_id, "trades")
         self.snapshot_ticks = self._snapshot_ticks()
         self.posts = frames.posts_static(_columns(data.table(self.path, self.run_id, "market_posts")))
-        self.reference = data.walrasian_reference(self.path, self.run_id)
+        self.reference_reasons: dict[str, str] = {}
+        self.reference = data.walrasian_reference(self.path, self.run_id, self.reference_reasons)
         self.grid = _grid(data.run_info(self.path, self.run_id), self.path, self.run_id)
 
     def _snapshot_ticks(self) -> list[int]:
@@ -79,6 +80,7 @@ class ReplayRun:
                 "run_id": self.run_id, "status": self.info["status"], "grid": self.grid, "groups": self.groups,
                 "n_agents": len(self.agents), "stride": frames.stride_for(len(self.agents)),
                 "draw_limit": frames.DRAW_LIMIT, "pairs": self.pairs, "reference": self.reference,
+                "reference_reasons": self.reference_reasons,
                 "posts": self.posts, "params": [], "snapshot_interval": self.interval,
                 "first_tick": first, "last_tick": self.snapshot_ticks[-1] if self.snapshot_ticks else 0,
                 "history": points, "frame": self.frame(first) if self.snapshot_ticks else None}

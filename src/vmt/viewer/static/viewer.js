@@ -236,9 +236,12 @@
     const refs = h.pairs.map(pair => ({ value: h.reference[pair], colour: PAIR_COLOURS[pair],
       label: h.reference[pair] !== undefined ? `p* ${pair} = ${vmtCharts.plain(h.reference[pair])}` : undefined }));
     const missing = h.pairs.filter(p => h.reference[p] === undefined);
-    vmtCharts.line($("chart-price"), { title: "price per pair (VWAP of the tick's trades; dashed: Walrasian p*)" +
-      (missing.length ? ` · p* n/a for ${missing.join(", ")}: no equilibrium computed` : ""), series: byPair("price"), refs, log: true,
-      cursor, empty: "n/a: no trades yet" });
+    $("price-note").hidden = !missing.length;
+    const why = new Map();  // one line per distinct reason
+    for (const p of missing) { const r = (h.reference_reasons || {})[p] || "no equilibrium computed"; why.set(r, [...(why.get(r) || []), p]); }
+    $("price-note").textContent = [...why].map(([r, ps]) => `p* n/a for ${ps.join(", ")}: ${r}`).join("; ");
+    vmtCharts.line($("chart-price"), { title: "price per pair (VWAP of the tick's trades; dashed: Walrasian p*)",
+      series: byPair("price"), refs, log: true, cursor, empty: "n/a: no trades yet" });
     vmtCharts.line($("chart-dispersion"), { title: "quote dispersion (std of log marginal valuation)",
       series: [{ label: null, colour: "#444", points: pts.filter(p => p.dispersion !== null).map(p => [p.tick, p.dispersion]) }],
       fromZero: true, cursor, empty: "n/a: no finite valuations" });
