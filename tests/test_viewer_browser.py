@@ -188,3 +188,14 @@ def test_replay_plays_forward_and_backward(browser, replay):
     page.click("#play")
     assert problems == []
     page.close()
+
+
+def test_above_the_draw_limit_the_page_draws_a_sample_and_says_so(browser):
+    session = LiveSession(LiveRun(tiny_economy(), seed=SEED, draw_limit=10))
+    with ViewerServer(live_app(session)) as server:
+        page, problems = open_page(browser, server)
+        note = page.text_content("#draw-note")
+        drawn = page.evaluate("() => window.vmt.drawn.map(d => d[0])")
+        assert "drawing 1 agent in 3 (8 of 24)" in note and "above 10 agents" in note
+        assert drawn == list(range(0, 24, 3)) and problems == []
+        page.close()

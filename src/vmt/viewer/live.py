@@ -51,9 +51,16 @@ def _choices(annotation) -> tuple:
 
 
 class LiveRun:
-    """One scenario run step by step for the page."""
+    """One scenario run step by step for the page.
 
-    def __init__(self, scenario, seed: int | None = None, overrides=()):
+    Parameters
+    ----------
+    scenario, seed, overrides : as for :class:`~vmt.simulation.Simulation`.
+    draw_limit : agents drawn at most; above it every k-th agent is sent.
+    """
+
+    def __init__(self, scenario, seed: int | None = None, overrides=(), draw_limit: int = frames.DRAW_LIMIT):
+        self.draw_limit = draw_limit
         try:
             self.scenario = load_scenario(scenario, overrides)
         except ScenarioError as exc:
@@ -65,7 +72,7 @@ class LiveRun:
         self.seed = self.sim.seed
         world, self.groups = self.sim.world, [g.name or f"group{k}" for k, g in enumerate(scenario.agents)]
         self.pairs = [PAIR_NAMES[k] for k in np.flatnonzero(self.sim.tick_state.pair_active)]
-        self.stride = frames.stride_for(world.agents.n)
+        self.stride = frames.stride_for(world.agents.n, self.draw_limit)
         self.welfare_every = max(1, world.agents.n // WELFARE_AGENTS_PER_TICK)
         self.points: list[dict] = []
         self.posts = self._posts()
@@ -87,7 +94,7 @@ class LiveRun:
         sc, world = self.sim.scenario, self.sim.world
         return {"type": "hello", "mode": "live", "scenario": sc.name, "seed": self.seed,
                 "grid": {"width": world.width, "height": world.height}, "groups": self.groups,
-                "n_agents": world.agents.n, "stride": self.stride, "draw_limit": frames.DRAW_LIMIT,
+                "n_agents": world.agents.n, "stride": self.stride, "draw_limit": self.draw_limit,
                 "pairs": self.pairs, "reference": self.reference, "reference_reasons": self.reference_reasons,
                 "posts": self.posts,
                 "params": editable_params(sc.params), "ticks": sc.params.ticks,

@@ -33,8 +33,9 @@ class ReplayRun:
     missing, truncated, damaged or non-VMT file, or a run id it does not hold.
     """
 
-    def __init__(self, path, run_id: int | None = None):
+    def __init__(self, path, run_id: int | None = None, draw_limit: int = frames.DRAW_LIMIT):
         self.path = str(path)
+        self.draw_limit = draw_limit
         runs = list_runs(self.path)
         if runs.empty:
             raise TelemetryError(f"{self.path!r} is a VMT telemetry file but holds no runs yet.")
@@ -78,8 +79,8 @@ class ReplayRun:
         first = self.snapshot_ticks[0] if self.snapshot_ticks else 0
         return {"type": "hello", "mode": "replay", "scenario": self.info["scenario"], "seed": self.info["seed"],
                 "run_id": self.run_id, "status": self.info["status"], "grid": self.grid, "groups": self.groups,
-                "n_agents": len(self.agents), "stride": frames.stride_for(len(self.agents)),
-                "draw_limit": frames.DRAW_LIMIT, "pairs": self.pairs, "reference": self.reference,
+                "n_agents": len(self.agents), "stride": frames.stride_for(len(self.agents), self.draw_limit),
+                "draw_limit": self.draw_limit, "pairs": self.pairs, "reference": self.reference,
                 "reference_reasons": self.reference_reasons,
                 "posts": self.posts, "params": [], "snapshot_interval": self.interval,
                 "first_tick": first, "last_tick": self.snapshot_ticks[-1] if self.snapshot_ticks else 0,
@@ -126,7 +127,7 @@ class ReplayRun:
         trades = self.trades[self.trades["tick"] == tick]
         areas = _columns(read_table(self.path, "market_areas", self.run_id, ticks=tick))
         prices = _columns(read_table(self.path, "market_prices", self.run_id, ticks=tick))
-        stride = frames.stride_for(len(self.agents))
+        stride = frames.stride_for(len(self.agents), self.draw_limit)
         return {"type": "frame", "tick": tick, "n_agents": len(self.agents), "stride": stride,
                 "agents": frames.agent_columns(ids, snap["x"], snap["y"], self.group_index[ids], snap["utility"],
                                                stride),
