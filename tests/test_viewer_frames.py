@@ -137,3 +137,12 @@ def test_guard_limits_the_message_rate():
     assert flood.value.code == CLOSE_POLICY
     clock.now += 1.0
     guard.parse({"text": '{"type": "step"}'})  # the bucket refills with time
+
+
+def test_welfare_chart_is_the_runs_welfare_share(recorded, live_frames):
+    run, frames_ = live_frames
+    assert frames_[-1]["stats"]["welfare"] == pytest.approx(run.sim.welfare().share, rel=1e-12)
+    replayed = ReplayRun(recorded).welfare()
+    assert replayed.index[-1] == TICKS - 1
+    assert replayed.iloc[-1] == pytest.approx(run.sim.welfare().share, rel=1e-9, abs=1e-12)
+    assert (replayed <= 1 + 1e-9).all() and replayed.iloc[0] >= -1e-9

@@ -24,6 +24,8 @@ from vmt.viewer.live import ViewerInputError, agent_trades
 
 #: Frames kept in memory per replay (scrubbing back and forth re-reads nothing).
 FRAME_CACHE = 64
+#: Snapshot ticks at which a replay's welfare chart is computed (evenly spaced).
+WELFARE_POINTS = 60
 
 
 class ReplayRun:
@@ -63,7 +65,8 @@ class ReplayRun:
         self.posts = frames.posts_static(_columns(data.table(self.path, self.run_id, "market_posts")))
         self.reference_reasons: dict[str, str] = {}
         self.reference = data.walrasian_reference(self.path, self.run_id, self.reference_reasons)
-        self.grid = _grid(data.run_info(self.path, self.run_id), self.path, self.run_id)
+        self.scenario = _recorded_scenario(self.path, self.run_id)
+        self.grid = {"width": self.scenario.grid.width, "height": self.scenario.grid.height}
 
     def _snapshot_ticks(self) -> list[int]:
         last = read_table(self.path, "agent_snapshots", self.run_id, ["tick"], ticks=(0, 2**62)).tail(1)
@@ -75,7 +78,7 @@ class ReplayRun:
     # -- page requests -------------------------------------------------------
     def hello(self) -> dict:
         points = series.history(self.snapshot_ticks, series.points_from_trades(self.trades),
-                                data.valuation_dispersion(self.path, self.run_id), None)
+                                data.valuation_dispersion(self.path, self.run_id), self.welfare())
         first = self.snapshot_ticks[0] if self.snapshot_ticks else 0
         return {"type": "hello", "mode": "replay", "scenario": self.info["scenario"], "seed": self.info["seed"],
                 "run_id": self.run_id, "status": self.info["status"], "grid": self.grid, "groups": self.groups,
@@ -113,6 +116,24 @@ class ReplayRun:
                 "valuation": {self.pairs[0]: _num(value)},
                 "observed_price": {self.pairs[0]: _num(row["observed_price"])},
                 "trades": agent_trades(self.trades, agent_id, upto_tick=tick)}
+
+    def welfare(self) -> pd.Series:
+        """Share of the Walrasian gains from trade realised at up to :data:`WELFARE_POINTS`
+        snapshot ticks, as ``Simulation.welfare`` measures it: holdings without trade are
+        the recorded holdings less the agent's net trades so far."""
+        from vmt.economics.welfare import welfare_share
+        from vmt.simulation.welfare import net_trades
+
+        codes, params, _ = data.economy(self.path, self.run_id)
+        units = np.array([self.scenario.units.A, self.scenario.units.B, self.scenario.units.M])
+        lam = self.agents["lambda_money"].to_numpy(float) if self.info["regime"] != "barter" else None
+        picks = np.unique(np.linspace(0, len(self.snapshot_ticks) - 1, WELFARE_POINTS).round().astype(int))
+        shares = {}
+        for tick in (self.snapshot_ticks[k] for k in picks) if self.snapshot_ticks else ():
+            after = self._snapshot(tick)[["A", "B", "M"]].to_numpy(float)
+            net = net_trades(self.trades[self.trades["tick"] <= tick], len(self.agents), units) * units
+            shares[tick] = welfare_share(codes, params, after - net, after, lam=lam).share
+        return pd.Series(shares, dtype=float)
 
     # -- frames --------------------------------------------------------------
     def _snapshot(self, tick: int) -> pd.DataFrame:
@@ -154,15 +175,14 @@ def _num(value) -> float | None:
     return value if np.isfinite(value) else None
 
 
-def _grid(info: dict, path: str, run_id: int) -> dict:
-    """Grid size of the scenario as run: its recorded text with its recorded overrides."""
+def _recorded_scenario(path: str, run_id: int):
+    """The scenario as run: its recorded text with its recorded overrides."""
     from vmt.scenario import ScenarioError, load_scenario
 
     text = list_runs(path).set_index("run_id").loc[run_id, "scenario_text"] or ""
     overrides = re.findall(r"^# override: (.*)$", text, flags=re.M)
     try:
-        grid = load_scenario(text + "\n", overrides).grid
+        return load_scenario(text + "\n", overrides)
     except (ScenarioError, ValueError) as exc:
         raise TelemetryError(f"run {run_id} in {path!r} records a scenario that no longer loads, so its grid "
                              f"cannot be drawn: {str(exc)[:300]}") from None
-    return {"width": grid.width, "height": grid.height}
