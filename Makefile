@@ -16,6 +16,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
+	$(BIN)/vmt warmup
 	$(BIN)/vmt run --out out/default.db
 
 # The viewer's end-to-end tests drive Debian's chromium (never a downloaded browser).

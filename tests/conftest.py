@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import os
+
 import numba
 import pytest
 
+from vmt.engine.threads import THREADS_ENV
 from vmt.scenario import builtin_scenarios
+from vmt.simulation.warmup import mark_compiled
+
+#: Commands' output is compared in tests, so the one-time "compiling" note of
+#: the first run on a machine is switched off here (and tested on its own).
+mark_compiled()
 
 #: Every scenario shipped with the package: each is run with invariant checks.
 DEMOS = tuple(sorted(builtin_scenarios()))
@@ -74,8 +82,10 @@ def with_each_thread_count(run, counts=(1, 2)) -> list:
     results = []
     for threads in counts:
         numba.set_num_threads(threads)
+        os.environ[THREADS_ENV] = str(threads)  # else small runs choose one thread
         try:
             results.append(run(threads))
         finally:
             numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+            del os.environ[THREADS_ENV]
     return results

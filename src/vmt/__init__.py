@@ -2,6 +2,10 @@
 
 __version__ = "0.1.0"
 
+from vmt.engine.threads import prepare_environment as _prepare_threads
+
+_prepare_threads()  # before anything loads numba: OpenMP reads it once
+
 
 def __getattr__(name):
     # Lazy so that `import vmt.mechanisms` does not pay for numba compilation

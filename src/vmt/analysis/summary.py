@@ -35,6 +35,8 @@ class RunSummary:
     wall_seconds: float
     pairs: list[PairSummary] = field(default_factory=list)
     walrasian_price: float | None = None  # of A in B, pure exchange at final holdings
+    welfare_share: float = float("nan")  # share of the Walrasian gains from trade realised
+    welfare_note: str = ""
 
     @property
     def ticks_per_second(self) -> float:
@@ -45,6 +47,9 @@ class RunSummary:
             f"scenario {self.scenario!r}, seed {self.seed}: {self.agents} agents, {self.ticks} ticks",
             f"trades: {self.trades}    total utility change: {self.utility_change:+.4g}",
         ]
+        share = "n/a" if np.isnan(self.welfare_share) else f"{self.welfare_share:.4f}"
+        out.append(f"share of the Walrasian gains from trade realised: {share}"
+                   + (f" ({self.welfare_note})" if self.welfare_note else ""))
         for p in self.pairs:
             out.append(
                 f"  {p.pair_type}: {p.trades} trades, volume {p.volume:g}, mean price {p.mean_price:.4g}, "
@@ -104,6 +109,7 @@ def reference_price(sim) -> float | None:
 
 def summarize(sim, wall_seconds: float) -> RunSummary:
     trades = sim.trades_df()
+    welfare = sim.welfare()
     return RunSummary(
         scenario=sim.scenario.name,
         seed=sim.seed,
@@ -114,4 +120,6 @@ def summarize(sim, wall_seconds: float) -> RunSummary:
         wall_seconds=wall_seconds,
         pairs=pair_summaries(trades),
         walrasian_price=reference_price(sim),
+        welfare_share=float(welfare.share),
+        welfare_note=welfare.note,
     )

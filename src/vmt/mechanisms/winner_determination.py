@@ -31,11 +31,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, milp
-from scipy.sparse import csr_matrix
+from typing import TYPE_CHECKING
 
 from vmt.mechanisms.bids import Bundle, XorBid
 from vmt.mechanisms.errors import WinnerDeterminationFailure
+
+if TYPE_CHECKING:  # scipy is imported where a problem is solved
+    from scipy.sparse import csr_matrix
 
 TIE_TOLERANCE = 1e-9
 _STATUS_NAMES = {1: "time_limit", 2: "infeasible", 3: "unbounded", 4: "solver_error"}
@@ -77,6 +79,8 @@ def compile_problem(bids: Sequence[XorBid], supply: Mapping[str, int]) -> Winner
             rows.append(len(supply) + i), cols.append(j), data.append(1)
             owner.append(i), bundles.append(bundle), values.append(value)
     shape = (len(supply) + len(bids), len(values))
+    from scipy.sparse import csr_matrix
+
     matrix = csr_matrix((np.array(data, dtype=np.float64), (rows, cols)), shape=shape)
     capacity = np.concatenate([np.array(list(supply.values()), dtype=np.float64), np.ones(len(bids))])
     return WinnerDeterminationProblem(tuple(b.bidder for b in bids), np.array(owner, dtype=np.int64),
@@ -85,6 +89,8 @@ def compile_problem(bids: Sequence[XorBid], supply: Mapping[str, int]) -> Winner
 
 def _run_milp(problem, objective, upper, extra, deadline) -> np.ndarray:
     """Solve ``max objective @ x`` and return the 0/1 solution, or raise."""
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
     remaining = deadline - time.perf_counter()
     if remaining <= 0:
         raise WinnerDeterminationFailure("time_limit", "time budget used up before the solve started")
@@ -126,6 +132,8 @@ def solve_with_tie_rule(problem: WinnerDeterminationProblem, deadline: float) ->
     if n_offers == 0:
         return best
     slack = TIE_TOLERANCE * max(1.0, abs(best.welfare))
+    from scipy.optimize import LinearConstraint
+
     keep_optimum = LinearConstraint(problem.offer_value[np.newaxis, :], best.welfare - slack, np.inf)
     priority = np.arange(n_offers, 0, -1, dtype=np.float64)
     accepted = _run_milp(problem, priority, np.ones(n_offers), [keep_optimum], deadline)

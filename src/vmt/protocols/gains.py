@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from vmt.world.valuation import trade_gain
+from vmt.world.valuation import holdings_utility, trade_gain, trade_gain_from
 
 
 @njit(cache=True)
@@ -37,6 +37,17 @@ def real_holdings(inventory, units, i):
 def expected_trade_gain(i, j, family, params, lam, inventory, units, ask, bid, pair_active):
     """Best one-unit midpoint-price gain for ``i`` trading with ``j`` (0 if none)."""
     held = real_holdings(inventory, units, i)
+    before_u = holdings_utility(family[i], params[i], lam[i], held[0], held[1], held[2])
+    return expected_trade_gain_from(i, j, held, before_u, family, params, lam, units, ask, bid, pair_active)
+
+
+@njit(cache=True)
+def expected_trade_gain_from(i, j, held, before_u, family, params, lam, units, ask, bid, pair_active):
+    """:func:`expected_trade_gain` given ``i``'s real holdings and their utility.
+
+    A scan over many neighbours of ``i`` evaluates ``u(held)`` once, not once
+    per neighbour and direction.
+    """
     best = 0.0
     for k in range(3):
         if not pair_active[k]:
@@ -45,11 +56,11 @@ def expected_trade_gain(i, j, family, params, lam, inventory, units, ask, bid, p
         unit = units[g1]
         if bid[i, k] > ask[j, k]:  # i buys g1 from j
             price = 0.5 * (bid[i, k] + ask[j, k])
-            gain = trade_gain(family[i], params[i], lam[i], held, g1, unit, g2, price * unit)
+            gain = trade_gain_from(family[i], params[i], lam[i], held, before_u, g1, unit, g2, price * unit)
             best = max(best, gain)
         if bid[j, k] > ask[i, k]:  # i sells g1 to j
             price = 0.5 * (bid[j, k] + ask[i, k])
-            gain = trade_gain(family[i], params[i], lam[i], held, g2, price * unit, g1, unit)
+            gain = trade_gain_from(family[i], params[i], lam[i], held, before_u, g2, price * unit, g1, unit)
             best = max(best, gain)
     return best
 

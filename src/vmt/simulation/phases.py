@@ -14,7 +14,7 @@ from vmt.engine import Phase
 from vmt.protocols.bargaining.common import Proposals
 from vmt.protocols.context import Candidates, TickContext
 from vmt.world.foraging import forage, regenerate
-from vmt.world.movement import move_agents
+from vmt.world.movement import move_agents, set_targets
 from vmt.world.quotes import refresh_quotes
 from vmt.world.spatial import build_spatial_hash
 from vmt.world.state import NO_AGENT, World
@@ -76,7 +76,8 @@ class BilateralTick:
         w, p = self.world, self.params
         self.ctx = TickContext(
             world=w,
-            spatial=build_spatial_hash(w.agents.x, w.agents.y, w.width, w.height),
+            spatial=build_spatial_hash(w.agents.x, w.agents.y, w.width, w.height,
+                                       reuse=self.ctx.spatial if self.ctx is not None else None),
             tick=tick,
             vision_radius=p.vision_radius,
             interaction_radius=p.interaction_radius,
@@ -91,6 +92,7 @@ class BilateralTick:
     def decide(self, tick: int) -> None:
         if self.params.move_budget_per_tick == 0:
             _release_unreachable_pairs(self.world, self.params.interaction_radius)
+        self.candidates = None  # last tick's lists go before this tick's are made (peak memory)
         self.candidates = self.search.rank(self.ctx)
         self.matching.match(self.ctx, self.candidates)
         self.stop_distance = _set_targets(self.world, self.candidates, self.params.interaction_radius)
@@ -132,23 +134,12 @@ def _set_targets(world: World, cand: Candidates, interaction_radius: int) -> np.
     the unpaired head for their best resource, else toward their best
     (already taken) partner candidate, else wander (random search) or stay.
     """
-    ag = world.agents
-    stop = np.zeros(ag.n, dtype=np.int64)
-    tx, ty = ag.x.copy(), ag.y.copy()
-    if cand.wander_x is not None:
-        tx[:], ty[:] = cand.wander_x, cand.wander_y
-    chaser = (ag.partner < 0) & (cand.partner_ids[:, 0] >= 0)
-    best = cand.partner_ids[chaser, 0]
-    tx[chaser], ty[chaser] = ag.x[best], ag.y[best]
-    stop[chaser] = interaction_radius
-    res = world.resources
-    forager = (ag.partner < 0) & (cand.resource >= 0)
-    tx[forager], ty[forager] = res.x[cand.resource[forager]], res.y[cand.resource[forager]]
-    stop[forager] = 0
-    paired = ag.partner >= 0
-    tx[paired], ty[paired] = ag.x[ag.partner[paired]], ag.y[ag.partner[paired]]
-    stop[paired] = interaction_radius
-    ag.target_x[:], ag.target_y[:] = tx, ty
+    ag, res = world.agents, world.resources
+    stop = np.empty(ag.n, dtype=np.int64)
+    wander = cand.wander_x is not None
+    set_targets(ag.x, ag.y, ag.partner, cand.partner_ids[:, 0], cand.resource, res.x, res.y,
+                cand.wander_x if wander else ag.x, cand.wander_y if wander else ag.y,
+                interaction_radius, ag.target_x, ag.target_y, stop)
     return stop
 
 

@@ -9,15 +9,16 @@ identical trades and snapshots whatever the number of threads.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
-import pandas as pd
 
 from vmt import protocols as _protocols  # noqa: F401  (registers the built-ins)
 from vmt.economics.families import family_name
 from vmt.engine import Engine
+from vmt.engine.threads import ThreadChooser, using_threads
 from vmt.markets import build_components
 from vmt.protocols.registry import create_protocol
 from vmt.scenario import Scenario, load_scenario
@@ -56,16 +57,21 @@ class Simulation:
     overrides : sequence of "key.path=value" applied before validation.
     telemetry : path of an SQLite file to record to (None: in memory only).
     check_invariants : check conservation and consistency after every tick.
+    threads : threads for the parallel kernels (default: ``VMT_THREADS``, else
+        one for small runs, and for large ones whichever of all or one is
+        faster on the machine as it is; see ``vmt.engine.threads``). Results
+        do not depend on it.
     """
 
     def __init__(self, scenario, seed: int | None = None, *, overrides=(), telemetry=None,
-                 check_invariants: bool = False):
+                 check_invariants: bool = False, threads: int | None = None):
         if not isinstance(scenario, Scenario) or overrides:
             scenario = load_scenario(scenario, overrides)
         self.scenario = scenario
         self.seed = int(seed if seed is not None else (self.scenario.seed or 0))
         world_seq, tick_seq, market_seq = np.random.SeedSequence(self.seed).spawn(3)
         self.world = build_world(self.scenario, np.random.default_rng(world_seq))
+        self.thread_chooser = ThreadChooser(self.world.agents.n, threads)
         self.protocols = resolve_protocols(self.scenario)
         made = check_protocols(self.scenario)
         self.tick_state = BilateralTick(self.world, self.scenario.params, made["search"], made["matching"],
@@ -75,6 +81,7 @@ class Simulation:
         self.trade_log = TradeLog()
         self.initial_utility = utilities(self.world)
         self.initial_inventory = self.world.agents.inventory.copy()
+        self.initial_lambda = self.world.agents.lambda_money.copy()
         self.engine.on("after_phase", self._log_trades)
         if check_invariants:
             self.engine.on("after_phase", InvariantChecker(self))
@@ -92,7 +99,11 @@ class Simulation:
 
     def step(self) -> None:
         """Advance one tick."""
-        self.engine.step()
+        threads = self.thread_chooser.next()
+        start = time.perf_counter()
+        with using_threads(threads):
+            self.engine.step()
+        self.thread_chooser.record(threads, time.perf_counter() - start)
 
     def run(self, ticks: int | None = None, progress: Callable[[int], None] | None = None) -> "Simulation":
         """Run ``ticks`` ticks (default: the scenario's ``params.ticks``).
@@ -130,8 +141,17 @@ class Simulation:
     def utilities(self) -> np.ndarray:
         return utilities(self.world)
 
-    def agents_df(self) -> pd.DataFrame:
+    def welfare(self):
+        """Share of the Walrasian gains from trade realised so far (``.share``; see
+        :func:`vmt.simulation.welfare.run_welfare` and ``docs/economics.md``)."""
+        from vmt.simulation.welfare import run_welfare
+
+        return run_welfare(self)
+
+    def agents_df(self) -> "pd.DataFrame":
         """Current state of every agent, one row per agent."""
+        import pandas as pd
+
         w, ag = self.world, self.world.agents
         held = w.real_holdings()
         return pd.DataFrame({
@@ -148,7 +168,7 @@ class Simulation:
             "partner": ag.partner.copy(),
         })
 
-    def trades_df(self) -> pd.DataFrame:
+    def trades_df(self) -> "pd.DataFrame":
         """Every executed trade so far, in execution order."""
         return self.trade_log.frame()
 

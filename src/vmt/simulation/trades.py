@@ -7,7 +7,6 @@ second good per real unit of its first (B per A, M per A, M per B).
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from vmt.protocols.bargaining.common import Proposals
 from vmt.world.state import PAIR_NAMES, PAIRS, World
@@ -59,8 +58,18 @@ def with_component_trades(columns: dict[str, np.ndarray], tick: int, components)
     return {c: np.concatenate([np.asarray(columns[c]), *[np.asarray(e[c]) for e in extra]]) for c in TRADE_COLUMNS}
 
 
+#: How ``TradeLog`` stores whole-number columns between ticks (a
+#: million-agent run trades ~400,000 times a tick, so the log is a large part
+#: of its memory); ``frame`` restores int64.
+_COMPACT = {"tick": np.int32, "buyer_id": np.int32, "seller_id": np.int32, "x": np.int32, "y": np.int32}
+
+
 class TradeLog:
-    """Accumulates each tick's trade columns in memory for ``trades_df``."""
+    """Accumulates each tick's trade columns in memory for ``trades_df``.
+
+    ``last`` is the latest tick's columns as made (what telemetry writes);
+    the kept chunks are stored compactly.
+    """
 
     def __init__(self) -> None:
         self._chunks: list[dict[str, np.ndarray]] = []
@@ -72,10 +81,25 @@ class TradeLog:
         self.last = columns
         self.last_tick = int(columns["tick"][0]) if columns["tick"].size else self.last_tick
         if columns["tick"].size:
-            self._chunks.append(columns)
+            self._chunks.append(_compact(columns))
             self.count += int(columns["tick"].size)
 
-    def frame(self) -> pd.DataFrame:
+    def frame(self) -> "pd.DataFrame":
+        import pandas as pd
+
         if not self._chunks:
             return pd.DataFrame({c: [] for c in TRADE_COLUMNS})
-        return pd.DataFrame({c: np.concatenate([ch[c] for ch in self._chunks]) for c in TRADE_COLUMNS})
+        columns = {c: np.concatenate([ch[c] for ch in self._chunks]) for c in TRADE_COLUMNS}
+        for name in _COMPACT:
+            columns[name] = columns[name].astype(np.int64)
+        return pd.DataFrame(columns)
+
+
+def _compact(columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    kept = dict(columns)
+    for name, dtype in _COMPACT.items():
+        values = np.asarray(columns[name])
+        if values.size and max(values.max(), -values.min()) >= 2**31:  # pragma: no cover - > 2**31 agents or cells
+            return dict(columns)
+        kept[name] = values.astype(dtype)
+    return kept

@@ -38,6 +38,25 @@ def move_agents(x, y, target_x, target_y, stop_distance, partner, move_budget):
         y[i] = ny
 
 
+@njit(cache=True, parallel=True)
+def set_targets(x, y, partner, best_candidate, resource, resource_x, resource_y, idle_x, idle_y,
+                interaction_radius, target_x, target_y, stop_distance):
+    """Each agent's target cell and how close it must get, by precedence:
+    its partner (within the interaction radius), else its best resource
+    (onto the cell), else its best — already taken — partner candidate
+    (within the interaction radius), else ``(idle_x, idle_y)`` (its own cell,
+    or a wander target) with stop distance 0."""
+    for i in prange(x.shape[0]):
+        tx, ty, stop = idle_x[i], idle_y[i], 0
+        if partner[i] >= 0:
+            tx, ty, stop = x[partner[i]], y[partner[i]], interaction_radius
+        elif resource[i] >= 0:
+            tx, ty = resource_x[resource[i]], resource_y[resource[i]]
+        elif best_candidate[i] >= 0:
+            tx, ty, stop = x[best_candidate[i]], y[best_candidate[i]], interaction_radius
+        target_x[i], target_y[i], stop_distance[i] = tx, ty, stop
+
+
 @njit(cache=True)
 def manhattan(x0, y0, x1, y1):
     return abs(x0 - x1) + abs(y0 - y1)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from vmt.economics.families import N_UTILITY_PARAMS
+from vmt.world.spatial import resource_row_index
 
 GOODS = ("A", "B", "M")
 GOOD_A, GOOD_B, GOOD_M = 0, 1, 2
@@ -92,7 +93,13 @@ class ResourceState:
     cooldown: np.ndarray  # int64 ticks after depletion before regrowth
     cooldown_left: np.ndarray
     regrowth_progress: np.ndarray
-    cell_resource: np.ndarray  # int64 (height, width)
+    cell_resource: np.ndarray  # int32 (height, width): resource id or -1
+    row_block_first: np.ndarray = field(default=None)  # int32 (height, blocks + 1), see resource_row_index
+
+    def __post_init__(self) -> None:
+        if self.row_block_first is None:
+            height, width = self.cell_resource.shape
+            self.row_block_first = resource_row_index(self.x, self.y, width, height)
 
     @property
     def n(self) -> int:

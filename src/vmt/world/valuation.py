@@ -36,8 +36,20 @@ def trade_gain(code, params, lam, held, good_in, qty_in, good_out, qty_out):
     """
     if held[good_out] < qty_out:
         return -np.inf
+    before_u = holdings_utility(code, params, lam, held[0], held[1], held[2])
+    return trade_gain_from(code, params, lam, held, before_u, good_in, qty_in, good_out, qty_out)
+
+
+@njit(cache=True)
+def trade_gain_from(code, params, lam, held, before_u, good_in, qty_in, good_out, qty_out):
+    """:func:`trade_gain` given ``before_u``, the utility of ``held``.
+
+    Scans that value many trades of one agent compute ``before_u`` once
+    instead of once per trade; the result is the same to the last bit.
+    """
+    if held[good_out] < qty_out:
+        return -np.inf
     a, b, m = held[0], held[1], held[2]
-    before_u = holdings_utility(code, params, lam, a, b, m)
     a += (qty_in if good_in == 0 else 0.0) - (qty_out if good_out == 0 else 0.0)
     b += (qty_in if good_in == 1 else 0.0) - (qty_out if good_out == 1 else 0.0)
     m += (qty_in if good_in == 2 else 0.0) - (qty_out if good_out == 2 else 0.0)

@@ -21,7 +21,6 @@ import json
 import math
 
 import numpy as np
-import pandas as pd
 
 from vmt.markets.posts.state import PAIR_LABELS
 from vmt.world.state import PAIR_NAMES, PAIRS
@@ -61,10 +60,14 @@ class PostRecords:
         clears, prices = self.clears[self._tick_start[0]:], self.prices[self._tick_start[1]:]
         return {"market_clears": _columns(CLEAR_COLUMNS, clears), "market_prices": _columns(PRICE_COLUMNS, prices)}
 
-    def clears_frame(self) -> pd.DataFrame:
+    def clears_frame(self) -> "pd.DataFrame":
+        import pandas as pd
+
         return pd.DataFrame(self.clears, columns=list(CLEAR_COLUMNS))
 
-    def prices_frame(self) -> pd.DataFrame:
+    def prices_frame(self) -> "pd.DataFrame":
+        import pandas as pd
+
         return pd.DataFrame(self.prices, columns=list(PRICE_COLUMNS))
 
 

@@ -13,7 +13,7 @@ from numba import njit, prange
 
 from vmt.protocols.context import Candidates, TickContext
 from vmt.protocols.registry import register
-from vmt.protocols.search.scan import scan_agent
+from vmt.protocols.search.scan import best_resource, discount_table, own_utility, rank_partners
 
 
 @register("search", "distance_discounted")
@@ -34,7 +34,7 @@ class DistanceDiscountedSearch:
             np.ones(ag.n, dtype=np.bool_), ag.cooldown_partner,
             ag.cooldown_until, ag.family, ag.utility_params, ag.lambda_money, ag.inventory,
             world.units, ag.ask, ag.bid, ctx.pair_active, sp.cell_start, sp.order,
-            world.width, world.height, ctx.vision_radius, ctx.beta, res.cell_resource,
+            world.width, world.height, ctx.vision_radius, ctx.beta, res.x, res.row_block_first,
             res.good, res.amount, ctx.forage_rate,
             out.partner_ids, out.partner_scores, out.resource, out.resource_score,
         )
@@ -45,26 +45,27 @@ class DistanceDiscountedSearch:
 def rank_all(tick, seed, randomise, x, y, partner, available_view, bilateral_ok, cooldown_partner,
              cooldown_until, family, params, lam, inventory, units, ask, bid, pair_active,
              cell_start, order, width, height, vision, beta,
-             cell_resource, res_good, res_amount, forage_rate,
+             res_x, row_block_first, res_good, res_amount, forage_rate,
              cand_ids, cand_scores, resource, resource_score):
     """Rank partners and resources for every unpaired agent.
 
     ``available_view[j] >= 0`` hides ``j`` from partner lists (normally the
     ``partner`` array: taken agents are hidden); agents with
     ``bilateral_ok[i]`` False keep their resource ranking but no partners
-    (market posts' institutions use both).
+    (market posts' institutions use both). Agents are visited in cell order
+    (``order``), so neighbouring iterations read neighbouring memory; each
+    writes only its own rows, so the result does not depend on the threads.
     """
-    for i in prange(x.shape[0]):
+    discount = discount_table(beta, vision)
+    for idx in prange(order.shape[0]):
+        i = order[idx]
         if partner[i] >= 0:
             continue
-        r, score = scan_agent(
-            i, tick, seed, randomise, x, y, available_view, cooldown_partner, cooldown_until,
-            family, params, lam, inventory, units, ask, bid, pair_active,
-            cell_start, order, width, height, vision, beta,
-            cell_resource, res_good, res_amount, forage_rate, cand_ids[i], cand_scores[i],
-        )
-        resource[i] = r
-        resource_score[i] = score
-        if not bilateral_ok[i]:
-            cand_ids[i, :] = -1
-            cand_scores[i, :] = 0.0
+        held, before_u = own_utility(i, family, params, lam, inventory, units)
+        resource[i], resource_score[i] = best_resource(
+            i, held, before_u, x, y, family, params, lam, units, width, height, vision, discount,
+            res_x, row_block_first, res_good, res_amount, forage_rate)
+        if bilateral_ok[i]:
+            rank_partners(i, held, before_u, tick, seed, randomise, x, y, available_view, cooldown_partner,
+                          cooldown_until, family, params, lam, units, ask, bid, pair_active,
+                          cell_start, order, width, height, vision, discount, cand_ids[i], cand_scores[i])

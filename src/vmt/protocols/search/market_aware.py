@@ -43,8 +43,7 @@ from vmt.protocols.gains import pair_goods
 from vmt.protocols.registry import ProtocolParams, register
 from vmt.protocols.search.distance_discounted import DistanceDiscountedSearch
 from vmt.protocols.search.distance_discounted import rank_all
-from vmt.protocols.search.scan import forage_gain
-from vmt.world.spatial import diamond_row_span
+from vmt.protocols.search.scan import best_resource, discount_table, own_utility
 from vmt.world.valuation import GAIN_TOLERANCE, holdings_utility
 
 
@@ -223,26 +222,17 @@ def post_bound(board: PostBoard, cand: Candidates, partner: np.ndarray, post_sco
 # --------------------------------------------------------------- search
 @njit(cache=True, parallel=True)
 def _rank_resources(x, y, partner, family, params, lam, inventory, units, width, height, vision, beta,
-                    cell_resource, res_good, res_amount, forage_rate, resource, resource_score):
-    # The resource half of ``scan_agent`` (same visiting order and tie rule), for
-    # institutions without bilateral trade, where partners need not be scanned.
+                    res_x, row_block_first, res_good, res_amount, forage_rate, resource, resource_score):
+    # The resource half of ``rank_all``, for institutions without bilateral
+    # trade, where partners need not be scanned.
+    discount = discount_table(beta, vision)
     for i in prange(x.shape[0]):
         if partner[i] >= 0:
             continue
-        best_r, best_score = -1, 0.0
-        for dy in range(-vision, vision + 1):
-            x0, x1 = diamond_row_span(x[i], y[i], dy, vision, width, height)
-            row = y[i] + dy
-            for cx in range(x0, x1 + 1):
-                r = cell_resource[row, cx]
-                if r < 0 or res_amount[r] <= 0:
-                    continue
-                score = beta ** (abs(cx - x[i]) + abs(dy)) * forage_gain(
-                    i, r, family, params, lam, inventory, units, res_good, res_amount, forage_rate)
-                if score > best_score:
-                    best_r, best_score = r, score
-        resource[i] = best_r
-        resource_score[i] = best_score
+        held, before_u = own_utility(i, family, params, lam, inventory, units)
+        resource[i], resource_score[i] = best_resource(
+            i, held, before_u, x, y, family, params, lam, units, width, height, vision, discount,
+            res_x, row_block_first, res_good, res_amount, forage_rate)
 
 
 @njit(cache=True)
@@ -299,12 +289,12 @@ class MarketAwareSearch(DistanceDiscountedSearch):
                 ctx.tick, ctx.tick_seed, False, ag.x, ag.y, ag.partner, view, board.bilateral_ok, ag.cooldown_partner,
                 ag.cooldown_until, ag.family, ag.utility_params, ag.lambda_money, ag.inventory, world.units,
                 ag.ask, ag.bid, ctx.pair_active, sp.cell_start, sp.order, world.width, world.height,
-                ctx.vision_radius, ctx.beta, res.cell_resource, res.good, res.amount, ctx.forage_rate,
+                ctx.vision_radius, ctx.beta, res.x, res.row_block_first, res.good, res.amount, ctx.forage_rate,
                 out.partner_ids, out.partner_scores, out.resource, out.resource_score,
             )
         else:
             _rank_resources(ag.x, ag.y, ag.partner, ag.family, ag.utility_params, ag.lambda_money, ag.inventory,
-                            world.units, world.width, world.height, ctx.vision_radius, ctx.beta, res.cell_resource,
+                            world.units, world.width, world.height, ctx.vision_radius, ctx.beta, res.x, res.row_block_first,
                             res.good, res.amount, ctx.forage_rate, out.resource, out.resource_score)
         eligible = board.uses_posts & (ag.partner < 0)
         out.post, out.post_score = score_posts(board, ctx, eligible, self.params.staleness_decay)

@@ -1,7 +1,23 @@
 """The neighbourhood scan shared by search protocols.
 
 Visits every agent and resource cell within Manhattan ``vision`` of agent
-``i`` through the spatial hash, row by row, in a fixed order.
+``i``, row by row. The work is arranged so that little is repeated:
+
+* the discount ``beta**d`` is looked up in a table of ``vision + 1`` values
+  (:func:`discount_table`) instead of raised to a power on every cell;
+* the agents of one row of the vision diamond are one contiguous slice of
+  the spatial hash's ``order`` (cells of a row are consecutive), so empty
+  cells cost nothing;
+* resources are found through a row index, so empty cells cost nothing
+  there either;
+* ``i``'s own utility is evaluated once per scan, not once per neighbour,
+  and the gain of a full harvest of each good once, not once per cell.
+
+Every score is computed by the same arithmetic as a direct evaluation, so
+the result is the same to the last bit. Partner lists are ordered by
+(score, id) — a total order — so the order neighbours are visited in does not
+matter; resources are visited row by row, left to right, and the first of
+equal scores wins.
 """
 
 from __future__ import annotations
@@ -10,54 +26,107 @@ import numpy as np
 from numba import njit
 
 from vmt.protocols.context import cooling_down, insert_candidate, hashed_uniform
-from vmt.protocols.gains import expected_trade_gain, real_holdings
-from vmt.world.spatial import diamond_row_span
-from vmt.world.valuation import trade_gain
+from vmt.protocols.gains import expected_trade_gain_from, real_holdings
+from vmt.world.spatial import RESOURCE_BLOCK, diamond_row_span
+from vmt.world.valuation import holdings_utility, trade_gain_from
 
 
 @njit(cache=True)
-def forage_gain(i, r, family, params, lam, inventory, units, res_good, res_amount, forage_rate):
-    """Utility gain of harvesting resource ``r`` once (0 if empty)."""
-    if res_amount[r] <= 0:
-        return 0.0
+def discount_table(beta, vision):
+    """``beta**d`` for ``d = 0 .. vision``."""
+    out = np.empty(vision + 1)
+    for d in range(vision + 1):
+        out[d] = beta ** d
+    return out
+
+
+@njit(cache=True)
+def harvest_take(r, res_good, res_amount, units, forage_rate):
+    """Minor units one harvest of resource ``r`` would take."""
     g = res_good[r]
-    take = min(res_amount[r], max(1, int(round(forage_rate / units[g]))))
-    held = real_holdings(inventory, units, i)
-    return max(0.0, trade_gain(family[i], params[i], lam[i], held, g, take * units[g], 2, 0.0))
+    return min(res_amount[r], max(1, int(round(forage_rate / units[g]))))
 
 
 @njit(cache=True)
-def scan_agent(i, tick, seed, randomise, x, y, partner, cooldown_partner, cooldown_until,
-               family, params, lam, inventory, units, ask, bid, pair_active,
-               cell_start, order, width, height, vision, beta,
-               cell_resource, res_good, res_amount, forage_rate,
-               cand_ids, cand_scores):
-    """Fill agent ``i``'s partner list and return its best (resource, score).
+def harvest_gain(i, g, take, held, before_u, family, params, lam, units):
+    """Utility gain of agent ``i`` (holding ``held``, of utility ``before_u``)
+    harvesting ``take`` minor units of good ``g`` (≥ 0)."""
+    return max(0.0, trade_gain_from(family[i], params[i], lam[i], held, before_u, g, take * units[g], 2, 0.0))
 
-    Scores are expected gain × beta^distance; with ``randomise`` the partner
-    score is replaced by a hashed uniform draw (random search), keeping only
-    partners with a positive expected gain.
+
+@njit(cache=True)
+def own_utility(i, family, params, lam, inventory, units):
+    """Agent ``i``'s real holdings and their utility, valued once per scan."""
+    held = real_holdings(inventory, units, i)
+    return held, holdings_utility(family[i], params[i], lam[i], held[0], held[1], held[2])
+
+
+@njit(cache=True)
+def best_resource(i, held, before_u, x, y, family, params, lam, units, width, height, vision, discount,
+                  res_x, row_block_first, res_good, res_amount, forage_rate):
+    """Agent ``i``'s best visible resource and its score (-1, 0.0 if none).
+
+    A cell scores ``discount[d] ×`` the harvest gain; full harvests of good A
+    and of good B are valued once each and reused across cells. Each row of
+    the vision diamond is read through the resource row index
+    (``vmt.world.spatial.resource_row_index``): only the resources on it,
+    left to right, not every cell.
     """
     best_r, best_score = -1, 0.0
+    full_take_a = max(1, int(round(forage_rate / units[0])))
+    full_take_b = max(1, int(round(forage_rate / units[1])))
+    full_gain_a, full_gain_b = -1.0, -1.0
     for dy in range(-vision, vision + 1):
         x0, x1 = diamond_row_span(x[i], y[i], dy, vision, width, height)
+        if x1 < x0:
+            continue
         row = y[i] + dy
-        for cx in range(x0, x1 + 1):
-            d = abs(cx - x[i]) + abs(dy)
-            discount = beta ** d
-            cell = row * width + cx
-            for idx in range(cell_start[cell], cell_start[cell + 1]):
-                j = order[idx]
-                if j == i or partner[j] >= 0 or cooling_down(i, j, tick, cooldown_partner, cooldown_until):
-                    continue
-                gain = expected_trade_gain(i, j, family, params, lam, inventory, units, ask, bid, pair_active)
-                if gain <= 0.0:
-                    continue
-                score = hashed_uniform(seed, i, j) if randomise else gain * discount
-                insert_candidate(cand_ids, cand_scores, j, score)
-            r = cell_resource[row, cx]
-            if r >= 0:
-                score = discount * forage_gain(i, r, family, params, lam, inventory, units, res_good, res_amount, forage_rate)
-                if score > best_score:
-                    best_r, best_score = r, score
+        end = row_block_first[row, row_block_first.shape[1] - 1]
+        for r in range(row_block_first[row, x0 // RESOURCE_BLOCK], end):
+            cx = res_x[r]
+            if cx > x1:
+                break
+            if cx < x0 or res_amount[r] <= 0:
+                continue
+            g = res_good[r]
+            take = harvest_take(r, res_good, res_amount, units, forage_rate)
+            if g == 0 and take == full_take_a:
+                if full_gain_a < 0.0:
+                    full_gain_a = harvest_gain(i, g, take, held, before_u, family, params, lam, units)
+                gain = full_gain_a
+            elif g == 1 and take == full_take_b:
+                if full_gain_b < 0.0:
+                    full_gain_b = harvest_gain(i, g, take, held, before_u, family, params, lam, units)
+                gain = full_gain_b
+            else:
+                gain = harvest_gain(i, g, take, held, before_u, family, params, lam, units)
+            score = discount[abs(cx - x[i]) + abs(dy)] * gain
+            if score > best_score:
+                best_r, best_score = r, score
     return best_r, best_score
+
+
+@njit(cache=True)
+def rank_partners(i, held, before_u, tick, seed, randomise, x, y, partner, cooldown_partner, cooldown_until,
+                  family, params, lam, units, ask, bid, pair_active,
+                  cell_start, order, width, height, vision, discount, cand_ids, cand_scores):
+    """Fill agent ``i``'s partner list, best first.
+
+    Scores are expected gain × ``discount[d]``; with ``randomise`` the score
+    is a hashed uniform draw (random search), keeping only partners with a
+    positive expected gain.
+    """
+    for dy in range(-vision, vision + 1):
+        x0, x1 = diamond_row_span(x[i], y[i], dy, vision, width, height)
+        if x1 < x0:
+            continue
+        row_start = (y[i] + dy) * width
+        for idx in range(cell_start[row_start + x0], cell_start[row_start + x1 + 1]):
+            j = order[idx]
+            if j == i or partner[j] >= 0 or cooling_down(i, j, tick, cooldown_partner, cooldown_until):
+                continue
+            gain = expected_trade_gain_from(i, j, held, before_u, family, params, lam, units, ask, bid, pair_active)
+            if gain <= 0.0:
+                continue
+            score = hashed_uniform(seed, i, j) if randomise else gain * discount[abs(x[j] - x[i]) + abs(dy)]
+            insert_candidate(cand_ids, cand_scores, j, score)

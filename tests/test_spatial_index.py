@@ -1,0 +1,38 @@
+"""The spatial indexes the search reads: the agents' counting sort (reused
+buffers, int32) and the resources' row index, each against a direct scan."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from vmt.world.spatial import RESOURCE_BLOCK, build_spatial_hash, resource_row_index
+
+
+def test_counting_sort_is_a_stable_sort_by_cell_and_reuses_its_arrays():
+    rng = np.random.default_rng(4)
+    width, height = 13, 7
+    x, y = rng.integers(0, width, 200), rng.integers(0, height, 200)
+    first = build_spatial_hash(x, y, width, height)
+    cells = y * width + x
+    assert list(first.order) == list(np.argsort(cells, kind="stable"))
+    assert list(first.cell_start) == list(np.searchsorted(cells[first.order], np.arange(width * height + 1)))
+    x2 = rng.integers(0, width, 200)
+    again = build_spatial_hash(x2, y, width, height, reuse=first)
+    assert again.order is first.order and list(again.order) == list(np.argsort(y * width + x2, kind="stable"))
+
+
+def test_row_index_lists_exactly_the_resources_of_a_row_span():
+    rng = np.random.default_rng(5)
+    width, height = 3 * RESOURCE_BLOCK + 5, 6
+    cells = np.sort(rng.choice(width * height, size=120, replace=False))
+    x, y = cells % width, cells // width
+    first = resource_row_index(x, y, width, height)
+    for _ in range(200):
+        row = int(rng.integers(0, height))
+        x0 = int(rng.integers(0, width))
+        x1 = int(rng.integers(x0, width))
+        found = [r for r in range(first[row, x0 // RESOURCE_BLOCK], first[row, -1]) if x0 <= x[r] <= x1]
+        assert found == [r for r in range(x.size) if y[r] == row and x0 <= x[r] <= x1]
+    with pytest.raises(ValueError, match="cell order"):
+        resource_row_index(x[::-1], y[::-1], width, height)
