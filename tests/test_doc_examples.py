@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-DOCS = ("economics.md", "mechanisms.md", "market_posts.md", "extending.md", "experiments.md", "viewer.md")
+DOCS = ("economics.md", "mechanisms.md", "market_posts.md", "extending.md", "experiments.md", "coordination.md",
+        "viewer.md")
 EXAMPLES = [
     (name, index, code)
     for name in DOCS

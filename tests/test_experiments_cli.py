@@ -10,6 +10,7 @@ from conftest import two_type_economy
 
 import vmt
 from vmt.cli import main
+from vmt.telemetry import list_runs
 
 
 def invoke(*args):
@@ -50,9 +51,14 @@ def test_sweep_command_runs_an_experiment_file(scenario_file, tmp_path):
     experiment.write_text(f"scenario: {scenario_file.name}\nseeds: 2\nticks: 6\nmetrics: [trades]\n"
                           "axes:\n  params.vision_radius: [1, 2]\n")
     out = tmp_path / "sweep"
-    result = invoke("sweep", experiment, "--out", out, "--workers", 1, "--quiet")
+    result = invoke("sweep", experiment, "--out", out, "--workers", 1, "--quiet", "--telemetry")
     assert result.exit_code == 0, result.output
     assert "vision_radius=1" in result.output and "4 run(s) done now, 0 reused" in result.output
+    table = pd.read_parquet(out / "results.parquet")
+    databases = sorted((out / "telemetry").glob("*.db"))
+    assert sorted(table["telemetry"]) == [db.name for db in databases] and len(databases) == 4
+    runs = list_runs(databases[0])
+    assert runs["status"].tolist() == ["completed"] and runs["ticks_completed"].tolist() == [6]
     rerun = invoke("sweep", experiment, "--out", out, "--workers", 1, "--quiet", "--seeds", 3)
     assert rerun.exit_code == 0, rerun.output
     assert "2 run(s) done now, 4 reused" in rerun.output

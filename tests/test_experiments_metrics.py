@@ -67,6 +67,16 @@ def test_builtin_metrics_are_consistent_on_a_run():
     assert row["distance_to_p_star[A<->B]"] == pytest.approx(
         abs(math.log(row["final_price[A<->B]"] / row["equilibrium_price[A<->B]"])))
     assert 0 <= row["utility_gain_gini"] <= 1 and row["market_areas"] == 0 and row["post_fills"] == 0
+    assert 0 < row["welfare_share"] <= 1  # every trade is voluntary; 1 only at a Walrasian allocation
+    from vmt.simulation import Simulation
+
+    same = Simulation(two_type_economy(), seed=int(row["seed"])).run(8)
+    assert row["welfare_share"] == same.welfare().share
+
+
+def test_no_trade_realises_no_welfare():
+    table = _sweep(["welfare_share", "trades"], ticks=0)
+    assert (table["trades"] == 0).all() and (table["welfare_share"] == 0).all()
 
 
 def test_gini_of_known_distributions():

@@ -77,7 +77,7 @@ def test_experiment_resolves_seeds_ticks_and_metrics():
     ({"seeds": 0}, "seeds"),
     ({"axes": {"params.vison_radius": [1]}}, "params.vison_radius: not a key of the scenario (did you mean params.vision_radius?)"),
     ({"axes": {"agents.7.count": [1]}}, "agents.7: index '7' is not in 0..1"),
-    ({"metrics": ["trades", "happiness"]}, "metrics: unknown metric 'happiness'; registered metrics: equilibrium_price"),
+    ({"metrics": ["trades", "happiness"]}, "metrics: unknown metric 'happiness'; registered metrics: welfare_share, equilibrium_price"),
     ({"set": {"params.ticks": -3}}, "params.ticks"),
 ])
 def test_bad_experiments_name_the_key(keys, message):

@@ -18,14 +18,15 @@ def _sim(**kw):
 
 def test_collect_every_k_ticks_matches_the_final_state():
     sim = _sim()
-    sim.collect(model={"utility": "total_utility", "trades": "trade_count",
+    sim.collect(model={"utility": "total_utility", "trades": "trades", "volume": "volume",
                        "richest_A": lambda s: float(s.world.real_holdings()[:, 0].max())},
                 agents={"A": "A", "u": "utility", "double_x": lambda s: 2 * s.world.agents.x},
                 every=5)
     sim.run(12)
     model, agents = sim.model_df(), sim.agents_history_df()
     assert model["tick"].tolist() == [0, 5, 10]
-    assert list(model.columns) == ["tick", "utility", "trades", "richest_A"]
+    assert list(model.columns) == ["tick", "utility", "trades", "volume[A<->B]", "richest_A"]
+    assert model["volume[A<->B]"].iloc[-1] > 0
     assert model["trades"].is_monotonic_increasing and model["trades"].iloc[-1] > 0
     assert model["utility"].iloc[0] == pytest.approx(sim.initial_utility.sum())
     assert agents.shape == (3 * 16, 5)
@@ -55,14 +56,36 @@ def test_collection_is_deterministic_and_writes_no_file(tmp_path, monkeypatch):
 
 def test_collect_rejects_bad_reporters_clearly():
     sim = _sim()
-    with pytest.raises(ValueError, match=r"model reporter 'u': 'utilty' is neither .* built-ins: total_utility"):
+    with pytest.raises(ValueError, match=r"model reporter 'u': 'utilty' is neither .* names: total_utility, .*"
+                                         r"utility_gain"):
         sim.collect(model={"u": "utilty"})
+    with pytest.raises(ValueError, match=r"metric 'time_to_convergence' needs a sweep's run context"):
+        sim.collect(model={"t": "time_to_convergence"})
     with pytest.raises(ValueError, match=r"every must be a whole number of ticks >= 1, got 0"):
         sim.collect(model={"u": "total_utility"}, every=0)
     with pytest.raises(ValueError, match=r"agent reporter 'bad' returned shape \(3,\)"):
         sim.collect(agents={"bad": lambda s: np.zeros(3)})
     with pytest.raises(ValueError, match=r"nothing collected: call sim.collect"):
         sim.model_df()
+
+
+def test_a_registered_sweep_metric_is_a_reporter_by_name():
+    from vmt.experiments import register_metric
+    from vmt.experiments.metrics import metrics_named
+
+    def best_utility(sim):
+        """The highest utility of any agent."""
+        return float(sim.utilities().max())
+
+    register_metric("best_utility", best_utility)
+    sim = _sim()
+    sim.collect(model={"best": "best_utility"}, every=4)
+    sim.run(8)
+    assert sim.model_df()["best"].iloc[-1] == sim.utilities().max()
+    assert metrics_named(["best_utility"])[0](sim, None) == {"best_utility": sim.utilities().max()}
+    listed = CliRunner().invoke(main, ["list", "metrics"]).output
+    assert "best_utility — The highest utility of any agent. (sweeps and sim.collect)" in listed
+    assert "time_to_convergence" in listed and "(sweeps only)" in listed
 
 
 def test_vmt_list_names_every_kind():

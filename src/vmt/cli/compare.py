@@ -19,14 +19,16 @@ from vmt.cli.experiment_options import run_and_report, runner_options
 @click.option("--out", "out", type=click.Path(file_okay=False), default=None,
               help="Results folder (default: out/compare_<scenario name>); rerunning skips finished runs.")
 @runner_options
-def command(scenario, institutions, seeds, first_seed, ticks, overrides, out, workers, scheduler, csv, quiet):
+def command(scenario, institutions, seeds, first_seed, ticks, overrides, out, workers, scheduler, csv, telemetry,
+            quiet):
     """Run SCENARIO (a file or built-in name; default: the built-in economy) under each institution."""
     from vmt.experiments.institutions import compare_experiment
     from vmt.experiments.spec import ExperimentError
 
     names = [n.strip() for n in institutions.split(",") if n.strip()]
     try:
-        experiment = compare_experiment(scenario, names, seeds, ticks, overrides, first_seed)
+        experiment = compare_experiment(scenario, names, seeds, ticks, overrides, first_seed,
+                                        telemetry=bool(telemetry))
     except ExperimentError as exc:
         fail(str(exc))
     run_and_report(experiment, out or f"out/compare_{experiment.scenario.name}", workers, scheduler, csv, quiet,

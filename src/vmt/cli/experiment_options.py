@@ -18,6 +18,8 @@ def runner_options(command):
                      help="Send the runs to an existing Dask scheduler (default: $DASK_SCHEDULER_ADDRESS, "
                           "else a local cluster)."),
         click.option("--csv", is_flag=True, help="Also write results.csv next to results.parquet."),
+        click.option("--telemetry", is_flag=True, default=None,
+                     help="Record each run's telemetry in DIR/telemetry/ (one SQLite file per run; off by default)."),
         click.option("--quiet", is_flag=True, help="No progress bar."),
     ]
     return functools.reduce(lambda cmd, option: option(cmd), reversed(options), command)

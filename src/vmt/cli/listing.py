@@ -35,13 +35,20 @@ def _protocols() -> list[str]:
     from vmt.protocols import KINDS
     from vmt.protocols.registry import protocol_entries
 
-    return [_line(f"{kind}.{e.name}", e.summary, e.source) for kind in KINDS for e in protocol_entries(kind)]
+    return [_line(f"{kind}.{e.name}", _with_params(e.summary, e.params_model), e.source)
+            for kind in KINDS for e in protocol_entries(kind)]
 
 
 def _mechanisms() -> list[str]:
     from vmt.markets.posts.mechanisms import mechanism_entries
 
-    return [_line(e.name, e.summary, e.source) for e in mechanism_entries()]
+    return [_line(e.name, _with_params(e.summary, e.params_model), e.source) for e in mechanism_entries()]
+
+
+def _with_params(summary: str, model) -> str:
+    """``summary (params: name=default, ...)``; ``required`` for a parameter without default."""
+    fields = [f"{name}={'required' if f.is_required() else f.default!r}" for name, f in model.model_fields.items()]
+    return f"{summary} (params: {', '.join(fields)})" if fields else summary
 
 
 def _families() -> list[str]:
@@ -51,10 +58,16 @@ def _families() -> list[str]:
 
 
 def _metrics() -> list[str]:
+    """Sweep metrics (also model reporters unless they need a sweep's context),
+    tick-local model reporters, agent reporters."""
+    from vmt.experiments.metrics import METRICS, metric_names
     from vmt.simulation.collect import AGENT_REPORTERS, MODEL_REPORTERS
 
-    return ([_line(name, "model reporter") for name in MODEL_REPORTERS]
-            + [_line(name, "agent reporter") for name in AGENT_REPORTERS])
+    metrics = [_line(name, f"{METRICS[name].description} ("
+                     f"{'sweeps only' if METRICS[name].wants_context else 'sweeps and sim.collect'})")
+               for name in metric_names()]
+    return (metrics + [_line(name, "model reporter for sim.collect (the state at that tick)") for name in MODEL_REPORTERS]
+            + [_line(name, "agent reporter for sim.collect") for name in AGENT_REPORTERS])
 
 
 def _scenarios() -> list[str]:

@@ -40,9 +40,12 @@ def sweep(experiment: str | Path | dict | Experiment, out: str | Path | None = N
 def compare(scenario: Any = "default", institutions: Sequence[str] = DEFAULT_INSTITUTIONS, seeds: int | list[int] = 30,
             *, ticks: int | None = None, overrides: Sequence[str] = (), out: str | Path | None = None,
             workers: int | None = None, scheduler: str | None = None, csv: bool = False,
-            progress: bool = True) -> pd.DataFrame:
-    """Run ``scenario`` under each institution for the same seeds (see :mod:`vmt.experiments.institutions`)."""
-    experiment = compare_experiment(scenario, institutions, seeds, ticks, overrides)
+            progress: bool = True, telemetry: bool = False) -> pd.DataFrame:
+    """Run ``scenario`` under each institution for the same seeds (see :mod:`vmt.experiments.institutions`).
+
+    ``telemetry=True`` (with ``out``) records each run's telemetry in ``out/telemetry/``.
+    """
+    experiment = compare_experiment(scenario, institutions, seeds, ticks, overrides, telemetry=telemetry)
     result = run_sweep(experiment, out, workers=workers, scheduler=scheduler, csv=csv, progress=progress,
                        extra_manifest={"kind": "compare"})
     return _labelled(result.results, experiment)

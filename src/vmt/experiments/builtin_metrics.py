@@ -15,7 +15,9 @@ Prices are real units of a pair's second good per real unit of its first
   the first tick after which it stays below the experiment's threshold
   (NaN when it never does).
 
-A pair without trades gets NaN prices.
+A pair without trades gets NaN prices. ``welfare_share`` is the run's share
+of the Walrasian gains from trade realised (``Simulation.welfare``, defined
+in docs/economics.md): 1 at a Walrasian allocation, 0 without trade.
 """
 
 from __future__ import annotations
@@ -47,6 +49,11 @@ def _late(trades: pd.DataFrame) -> pd.DataFrame:
 
 def _vwap(trades: pd.DataFrame) -> float:
     return float(trades["second"].sum() / trades["first"].sum())
+
+
+def welfare_share(sim) -> float:
+    """Share of the Walrasian gains from trade realised (NaN when undefined; see docs/economics.md)."""
+    return float(sim.welfare().share)
 
 
 def final_price(sim) -> dict[str, float]:
@@ -143,6 +150,7 @@ def post_fills(sim) -> float:
 
 
 BUILTIN_METRICS = {
+    "welfare_share": welfare_share,
     "equilibrium_price": equilibrium_price,
     "final_price": final_price,
     "mean_price": mean_price,

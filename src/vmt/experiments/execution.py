@@ -18,7 +18,7 @@ import pandas as pd
 
 from vmt import __version__
 from vmt.experiments.metrics import metrics_named
-from vmt.experiments.spec import Experiment
+from vmt.experiments.spec import Experiment, ExperimentError
 from vmt.experiments.store import ResultStore, tidy_columns
 from vmt.experiments.tasks import RunOutcome, RunTask
 
@@ -81,9 +81,9 @@ def run_sweep(experiment: Experiment, out: str | Path | None = None, *, workers:
     progress : show a progress bar (runs done, failed, ETA).
     log : receives one-line messages (the runner, the dashboard link, skipped runs).
     """
-    from vmt.experiments.runners import make_runner
-
     log = log or (lambda message: None)
+    if experiment.telemetry and out is None:
+        raise ExperimentError(["telemetry: per-run telemetry is written into the results folder; give one (out=DIR)"])
     store = ResultStore(out) if out is not None else None
     if store is not None:
         store.open(manifest(experiment, extra_manifest))
@@ -93,23 +93,28 @@ def run_sweep(experiment: Experiment, out: str | Path | None = None, *, workers:
     if done:
         log(f"{len(tasks) - len(pending)} of {len(tasks)} runs already done in {out}; running the other {len(pending)}")
     sink = _Sink(store)
-    runner = make_runner(workers, scheduler)
-    where = "nowhere: every run was already done"
-    if pending:
-        with runner:
-            where = runner.description
-            log(f"running {len(pending)} runs on {where}")
-            if runner.dashboard_link:
-                log(f"Dask dashboard: {runner.dashboard_link}")
-            with _progress_bar(len(pending), progress) as bar:
-                runner.run(pending, lambda outcome: (sink.add(outcome), bar.advance(outcome)))
+    where = _run_pending(pending, sink, workers, scheduler, progress, log)
     results, prices = sink.finish(csv)
     planned = {t.run_key for t in tasks}
     keep = [(k, s) in planned for k, s in zip(results["point_key"], results["seed"])]
-    chosen = results[keep].reset_index(drop=True)
-    return SweepResult(chosen, prices, ran=len(pending), skipped=len(tasks) - len(pending),
-                       out=Path(out) if out is not None else None, runner=where,
-                       notes=list(experiment.notes))
+    return SweepResult(results[keep].reset_index(drop=True), prices, ran=len(pending),
+                       skipped=len(tasks) - len(pending), out=Path(out) if out is not None else None,
+                       runner=where, notes=list(experiment.notes))
+
+
+def _run_pending(pending: list[RunTask], sink: "_Sink", workers, scheduler, progress: bool, log) -> str:
+    """Run ``pending`` on the chosen runner, each outcome to ``sink``; return where they ran."""
+    from vmt.experiments.runners import make_runner
+
+    if not pending:
+        return "nowhere: every run was already done"
+    with make_runner(workers, scheduler) as runner:
+        log(f"running {len(pending)} runs on {runner.description}")
+        if runner.dashboard_link:
+            log(f"Dask dashboard: {runner.dashboard_link}")
+        with _progress_bar(len(pending), progress) as bar:
+            runner.run(pending, lambda outcome: (sink.add(outcome), bar.advance(outcome)))
+        return runner.description
 
 
 class _Sink:

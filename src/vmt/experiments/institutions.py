@@ -74,7 +74,8 @@ def central_post(scenario, mechanism: str) -> dict[str, Any]:
 
 def compare_experiment(scenario: Any, institutions: Sequence[str] = DEFAULT_INSTITUTIONS, seeds: int | list[int] = 30,
                        ticks: int | None = None, overrides: Sequence[str] = (), first_seed: int = 0,
-                       metrics: list[str] | None = None, name: str | None = None) -> Experiment:
+                       metrics: list[str] | None = None, name: str | None = None,
+                       telemetry: bool = False) -> Experiment:
     """The experiment ``vmt compare`` runs (``scenario``: a path, built-in name, mapping or Scenario)."""
     from vmt.scenario import ScenarioError, load_scenario, scenario_path
 
@@ -85,7 +86,7 @@ def compare_experiment(scenario: Any, institutions: Sequence[str] = DEFAULT_INST
         raise ExperimentError([f"scenario: {exc}"]) from None
     axis, notes = institution_axis(base, list(institutions))
     model = ExperimentModel(name=name or f"compare {base.name}", scenario=base.origin.raw, seeds=seeds,
-                            first_seed=first_seed, ticks=ticks, metrics=metrics)
+                            first_seed=first_seed, ticks=ticks, metrics=metrics, telemetry=telemetry)
     experiment = build_experiment(model, [axis], base_overrides=base.origin.overrides)
     experiment.notes = notes + _inactive_notes(experiment)
     return experiment

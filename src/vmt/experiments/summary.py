@@ -26,7 +26,7 @@ from vmt.analysis.statistics import CONFIDENCE, holm_adjust, mean_confidence_int
 
 ALPHA = 0.05
 #: Columns of a results table that are not metrics.
-IDENTITY_COLUMNS = ("point_id", "point_key", "seed", "status", "error", "ticks")
+IDENTITY_COLUMNS = ("point_id", "point_key", "seed", "status", "error", "ticks", "telemetry")
 
 
 def metric_columns(results: pd.DataFrame, parameters: list[str]) -> list[str]:

@@ -77,8 +77,9 @@ def failed_outcome(task: RunTask, exc: BaseException, wall_seconds: float = floa
 
 
 def _identity(task: RunTask) -> dict[str, Any]:
+    recorded = {"telemetry": os.path.basename(task.telemetry)} if task.telemetry else {}
     return {"point_id": task.point_id, "point_key": task.point_key, **task.point, "seed": task.seed,
-            "ticks": task.ticks}
+            "ticks": task.ticks, **recorded}
 
 
 def _measure(task: RunTask) -> tuple[dict[str, float], Any]:
@@ -88,6 +89,8 @@ def _measure(task: RunTask) -> tuple[dict[str, float], Any]:
     from vmt.simulation import Simulation
 
     scenario = load_scenario(task.scenario_raw, task.overrides)
+    if task.telemetry is not None:
+        _remove_database(task.telemetry)  # left by an interrupted attempt at this run
     sim = Simulation(scenario, seed=task.seed, telemetry=task.telemetry)
     trace = DispersionTrace(sim)
     sim.on("after_tick", trace)
@@ -114,6 +117,15 @@ def price_path(sim):
     out = frame.groupby(["tick", "pair_type"], sort=True)[["first", "second"]].sum().reset_index()
     out["price"] = out["second"] / out["first"]
     return out.rename(columns={"first": "volume"})[["tick", "pair_type", "price", "volume"]]
+
+
+def _remove_database(path: str) -> None:
+    """Delete an SQLite file and its write-ahead companions, so the run's database holds this run only."""
+    for suffix in ("", "-wal", "-shm"):
+        try:
+            os.remove(path + suffix)
+        except FileNotFoundError:
+            pass
 
 
 def _pin_threads(threads: int | None) -> None:

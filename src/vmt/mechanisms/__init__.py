@@ -1,6 +1,7 @@
 """Stand-alone auction and mechanism-design library (issue 5, items 1-4).
 
-Sealed-bid auctions (forward and reverse, single and multi-unit), discrete
+Sealed-bid auctions (forward and reverse, single and multi-unit), a
+two-sided uniform-price call auction, discrete
 English and Dutch clocks, VCG with exact winner determination, an LMSR
 prediction market, Harberger tax, (dominant) assurance contracts and a ledger
 whose accounts cannot go negative. See docs/mechanisms.md.
@@ -8,6 +9,7 @@ whose accounts cannot go negative. See docs/mechanisms.md.
 
 from vmt.mechanisms.assurance import AssuranceContract, AssuranceOutcome
 from vmt.mechanisms.bids import Bundle, XorBid
+from vmt.mechanisms.call_auction import CallOutcome, uniform_price_call
 from vmt.mechanisms.clock import (
     CLOCK_AUCTIONS,
     ClockOutcome,
@@ -40,7 +42,7 @@ from vmt.mechanisms.vcg import VCGOutcome, vcg
 __all__ = [
     "AssuranceContract", "AssuranceOutcome", "HarbergerRegistry", "Holding",
     "Ledger", "Transfer", "LMSRMarket",
-    "Bundle", "XorBid", "VCGOutcome", "vcg",
+    "Bundle", "XorBid", "VCGOutcome", "vcg", "CallOutcome", "uniform_price_call",
     "CLOCK_AUCTIONS", "ClockOutcome", "dutch_clock", "english_clock",
     "reverse_dutch_clock", "reverse_english_clock",
     "MechanismInputError", "OverdraftError", "WinnerDeterminationFailure",

@@ -3,15 +3,21 @@
 ``sim.collect(model={...}, agents={...}, every=k)`` attaches a
 :class:`DataCollector` through the public ``after_tick`` hook. Each reporter
 is a name mapped to either a function of the simulation or the name of a
-built-in reporter:
+registered reporter:
 
-* a *model* reporter returns one number per collection: ``fn(sim) -> float``
-  (the signature of a sweep metric, so one function serves both);
+* a *model* reporter returns a number, or a mapping of numbers that becomes
+  one column per key (``volume[A<->B]``): ``fn(sim)``. Names are the sweep
+  metrics (:mod:`vmt.experiments.metrics`: the built-ins and whatever
+  ``register_metric`` added, so one function serves a collection and a
+  sweep) plus the tick-local reporters of :data:`MODEL_REPORTERS`;
 * an *agent* reporter returns one value per agent: ``fn(sim) -> array (n,)``.
 
 The state is collected when the collector is attached (tick 0 of a fresh
 run) and then after every ``every``-th tick, where "tick" counts completed
 ticks (``sim.tick``). Nothing is written to disk.
+
+The metric registry belongs to the experiments layer; it is imported here
+only when a reporter is named by a string that is not tick-local.
 """
 
 from __future__ import annotations
@@ -38,12 +44,11 @@ def _trades_last_tick(sim) -> float:
     return float(last["tick"].size) if fresh else 0.0
 
 
-#: Built-in model reporters: name -> fn(sim) -> float.
+#: Tick-local model reporters (name -> fn(sim) -> float): the state now, not a
+#: whole run's result, so they are not sweep metrics.
 MODEL_REPORTERS: dict[str, Callable] = {
     "total_utility": lambda sim: float(sim.utilities().sum()),
     "mean_utility": lambda sim: float(sim.utilities().mean()),
-    "utility_gain": lambda sim: float(sim.utilities().sum() - sim.initial_utility.sum()),
-    "trade_count": lambda sim: float(sim.trade_log.count),
     "trades_last_tick": _trades_last_tick,
     "price_A_B_last_tick": _price_a_b_last_tick,
 }
@@ -62,20 +67,48 @@ AGENT_REPORTERS: dict[str, Callable] = {
 }
 
 
-def _resolve(reporters: Mapping[str, Callable | str] | None, built_in: dict[str, Callable],
-             level: str) -> dict[str, Callable]:
-    """Names -> functions; a string names a built-in reporter."""
-    resolved = {}
-    for name, how in (reporters or {}).items():
-        if callable(how):
-            resolved[name] = how
-        elif isinstance(how, str) and how in built_in:
-            resolved[name] = built_in[how]
-        else:
-            raise ValueError(f"{level} reporter {name!r}: {how!r} is neither a function of the "
-                             f"simulation nor a built-in {level} reporter; built-ins: {', '.join(built_in)}")
-    if "tick" in resolved or (level == "agent" and "agent_id" in resolved):
-        raise ValueError(f"{level} reporters may not be named 'tick' or 'agent_id' (those columns are added)")
+def model_reporter_names() -> list[str]:
+    """Every name a model reporter may use: tick-local reporters, then sweep metrics."""
+    from vmt.experiments.metrics import metric_names
+
+    return [*MODEL_REPORTERS, *metric_names()]
+
+
+def _model_reporter(label: str, how) -> Callable:
+    if callable(how):
+        return how
+    if how in MODEL_REPORTERS:
+        return MODEL_REPORTERS[how]
+    from vmt import plugins
+    from vmt.experiments.metrics import METRICS, metric_names
+
+    if isinstance(how, str) and how not in metric_names():
+        plugins.load_plugins()  # a plug-in may register metrics
+    metric = METRICS.get(how) if isinstance(how, str) else None
+    if metric is None:
+        raise ValueError(f"model reporter {label!r}: {how!r} is neither a function of the simulation nor a "
+                         f"registered reporter; names: {', '.join(model_reporter_names())}")
+    if metric.wants_context:
+        raise ValueError(f"model reporter {label!r}: metric {how!r} needs a sweep's run context (equilibrium "
+                         "prices, the dispersion series); use it in a sweep, or write a function of the simulation")
+    return metric.fn
+
+
+def _agent_reporter(label: str, how) -> Callable:
+    if callable(how):
+        return how
+    if isinstance(how, str) and how in AGENT_REPORTERS:
+        return AGENT_REPORTERS[how]
+    raise ValueError(f"agent reporter {label!r}: {how!r} is neither a function of the simulation nor a "
+                     f"built-in agent reporter; built-ins: {', '.join(AGENT_REPORTERS)}")
+
+
+def _resolve(reporters, resolve_one, reserved: tuple[str, ...]) -> dict[str, Callable]:
+    """Names -> functions; columns the collector adds itself are reserved."""
+    resolved = {label: resolve_one(label, how) for label, how in (reporters or {}).items()}
+    taken = [label for label in resolved if label in reserved]
+    if taken:
+        raise ValueError(f"reporters may not be named {', '.join(map(repr, reserved))} (those columns are added)")
     return resolved
 
 
@@ -86,8 +119,8 @@ class DataCollector:
         if isinstance(every, bool) or not isinstance(every, (int, np.integer)) or every < 1:
             raise ValueError(f"every must be a whole number of ticks >= 1, got {every!r}")
         self.sim, self.every = sim, int(every)
-        self.model = _resolve(model, MODEL_REPORTERS, "model")
-        self.agents = _resolve(agents, AGENT_REPORTERS, "agent")
+        self.model = _resolve(model, _model_reporter, ("tick",))
+        self.agents = _resolve(agents, _agent_reporter, ("tick", "agent_id"))
         self._model_rows: list[dict] = []
         self._agent_chunks: list[dict[str, np.ndarray]] = []
         self.collect_now()
@@ -100,7 +133,10 @@ class DataCollector:
         """Record every reporter for the current state (tick = ``sim.tick``)."""
         tick = self.sim.tick
         if self.model:
-            self._model_rows.append({"tick": tick, **{n: fn(self.sim) for n, fn in self.model.items()}})
+            row = {"tick": tick}
+            for label, fn in self.model.items():
+                row.update(_model_columns(label, fn(self.sim)))
+            self._model_rows.append(row)
         if self.agents:
             n = self.sim.world.agents.n
             chunk = {"tick": np.full(n, tick, dtype=np.int64), "agent_id": np.arange(n)}
@@ -109,8 +145,12 @@ class DataCollector:
             self._agent_chunks.append(chunk)
 
     def model_df(self) -> pd.DataFrame:
-        """One row per collection: ``tick`` and one column per model reporter."""
-        return pd.DataFrame(self._model_rows, columns=["tick", *self.model])
+        """One row per collection: ``tick`` and the model reporters' columns
+        (a mapping-valued reporter gives ``label[key]`` columns, NaN where a
+        key was missing)."""
+        if not self._model_rows:
+            return pd.DataFrame(columns=["tick", *self.model])
+        return pd.DataFrame(self._model_rows)
 
     def agents_df(self) -> pd.DataFrame:
         """One row per agent and collection: ``tick``, ``agent_id``, then the reporters."""
@@ -118,6 +158,12 @@ class DataCollector:
         if not self._agent_chunks:
             return pd.DataFrame(columns=columns)
         return pd.DataFrame({c: np.concatenate([ch[c] for ch in self._agent_chunks]) for c in columns})
+
+
+def _model_columns(label: str, value) -> dict:
+    if isinstance(value, dict):
+        return {f"{label}[{key}]": v for key, v in value.items()}
+    return {label: value}
 
 
 def _per_agent(name: str, values, n: int) -> np.ndarray:
