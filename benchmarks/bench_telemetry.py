@@ -9,6 +9,14 @@ run back with ``read_table``. Wall-clock figures on a shared machine: run it a
 few times.
 
     .venv/bin/python benchmarks/bench_telemetry.py [--agents 100000] [--ticks 10]
+
+With ``--simulation`` it measures instead what telemetry costs a real run:
+seconds per tick of the benchmark economy (``vmt bench``'s, money regime)
+without telemetry, with standard telemetry (every trade, agent snapshots
+every 10 ticks) and with snapshots every tick, the three interleaved
+``--repeats`` times (medians reported), and the ratios to the run without.
+
+    .venv/bin/python benchmarks/bench_telemetry.py --simulation --agents 100000 1000000 --ticks 5
 """
 
 from __future__ import annotations
@@ -68,12 +76,52 @@ def bench_read(path: Path) -> float:
     return time.perf_counter() - start
 
 
+#: Telemetry settings compared by ``--simulation``: None = no telemetry, else the snapshot interval.
+MODES = {"none": None, "standard": 10, "every tick": 1}
+
+
+def seconds_per_tick(n_agents: int, ticks: int, snapshot_interval: int | None) -> float:
+    """One timed run of the benchmark economy (after a first, untimed tick)."""
+    from vmt.experiments.bench import bench_scenario
+    from vmt.simulation import Simulation
+
+    scenario = bench_scenario(n_agents, "money")
+    if snapshot_interval is not None:
+        scenario["params"]["snapshot_interval"] = snapshot_interval
+    with tempfile.TemporaryDirectory() as tmp:
+        db = None if snapshot_interval is None else Path(tmp) / "run.db"
+        sim = Simulation(scenario, seed=0, telemetry=db)
+        sim.step()
+        start = time.perf_counter()
+        sim.run(ticks)
+        return (time.perf_counter() - start) / ticks
+
+
+def bench_simulation(agent_counts: list[int], ticks: int, repeats: int) -> None:
+    print(f"{'agents':>8} {'ticks':>6} " + " ".join(f"{m + ' s/tick':>18}" for m in MODES)
+          + f" {'standard ratio':>15} {'every-tick ratio':>17}")
+    for n_agents in agent_counts:
+        times = {mode: [] for mode in MODES}
+        for _ in range(repeats):  # interleaved, so a busy spell hits every mode
+            for mode, interval in MODES.items():
+                times[mode].append(seconds_per_tick(n_agents, ticks, interval))
+        median = {mode: float(np.median(values)) for mode, values in times.items()}
+        print(f"{n_agents:>8} {ticks:>6} " + " ".join(f"{median[m]:>18.3f}" for m in MODES)
+              + f" {median['standard'] / median['none']:>15.2f} {median['every tick'] / median['none']:>17.2f}",
+              flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--agents", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--ticks", type=int, default=10)
     parser.add_argument("--flush-rows", type=int, default=200_000)
+    parser.add_argument("--simulation", action="store_true", help="cost of telemetry in a real run")
+    parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
+    if args.simulation:
+        bench_simulation(args.agents, args.ticks, args.repeats)
+        return
     print(f"{'agents':>8} {'ticks':>6} {'rows':>10} {'convert rows/s':>15} {'flush rows/s':>13} "
           f"{'write rows/s':>13} {'read rows/s':>12} {'MB':>7}")
     for n_agents in args.agents:

@@ -158,11 +158,15 @@ def test_keyboard_interrupt_marks_interrupted_and_file_still_opens(tmp_path):
         with TelemetryWriter(path, flush_rows=25) as writer:
             writer.begin_run(**RUN_INFO)
             writer.append("agent_snapshots", **snapshot(20, 0))
-            writer.append("agent_snapshots", **snapshot(20, 1))  # flushed: 40 >= 25
-            writer.append("agent_snapshots", **snapshot(7, 2))  # buffered, flushed on the way out
+            writer.set_progress(1)
+            writer.append("agent_snapshots", **snapshot(20, 1))
+            writer.set_progress(2)  # committed: 40 >= 25
+            writer.append("agent_snapshots", **snapshot(7, 2))  # a tick that never ended
             raise KeyboardInterrupt
-    assert list_runs(path)["status"].tolist() == ["interrupted"]
-    assert len(read_table(path, "agent_snapshots")) == 47
+    runs = list_runs(path)
+    assert runs["status"].tolist() == ["interrupted"] and runs["ticks_completed"].tolist() == [2]
+    # whole ticks only: the two ticks that ended are kept, the unfinished one is not
+    assert read_table(path, "agent_snapshots")["tick"].value_counts().sort_index().tolist() == [20, 20]
     with TelemetryWriter(path) as writer:  # the file is healthy: a new run can be added
         assert writer.begin_run(**RUN_INFO) == 2
 
@@ -216,7 +220,8 @@ def test_reader_sees_flushed_rows_while_the_writer_is_open(tmp_path):
     path = tmp_path / "t.db"
     with TelemetryWriter(path, flush_rows=40) as writer:
         writer.begin_run(**RUN_INFO)
-        writer.append("agent_snapshots", **snapshot(40, 0))  # flushed
+        writer.append("agent_snapshots", **snapshot(40, 0))
+        writer.set_progress(1)  # committed at the end of the tick: 40 rows >= flush_rows
         writer.append("agent_snapshots", **snapshot(10, 1))  # still buffered
         assert len(read_table(path, "agent_snapshots")) == 40
         assert list_runs(path)["status"].tolist() == ["running"]

@@ -1,4 +1,10 @@
-"""``vmt run [FILE]``: run a scenario with a progress bar and print a summary."""
+"""``vmt run [FILE]``: run a scenario with a progress bar and print a summary.
+
+``--checkpoint-every N`` commits the complete simulation state into the
+telemetry file after every N-th tick; ``--resume run.db`` continues the
+file's latest checkpointed run to the ticks it was started for, so that its
+telemetry equals a run never interrupted.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +12,7 @@ import time
 
 import click
 
-from vmt.cli.errors import fail
+from vmt.cli.errors import apply_limits, fail
 
 
 @click.command("run")
@@ -15,28 +21,41 @@ from vmt.cli.errors import fail
 @click.option("--ticks", type=int, default=None, help="Ticks to run (default: params.ticks).")
 @click.option("--out", "out", type=click.Path(dir_okay=False), default=None, help="SQLite telemetry file.")
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a scenario key, e.g. params.vision_radius=5.")
+@click.option("--checkpoint-every", type=int, default=None, metavar="N",
+              help="Save the complete state into the telemetry file every N ticks (needs --out).")
+@click.option("--resume", "resume", type=click.Path(dir_okay=False), default=None, metavar="RUN.DB",
+              help="Continue the latest checkpointed run of this telemetry file.")
+@click.option("--limit", "limits", multiple=True, metavar="NAME=VALUE",
+              help="Raise a scenario size limit, e.g. max_agents=5000000 (see docs/reliability.md).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.option("--threads", type=int, default=None,
               help="Threads for the parallel kernels (default: 1 below 20,000 agents, else all).")
-def command(scenario_file, seed, ticks, out, overrides, quiet, threads):
+def command(scenario_file, seed, ticks, out, overrides, checkpoint_every, resume, limits, quiet, threads):
     """Run SCENARIO_FILE (default: the built-in market-forming economy)."""
     from tqdm import tqdm
 
     from vmt.analysis.summary import summarize
 
+    apply_limits(limits)
     compiling = _first_run_note()
-    sim = _build(scenario_file, seed, out, overrides, checked_threads(threads))
+    if resume:
+        if scenario_file or seed is not None or out or overrides:
+            fail("--resume continues a recorded run as it was started: give no scenario file, "
+                 "--seed, --out or --set with it")
+        sim, out = _resumed(resume), resume
+        total = (sim.run_target or sim.scenario.params.ticks if ticks is None else ticks) - sim.tick
+    else:
+        if checkpoint_every is not None and not out:
+            fail("--checkpoint-every saves checkpoints into the telemetry file: give --out FILE too")
+        sim = _build(scenario_file, seed, out, overrides, checked_threads(threads))
+        total = sim.scenario.params.ticks if ticks is None else ticks
     for note in sim.scenario.inactive_features():
         click.echo(f"note: {note}", err=True)
-    total = sim.scenario.params.ticks if ticks is None else ticks
     if total < 0:
-        fail(f"--ticks must be >= 0, got {total}")
+        fail(f"--ticks must be >= {sim.tick} (the ticks already run), got {ticks}")
     start = time.perf_counter()
     with tqdm(total=total, desc="ticks", unit="tick", disable=quiet, leave=False) as bar:
-        try:
-            sim.run(total, progress=bar.update)
-        except KeyboardInterrupt:
-            fail(f"interrupted at tick {sim.tick}; telemetry recorded so far is kept" + (f" in {out}" if out else ""))
+        _run(sim, total, bar.update, checkpoint_every, out)
     if compiling:
         from vmt.simulation.warmup import mark_compiled
 
@@ -45,6 +64,28 @@ def command(scenario_file, seed, ticks, out, overrides, quiet, threads):
         click.echo(line)
     if out:
         click.echo(f"telemetry: {out} (run {sim.recorder.run_id})")
+
+
+def _run(sim, total, progress, checkpoint_every, out) -> None:
+    """Run, turning Ctrl-C and a telemetry failure (full disk) into one paragraph and exit 2."""
+    from vmt.simulation import SimulationError
+    from vmt.telemetry import TelemetryError
+
+    try:
+        sim.run(total, progress=progress, checkpoint_every=checkpoint_every)
+    except KeyboardInterrupt:
+        fail(f"interrupted at tick {sim.tick}; telemetry recorded so far is kept" + (f" in {out}" if out else ""))
+    except (TelemetryError, SimulationError) as exc:
+        fail(str(exc))
+
+
+def _resumed(path):
+    from vmt.simulation import Simulation
+
+    try:
+        return Simulation.resume(path)
+    except ValueError as exc:  # SimulationError, TelemetryError
+        fail(str(exc))
 
 
 def _first_run_note() -> bool:
@@ -71,18 +112,16 @@ def checked_threads(threads: int | None) -> int | None:
 
 def _build(scenario_file, seed, out, overrides, threads=None):
     """Load and construct, turning every kind of bad input into exit code 2."""
-    from vmt.protocols.registry import ProtocolError
     from vmt.scenario import ScenarioError, default_scenario, load_scenario, scenario_path
     from vmt.simulation import Simulation
-    from vmt.telemetry import TelemetryError
 
     try:
         source = scenario_path(scenario_file) if scenario_file else default_scenario().source_text
         scenario = load_scenario(source, overrides)
         return Simulation(scenario, seed=seed, telemetry=out, threads=threads)
-    except (ScenarioError, ProtocolError, TelemetryError) as exc:
+    except ScenarioError as exc:
         fail(str(exc))
-    except ValueError as exc:
+    except ValueError as exc:  # protocols, mechanisms, seed, telemetry: the project's errors
         fail(f"{scenario_file or 'default scenario'}: {exc}")
     except OSError as exc:
         fail(f"cannot use {exc.filename or out}: {exc.strerror or exc}")

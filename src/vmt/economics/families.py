@@ -219,12 +219,12 @@ def resolve_family(name: str) -> UtilityFamily:
     the aliases in ``FAMILY_ALIASES`` are accepted.
     """
     if not isinstance(name, str):
-        raise UtilityParamError(f"utility family must be a string, got {name!r}")
+        raise UtilityParamError(f"utility family must be a string, got {repr(name)[:80]}")
     key = name.strip().lower().replace(" ", "_").replace("-", "_")
     key = FAMILY_ALIASES.get(key, key)
     if key not in FAMILIES:
         raise UtilityParamError(
-            f"unknown utility family {name!r}; valid families: "
+            f"unknown utility family {repr(name)[:80]}; valid families: "
             f"{', '.join(FAMILIES)} (aliases: {', '.join(FAMILY_ALIASES)}; '-' reads as '_')"
         )
     return FAMILIES[key]

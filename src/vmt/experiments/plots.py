@@ -45,7 +45,9 @@ def plot_distributions(results: pd.DataFrame, parameters: list[str], metrics: li
         for i, values in enumerate(data, start=1):
             ax.plot(i + jitter.uniform(-0.18, 0.18, values.size), values, "o", markersize=2.5, alpha=0.5)
         ax.set_xticks(range(1, len(groups) + 1), groups, rotation=30, ha="right", fontsize="small")
-        ax.set_title(metric, fontsize="medium")
+        defined = sum(d.size for d in data)
+        note = f" (defined in {defined} of {len(ok)} runs)" if defined < len(ok) else ""
+        ax.set_title(metric + note, fontsize="medium")
         ax.grid(alpha=0.3, axis="y")
     for ax in axes[len(metrics):]:
         ax.set_visible(False)

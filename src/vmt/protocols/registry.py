@@ -18,14 +18,15 @@ from typing import Callable
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from vmt import plugins
+from vmt.scenario.base import show
 
 KINDS = ("search", "matching", "bargaining")
 
 
 class ProtocolParams(BaseModel):
-    """Base of every protocol's parameter model: unknown keys are errors."""
+    """Base of every protocol's parameter model: unknown keys and non-finite numbers are errors."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class ProtocolError(ValueError):
@@ -86,7 +87,7 @@ def get_entry(kind: str, name: str) -> ProtocolEntry:
     try:
         return _REGISTRY[kind][name]
     except KeyError:
-        raise ProtocolError(f"protocols.{kind}: unknown {kind} protocol {name!r}; "
+        raise ProtocolError(f"protocols.{kind}: unknown {kind} protocol {show(name)}; "
                             f"valid names: {_valid_names(kind)}{plugins.failures_note()}") from None
 
 
@@ -104,8 +105,8 @@ def create_protocol(kind: str, name: str, params: dict | None = None):
     except ValidationError as exc:
         problems = "; ".join(
             f"protocols.{kind}.params.{'.'.join(str(p) for p in err['loc'])}: {err['msg']}"
-            f" (got {err.get('input')!r})"
+            f" (got {show(err.get('input'))})"
             for err in exc.errors()
         )
-        raise ProtocolError(f"{kind} protocol {name!r}: {problems}") from None
+        raise ProtocolError(f"{kind} protocol {show(name)}: {problems}") from None
     return entry.factory(validated)

@@ -9,18 +9,22 @@ See docs/scenarios.md for every key, default, alias and seed-format adaptation.
 """
 
 from .errors import ScenarioError
+from .limits import Limits, current_limits, set_limits
 from .loader import apply_overrides, builtin_scenarios, default_scenario, load_scenario, scenario_path
 from .model import SUPPORTED_SCHEMA_VERSIONS, Grid, Scenario, Units
 
 __all__ = [
     "SUPPORTED_SCHEMA_VERSIONS",
     "Grid",
+    "Limits",
     "Scenario",
     "ScenarioError",
     "Units",
     "apply_overrides",
     "builtin_scenarios",
+    "current_limits",
     "default_scenario",
     "load_scenario",
     "scenario_path",
+    "set_limits",
 ]

@@ -16,7 +16,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Annotated, Any, ClassVar, Iterable
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator, Strict, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator, Strict, model_validator
 from pydantic_core import PydanticCustomError
 
 Int = Annotated[int, Strict()]
@@ -25,6 +25,23 @@ PosInt = Annotated[int, Strict(), Field(ge=1)]
 NonNegReal = Annotated[float, Strict(), Field(ge=0, allow_inf_nan=False)]
 PosReal = Annotated[float, Strict(), Field(gt=0, allow_inf_nan=False)]
 UnitInterval = Annotated[float, Strict(), Field(ge=0, le=1, allow_inf_nan=False)]
+#: A seed of the run's random streams (stored as a signed 64-bit integer).
+Seed = Annotated[int, Strict(), Field(ge=0, le=2**63 - 1)]
+
+
+def clamp_to_grid(radius: int) -> int:
+    """A distance in cells, clamped to the grid's Manhattan diameter.
+
+    Every cell is within ``(width - 1) + (height - 1)`` steps of every other,
+    so a larger radius means the same thing; clamping keeps a radius of 10^9
+    from costing 10^9 of anything.
+    """
+    frame = current_frame()
+    return min(radius, frame.width + frame.height - 2) if frame.has_grid else radius
+
+
+#: A Manhattan distance in cells (vision, interaction, broadcast, movement).
+Radius = Annotated[int, Strict(), Field(ge=0, le=2**62), AfterValidator(clamp_to_grid)]
 
 #: Inclusive cell rectangle ``[x0, y0, x1, y1]``.
 SpawnRegion = tuple[Int, Int, Int, Int]
@@ -41,9 +58,11 @@ def problem(text: str, kind: str = "vmt_invalid") -> PydanticCustomError:
 
 
 def show(value: Any) -> str:
-    """Render a value the way a YAML author wrote it (short, no Python quoting of lists)."""
+    """Render a value the way a YAML author wrote it, shortened to about 80 characters."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 10**60:
+        return f"an integer of {value.bit_length()} bits"
     if isinstance(value, str):
-        return repr(value)
+        return _clip(repr(value))
     if isinstance(value, bool):
         return "true" if value else "false"
     if value is None:
@@ -55,7 +74,7 @@ def show(value: Any) -> str:
         return _clip("[" + ", ".join(show(v) for v in value) + "]")
     if isinstance(value, BaseModel):
         return show(value.model_dump())
-    return repr(value)
+    return _clip(repr(value))
 
 
 def _clip(text: str, limit: int = 80) -> str:
@@ -190,8 +209,13 @@ def region_cells(region: SpawnRegion | None) -> int | None:
 
 
 def is_whole_units(quantity: float, unit: float) -> bool:
-    """True when ``quantity / unit`` is an integer within :data:`UNIT_TOLERANCE` (relative)."""
+    """True when ``quantity / unit`` is an integer within :data:`UNIT_TOLERANCE` (relative).
+
+    A ratio beyond 2**62 minor units (or infinite) is not: it could not be held.
+    """
     ratio = quantity / unit
+    if not abs(ratio) <= 2**62:
+        return False
     return abs(ratio - round(ratio)) <= UNIT_TOLERANCE * max(1.0, abs(ratio))
 
 
@@ -201,6 +225,11 @@ def check_whole_units(good: str, quantities: Iterable[float]) -> None:
     if unit is None:
         return
     bad = [q for q in quantities if not is_whole_units(q, unit)]
+    if bad and not abs(bad[0] / unit) <= 2**62:
+        raise problem(
+            f"got {bad[0]:g}, which is {bad[0] / unit:g} minor units of {good} ({unit:g} each, see "
+            f"units.{good}); quantities are held as 64-bit integers, so keep it below {2**62 * unit:.3g}"
+        )
     if bad:
         raise problem(
             f"got {bad[0]:g}, which is not a multiple of the unit of {good} ({unit:g}, "

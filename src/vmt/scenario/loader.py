@@ -5,7 +5,8 @@ overrides to the raw mapping (before validation, so an override is checked
 exactly like the file), validates, and records the text for telemetry.  YAML
 is read with PyYAML's safe loader plus two guards: a key repeated in one
 mapping is an error (PyYAML would silently keep the last one), and ``1e-3``
-is read as a number (YAML 1.1 would read it as a string).
+is read as a number (YAML 1.1 would read it as a string). Every document is
+held to the size limits of :mod:`vmt.scenario.limits` before it is validated.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pydantic import ValidationError
 
 from .base import show
 from .errors import ScenarioError, describe_validation_error
+from .limits import DocumentTooLarge, current_limits, measure
 from .model import Scenario, ScenarioOrigin
 
 #: Where the built-in scenarios live (package data; the repo-root ``scenarios`` links here).
@@ -37,9 +39,13 @@ class _ScenarioLoader(yaml.SafeLoader):
             if key_node.tag == "tag:yaml.org,2002:merge":
                 continue
             key = self.construct_object(key_node, deep=True)
+            if isinstance(key, (list, dict)):
+                raise yaml.constructor.ConstructorError(
+                    "while reading a mapping", node.start_mark, "a key must be a name, not a list or mapping",
+                    key_node.start_mark)
             if isinstance(key, (str, int, float, bool)) and key in seen:
                 raise yaml.constructor.ConstructorError(
-                    "while reading a mapping", node.start_mark, f"key {key!r} is given twice", key_node.start_mark
+                    "while reading a mapping", node.start_mark, f"key {show(key)} is given twice", key_node.start_mark
                 )
             seen[key] = key_node
         return super().construct_mapping(node, deep=deep)
@@ -52,14 +58,57 @@ _ScenarioLoader.add_implicit_resolver(
 )
 
 
-def parse_yaml(text: str, source: str | Path | None = None) -> Any:
-    """Parse YAML text; a syntax error becomes a :class:`ScenarioError` with line and column."""
+def parse_yaml(text: str, source: str | Path | None = None, where: str = "") -> Any:
+    """Parse YAML text within the size limits (see :mod:`vmt.scenario.limits`).
+
+    A syntax error becomes a :class:`ScenarioError` with line and column; a
+    document over a limit (size, expanded aliases, depth, 64-bit integers) a
+    ScenarioError naming the limit, found before anything is built from it.
+    """
+    check_document_size(len(text.encode("utf-8", "surrogatepass")), source)
+    check_flow_depth(text, source, where)
     try:
-        return yaml.load(text, Loader=_ScenarioLoader)  # noqa: S506 -- a SafeLoader subclass
+        data = yaml.load(text, Loader=_ScenarioLoader)  # noqa: S506 -- a SafeLoader subclass
+        measure(data, where)
     except yaml.MarkedYAMLError as exc:
         raise ScenarioError([_yaml_problem(exc)], source) from None
     except yaml.YAMLError as exc:
-        raise ScenarioError([f"YAML error: {exc}"], source) from None
+        raise ScenarioError([f"YAML error: {_clip(str(exc))}"], source) from None
+    except RecursionError:
+        raise ScenarioError([f"{where or 'the document'}: nested too deeply to read (the limit is "
+                             f"{current_limits().max_nesting_depth} levels)"], source) from None
+    except (DocumentTooLarge, ValueError) as exc:  # ValueError: an integer of thousands of digits
+        raise ScenarioError([_clip(str(exc))], source) from None
+    return data
+
+
+def check_document_size(size: int, source: str | Path | None) -> None:
+    """Refuse a document over ``max_document_bytes`` before reading or parsing it."""
+    limit = current_limits().max_document_bytes
+    if size > limit:
+        raise ScenarioError([f"the document is {size} bytes, more than the limit of {limit} "
+                             "(raise it with --limit max_document_bytes=N)"], source)
+
+
+_QUOTED = re.compile(r"'[^'\n]*'|\"(?:[^\"\\\n]|\\.)*\"|#[^\n]*")
+
+
+def check_flow_depth(text: str, source: str | Path | None, where: str = "") -> None:
+    """Refuse ``[[[[...`` / ``{{{{...`` nested past the depth limit before the parser recurses into it."""
+    limit, depth, deepest = current_limits().max_nesting_depth, 0, 0
+    for char in _QUOTED.sub("", text):
+        if char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    if deepest > limit:
+        raise ScenarioError([f"{where or 'the document'}: nested more than {limit} levels deep "
+                             "(raise it with --limit max_nesting_depth=N)"], source)
+
+
+def _clip(text: str, limit: int = 300) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _yaml_problem(exc: yaml.MarkedYAMLError) -> str:
@@ -134,6 +183,10 @@ def _build(raw: dict, text: str, path: Path | None, overrides: tuple[str, ...]) 
 
 def _read_source(source: str | Path | dict) -> tuple[dict, str, Path | None]:
     if isinstance(source, dict):
+        try:
+            measure(source)
+        except DocumentTooLarge as exc:
+            raise ScenarioError([str(exc)]) from None
         return copy.deepcopy(source), _dump_text(source), None
     if isinstance(source, str) and _looks_like_yaml_text(source):
         return _as_mapping(parse_yaml(source), None), source, None
@@ -141,6 +194,7 @@ def _read_source(source: str | Path | dict) -> tuple[dict, str, Path | None]:
         raise ScenarioError([f"cannot load a scenario from a {type(source).__name__}; give a path, YAML text or a mapping"])
     path = scenario_path(source)
     try:
+        check_document_size(path.stat().st_size, path)
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError([f"cannot read the file: {exc}"], path) from None
@@ -196,9 +250,10 @@ def _apply_override(raw: dict, override: str) -> None:
     if not all(parts):
         raise _OverrideError(f"key {key!r} is not a dotted path like params.vision_radius or agents.0.count")
     try:
-        value = yaml.load(text, Loader=_ScenarioLoader)  # noqa: S506 -- a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        raise _OverrideError(f"value {text!r} is not valid YAML ({getattr(exc, 'problem', exc)})") from None
+        value = parse_yaml(text, where=key.strip())
+    except ScenarioError as exc:
+        raise _OverrideError(f"value {_clip(text, 60)!r} is not valid YAML or too large "
+                             f"({'; '.join(exc.problems)})") from None
     container: Any = raw
     for depth, part in enumerate(parts[:-1]):
         container = _step(container, part, ".".join(parts[: depth + 1]))

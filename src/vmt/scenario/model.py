@@ -24,12 +24,15 @@ from .base import (
     PosInt,
     PosReal,
     ScenarioFrame,
+    Seed,
+    amount_bounds,
     StrictModel,
     enter_frame,
     leave_frame,
     problem,
     show,
 )
+from .limits import MAX_TOTAL_MINOR_UNITS, current_limits
 from .params import Params
 from .posts import MarketPost, number_posts
 from .protocols import Protocols
@@ -53,10 +56,21 @@ class ScenarioOrigin:
 
 
 class Grid(StrictModel):
-    """A ``width`` x ``height`` grid of cells; coordinates run from 0 to width-1 / height-1."""
+    """A ``width`` x ``height`` grid of cells; coordinates run from 0 to width-1 / height-1.
+
+    At most ``max_grid_cells`` cells (see :mod:`vmt.scenario.limits`).
+    """
 
     width: PosInt
     height: PosInt
+
+    @model_validator(mode="after")
+    def _within_cell_limit(self) -> "Grid":
+        limit = current_limits().max_grid_cells
+        if self.width * self.height > limit:
+            raise problem(f"got {self.width} x {self.height} = {self.width * self.height} cells, more than "
+                          f"the limit of {limit} (raise it with --limit max_grid_cells=N)")
+        return self
 
 
 class Units(StrictModel):
@@ -81,7 +95,7 @@ class Scenario(StrictModel):
     schema_version: Int = 1
     name: str = "unnamed"
     description: str = ""
-    seed: Int | None = None
+    seed: Seed | None = None
     grid: Grid
     units: Units = Field(default_factory=Units)
     agents: list[AgentGroup]
@@ -114,7 +128,26 @@ class Scenario(StrictModel):
     def _at_least_one_group(cls, groups: list[AgentGroup]) -> list[AgentGroup]:
         if not groups:
             raise problem("got an empty list; a scenario needs at least one agent group")
+        total, limit = sum(group.count for group in groups), current_limits().max_agents
+        if total > limit:
+            raise problem(f"the groups add up to {total} agents, more than the limit of {limit} "
+                          "(raise it with --limit max_agents=N)")
         return groups
+
+    @model_validator(mode="after")
+    def _totals_fit_int64(self) -> "Scenario":
+        """Each good's most possible total, in minor units, must fit int64 with room to spare."""
+        for good in ("A", "B", "M"):
+            unit = getattr(self.units, good)
+            held = sum(g.count * amount_bounds(getattr(g.endowment, good))[1] for g in self.agents)
+            on_cells = sum(r.count * r.cap for r in self.resources if r.commodity == good)
+            if (held + on_cells) / unit > MAX_TOTAL_MINOR_UNITS:
+                raise problem(
+                    f"units.{good}: the agents' endowments and the cells' caps of {good} can add up to "
+                    f"{held + on_cells:.3g}, which is {(held + on_cells) / unit:.3g} minor units of "
+                    f"{unit:g}; the engine holds goods as 64-bit integers, so keep the total below "
+                    f"{MAX_TOTAL_MINOR_UNITS * unit:.3g} (smaller amounts or a larger unit)")
+        return self
 
     @field_validator("resources", mode="before")
     @classmethod

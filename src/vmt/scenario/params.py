@@ -20,7 +20,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, Strict, ValidationInfo, field_validator, model_validator
 
-from .base import DEFAULT_LAMBDA_BOUNDS, NonNegInt, PosInt, PosReal, StrictModel, UnitInterval, problem
+from .base import DEFAULT_LAMBDA_BOUNDS, NonNegInt, PosInt, PosReal, Radius, StrictModel, UnitInterval, problem, show
 
 EXCHANGE_REGIMES = ("barter", "money", "mixed")
 INSTITUTIONS = ("bilateral", "price_signals", "centralized", "mixed_bilateral_centralized")
@@ -53,25 +53,25 @@ class Params(StrictModel):
     }
 
     ticks: NonNegInt = 200
-    vision_radius: NonNegInt = 5
-    interaction_radius: NonNegInt = 1
-    move_budget_per_tick: NonNegInt = 1
+    vision_radius: Radius = 5
+    interaction_radius: Radius = 1
+    move_budget_per_tick: Radius = 1
     beta: Discount = 0.95
     trade_cooldown_ticks: NonNegInt = 5
-    forage_rate: PosInt = 1
+    forage_rate: Annotated[int, Strict(), Field(ge=1, le=2**40)] = 1
     exchange_regime: Literal["barter", "money", "mixed"] = "barter"
     institution: Literal["bilateral", "price_signals", "centralized", "mixed_bilateral_centralized"] = "bilateral"
     lambda_bounds: tuple[PosReal, PosReal] = DEFAULT_LAMBDA_BOUNDS
     lambda_money: PosReal = 1.0
     quote_spread: Spread = 0.0
-    max_trade_quantity: PosInt = 5
+    max_trade_quantity: Annotated[int, Strict(), Field(ge=1, le=2**40)] = 5
     snapshot_interval: PosInt = 1
     resource_snapshot_interval: PosInt = 10
     market_formation_threshold: PosInt = 5
     market_dissolution_threshold: NonNegInt = 3
     market_dissolution_patience: PosInt = 5
-    market_radius: NonNegInt = 3
-    broadcast_radius: NonNegInt | None = None
+    market_radius: Radius = 3
+    broadcast_radius: Radius | None = None
     price_learning_rate: UnitInterval = 0.0
     price_window: PosInt = 1
     centralized_weight: UnitInterval | None = None
@@ -91,7 +91,7 @@ class Params(StrictModel):
         if data.get("institution", institution) != institution:
             raise problem(
                 f"exchange_regime {institution!r} is an institution but institution is "
-                f"{data['institution']!r}; give the institution once, under 'institution'"
+                f"{show(data['institution'])}; give the institution once, under 'institution'"
             )
         return {**data, "institution": institution, "exchange_regime": "mixed"}
 

@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
-from .base import Int, NonNegInt, StrictModel, current_frame, problem, show
+from .base import Int, NonNegInt, Radius, StrictModel, current_frame, problem, show
 
 Commodity = Literal["A", "B", "M"]
 
@@ -25,9 +25,9 @@ class MarketPost(StrictModel):
 
     id: NonNegInt | None = None
     location: tuple[Int, Int]
-    visibility_radius: NonNegInt = 10
-    interaction_radius: NonNegInt = 3
-    broadcast_radius: NonNegInt = 15
+    visibility_radius: Radius = 10
+    interaction_radius: Radius = 3
+    broadcast_radius: Radius = 15
     mechanism_type: str = "walrasian"
     commodities: list[Commodity] = Field(default_factory=lambda: ["A", "B", "M"])
     mechanism_params: dict[str, Any] = Field(default_factory=dict)

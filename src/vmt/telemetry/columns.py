@@ -114,13 +114,14 @@ def json_default(value: Any) -> Any:
 
 
 def _texts(table: Table, column: Column, values: Any) -> list:
-    if isinstance(values, np.ndarray) and values.dtype.kind == "U":
-        out = values.tolist()
-    else:
-        out = [_text_value(table, column, v) for v in values]
-    _check_missing(table, column, np.fromiter((v is None for v in out), bool, len(out)))
+    out = values.tolist() if isinstance(values, np.ndarray) else list(values)
+    distinct = set(out) if all(type(v) is str for v in out) else None  # the fast path: all text
+    if distinct is None:
+        out = [_text_value(table, column, v) for v in out]
+        _check_missing(table, column, np.fromiter((v is None for v in out), bool, len(out)))
+        distinct = set(out)
     if column.choices is not None:
-        bad = set(out) - set(column.choices) - {None}
+        bad = distinct - set(column.choices) - {None}
         if bad:
             raise TelemetryError(f"{_where(table, column)}: unknown value(s) {sorted(bad)}; "
                                  f"valid values are {list(column.choices)}.")

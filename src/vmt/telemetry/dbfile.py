@@ -9,7 +9,8 @@ that it is a healthy VMT telemetry database:
    the change counter at bytes 24–27; a file smaller than
    ``page_size × page_count`` has been truncated. (Skipped while a non-empty
    ``-wal`` file exists, since a checkpoint may be extending the file.);
-3. opened read-only (URI ``mode=ro``), it has a ``meta`` table naming the
+3. opened read-only (URI ``mode=ro``, or ``immutable=1`` when no write-ahead
+   log shows a writer, see :func:`connect_readonly`), it has a ``meta`` table naming the
    format ``vmt-telemetry`` and a schema version this code understands.
 
 Any ``sqlite3.DatabaseError`` met on the way is turned into a
@@ -67,9 +68,35 @@ def check_sqlite_bytes(path: Path) -> None:
             "full disk; recover it from the original or re-run the simulation.")
 
 
-def readonly_uri(path: Path) -> str:
-    """``file:`` URI opening ``path`` read-only (percent-encoded, so any name works)."""
-    return path.resolve().as_uri() + "?mode=ro"
+def readonly_uri(path: Path, immutable: bool = False) -> str:
+    """``file:`` URI opening ``path`` read-only (percent-encoded, so any name works).
+
+    ``immutable`` tells SQLite the file cannot change while it is open: no
+    locks, no ``-shm``/``-wal`` files, so it works on read-only media.
+    """
+    return path.resolve().as_uri() + ("?mode=ro&immutable=1" if immutable else "?mode=ro")
+
+
+def connect_readonly(path: Path) -> sqlite3.Connection:
+    """A read-only connection that creates no file beside ``path``.
+
+    A file with no write-ahead log is not being written (a writer keeps a
+    ``-wal`` file while it is open, and the last one to close removes it), so
+    it is opened *immutable*. A file with a ``-wal`` — a run being written, or
+    one killed before it could close — is opened ``mode=ro`` so that the rows
+    committed in the log are read too; if that fails (read-only media without
+    the ``-shm`` file) it falls back to immutable, reading what was
+    checkpointed into the file itself.
+    """
+    if not _wal_in_use(path):
+        return sqlite3.connect(readonly_uri(path, immutable=True), uri=True)
+    conn = sqlite3.connect(readonly_uri(path), uri=True)
+    try:
+        conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
+    except sqlite3.OperationalError:
+        conn.close()
+        return sqlite3.connect(readonly_uri(path, immutable=True), uri=True)
+    return conn
 
 
 def damaged(path: Path, exc: BaseException) -> TelemetryError:
@@ -109,7 +136,7 @@ def open_readonly(path: str | Path) -> Iterator[sqlite3.Connection]:
     path = Path(path)
     check_sqlite_bytes(path)
     try:
-        conn = sqlite3.connect(readonly_uri(path), uri=True)
+        conn = connect_readonly(path)
     except sqlite3.Error as exc:
         raise damaged(path, exc) from exc
     try:

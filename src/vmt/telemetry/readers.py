@@ -1,7 +1,9 @@
 """Readers: telemetry tables as pandas DataFrames, and exports to CSV/Parquet.
 
-Files are opened read-only (SQLite URI ``mode=ro``), so reading never changes
-a file and can happen while a writer is still appending (WAL mode). Frames are
+Files are opened read-only (SQLite URI ``mode=ro``, or ``immutable=1`` when
+no writer is at work), so reading never changes a file, leaves no ``-wal`` or
+``-shm`` file behind, works on read-only media, and can happen while a writer
+is still appending (WAL mode). Frames are
 sorted by the table's natural key (tick, then ids; the insertion order breaks
 any remaining tie), so the same run always reads back identically. Column
 dtypes follow the schema: ``int64`` for INTEGER, pandas ``Int64`` for nullable
@@ -21,6 +23,7 @@ import pandas as pd
 
 from vmt.telemetry.dbfile import open_readonly
 from vmt.telemetry.errors import TelemetryError
+from vmt.telemetry.liveness import dead_runs
 from vmt.telemetry.schema import TABLES, Table
 
 _PANDAS_DTYPE = {("INTEGER", False): "int64", ("INTEGER", True): "Int64",
@@ -116,15 +119,26 @@ def read_table(path: str | Path, table: str, run_id: int | None = None,
         select = ", ".join(f'"{c}"' for c in wanted)
         sql = f"SELECT {select} FROM {spec.name} WHERE run_id = ?{where} ORDER BY {_order_by(spec)}"
         rows = conn.execute(sql, (run,) + args).fetchall()
-    return _frame(spec, rows, wanted)
+        dead = table == "runs" and "status" in wanted and run in dead_runs(conn)
+    frame = _frame(spec, rows, wanted)
+    if dead:
+        frame["status"] = "interrupted"
+    return frame
 
 
 def list_runs(path: str | Path) -> pd.DataFrame:
-    """Every run in the file (all ``runs`` columns), ordered by run_id."""
+    """Every run in the file (all ``runs`` columns), ordered by run_id.
+
+    A run recorded as ``running`` whose writer process is gone (killed) is
+    reported as ``interrupted``; the file itself is not modified.
+    """
     spec = TABLES["runs"]
     with open_readonly(path) as conn:
         rows = conn.execute(f"SELECT * FROM runs ORDER BY {_order_by(spec)}").fetchall()
-    return _frame(spec, rows, list(spec.column_names))
+        dead = set(dead_runs(conn))
+    frame = _frame(spec, rows, list(spec.column_names))
+    frame.loc[frame["run_id"].isin(dead), "status"] = "interrupted"
+    return frame
 
 
 def _to_parquet(frame: pd.DataFrame, out: Path) -> None:

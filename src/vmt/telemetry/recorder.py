@@ -21,9 +21,21 @@ from vmt.world.state import GOODS
 
 
 class RunRecorder:
-    def __init__(self, sim, path: Path):
+    """Records ``sim`` into the telemetry file ``path``.
+
+    A new run is begun and its static tables committed at once; with
+    ``resume_run_id`` the recorder instead continues that run of the file
+    after its first ``sim.tick`` ticks (see ``TelemetryWriter.resume_run``).
+    """
+
+    def __init__(self, sim, path: Path, resume_run_id: int | None = None):
         self.sim = sim
         self.writer = TelemetryWriter(path)
+        sim.on("after_tick", self.after_tick)
+        if resume_run_id is not None:
+            self.run_id = int(resume_run_id)
+            self.writer.resume_run(self.run_id, sim.tick)
+            return
         scenario = sim.scenario
         self.run_id = self.writer.begin_run(
             scenario_name=scenario.name,
@@ -36,7 +48,7 @@ class RunRecorder:
         self._write_agents()
         for component in sim.tick_state.components:
             self._write(component.telemetry_static())
-        sim.on("after_tick", self.after_tick)
+        self.writer.flush()
 
     def _write(self, tables: dict[str, dict]) -> None:
         for table, columns in tables.items():
@@ -105,11 +117,24 @@ class RunRecorder:
             amount=res.amount * units[res.good],
         )
 
+    def commit(self, checkpoint: bytes | None = None) -> None:
+        """Commit the ticks recorded so far, with a checkpoint of the simulation if given."""
+        self.writer.flush(checkpoint)
+
+    @property
+    def open(self) -> bool:
+        """True until the run has been ended (completed, failed or interrupted)."""
+        return self.writer.run_id is not None
+
     def finish(self) -> None:
         self.writer.end_run("completed")
         self.writer.close()
 
     def abort(self, exc: BaseException) -> None:
+        """End the run as interrupted (Ctrl-C) or failed, keeping every committed tick."""
         status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
-        self.writer.end_run(status)
-        self.writer.close()
+        try:
+            if self.open:
+                self.writer.end_run(status)
+        finally:
+            self.writer.close()

@@ -201,6 +201,18 @@ def column_ddl(table: Table, column: Column) -> str:
     return ddl
 
 
+#: Bookkeeping tables outside the data schema: who writes each run (so a killed
+#: run is recognised, see ``liveness``) and each run's latest checkpoint (the
+#: pickled simulation state at the end of tick ``ticks_completed - 1``,
+#: committed in the same transaction as the telemetry of that tick).
+BOOKKEEPING_DDL = (
+    "CREATE TABLE IF NOT EXISTS run_writers (run_id INTEGER PRIMARY KEY REFERENCES runs(run_id), "
+    "host TEXT NOT NULL, pid INTEGER NOT NULL, process_start TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS checkpoints (run_id INTEGER PRIMARY KEY REFERENCES runs(run_id), "
+    "ticks_completed INTEGER NOT NULL, created_at TEXT NOT NULL, state BLOB NOT NULL)",
+)
+
+
 def schema_ddl() -> list[str]:
     """Statements that create the meta table, every table and its index.
 
@@ -215,7 +227,7 @@ def schema_ddl() -> list[str]:
         if table.name != "runs":
             key = ", ".join(f'"{k}"' for k in ("run_id",) + table.key)
             statements.append(f"CREATE INDEX IF NOT EXISTS ix_{table.name}_key ON {table.name} ({key})")
-    return statements
+    return statements + list(BOOKKEEPING_DDL)
 
 
 def _allowed(column: Column) -> str:

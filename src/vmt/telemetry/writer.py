@@ -1,32 +1,42 @@
-"""The batched SQLite telemetry writer.
+"""The durable SQLite telemetry writer.
 
 Rows are validated and converted when appended (so a bad column fails at the
-call that produced it), buffered in memory as per-column Python lists, and
-written with ``executemany`` inside one ``BEGIN IMMEDIATE … COMMIT``
-transaction once the buffer holds ``flush_rows`` rows, at :meth:`flush` and at
-:meth:`end_run`. The file is in WAL mode with ``synchronous=NORMAL``: a crash
-or a power cut may lose the batch being written but never corrupts what was
-committed, and readers (a live viewer, a notebook) can read while the run
-writes.
+call that produced it) and buffered in memory as per-column lists. They are
+committed only at the end of a tick (:meth:`TelemetryWriter.set_progress`),
+so every commit holds whole ticks, and a tick's end commits when any budget
+is spent: ``commit_seconds`` since the last commit (2 s by default),
+``commit_ticks`` ticks, or ``flush_rows`` buffered rows. A commit is one
+``BEGIN IMMEDIATE … COMMIT`` transaction writing the rows with
+``executemany`` over the column lists, the run's ``ticks_completed`` and,
+when asked, a checkpoint of the simulation. The file is in WAL mode with
+``synchronous=NORMAL``: a kill or a crash loses at most the ticks after the
+last commit and never corrupts what was committed. A failed commit (a full
+disk, a vanished directory) raises one :class:`TelemetryError`; the run is
+then marked ``failed`` if the file still accepts that small update, and every
+tick committed before stays readable.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
+import time
 import warnings
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from vmt.telemetry.columns import json_default, convert_columns
+from vmt.telemetry.columns import convert_columns, json_default
 from vmt.telemetry.dbfile import check_existing_vmt_file
 from vmt.telemetry.errors import TelemetryError
+from vmt.telemetry.liveness import dead_runs, this_writer
 from vmt.telemetry.schema import FORMAT_NAME, RUN_STATUSES, SCHEMA_VERSION, TABLES, schema_ddl
 
 # How an exception escaping the `with` block ends the run.
 EXIT_STATUS = {KeyboardInterrupt: "interrupted", SystemExit: "interrupted"}
 _INT64_MAX = 2**63 - 1
+#: Tables whose rows belong to a tick (deleted past a checkpoint on resume).
+TICK_TABLES = tuple(name for name, table in TABLES.items() if table.has_tick)
 
 
 def utc_now() -> str:
@@ -40,6 +50,17 @@ def _insert_sql(table_name: str) -> str:
     return f"INSERT INTO {table_name} ({cols}) VALUES ({', '.join('?' * len(names))})"
 
 
+def _commit_failure(path: Path, exc: sqlite3.Error, committed: int) -> TelemetryError:
+    """The one error a failed commit raises, saying what is kept."""
+    full = "full" in str(exc).lower()
+    cause = ("the disk is full (or the file reached its size limit)" if full
+             else f"SQLite reports '{exc}'")
+    return TelemetryError(
+        f"Writing telemetry to {str(path)!r} failed: {cause}. The run stops and is marked "
+        f"'failed'; the {committed} tick(s) committed before are intact and readable. "
+        "Free space (or choose another --out) and run again, or resume from a checkpoint.")
+
+
 class TelemetryWriter:
     """Write one or several runs into a VMT telemetry SQLite file.
 
@@ -49,9 +70,14 @@ class TelemetryWriter:
         The file. Parent directories, the file and the schema are created as
         needed; an existing file must be a VMT telemetry database (else
         :class:`TelemetryError`, and the file is left byte-for-byte untouched).
+        Opening it marks runs whose writer process has died as ``interrupted``.
     flush_rows : int
-        Buffered rows (over all tables) that trigger a flush. 200 000 rows of
-        ``agent_snapshots`` take roughly 20 MB of Python objects.
+        Buffered rows (over all tables) after which the end of a tick commits.
+    commit_seconds : float
+        Seconds after which the end of a tick commits (the most a kill loses,
+        plus one tick).
+    commit_ticks : int, optional
+        Also commit at least every this many ticks.
 
     Examples
     --------
@@ -60,18 +86,27 @@ class TelemetryWriter:
     ...                           scenario_text=yaml_text, seed=7, version="0.1.0")
     ...     tw.append("agent_snapshots", tick=0, agent_id=ids, x=x, y=y, A=a, B=b,
     ...               M=m, utility=u)
-    ...     tw.end_run()
+    ...     tw.set_progress(1)                                  # tick 0 is done
     """
 
-    def __init__(self, path: str | Path, *, flush_rows: int = 200_000):
+    def __init__(self, path: str | Path, *, flush_rows: int = 200_000, commit_seconds: float = 2.0,
+                 commit_ticks: int | None = None):
         if int(flush_rows) < 1:
             raise TelemetryError(f"flush_rows must be a positive number of rows, got {flush_rows!r}.")
+        if commit_ticks is not None and int(commit_ticks) < 1:
+            raise TelemetryError(f"commit_ticks must be a positive number of ticks, got {commit_ticks!r}.")
         self.path = Path(path)
         self.flush_rows = int(flush_rows)
+        self.commit_seconds = float(commit_seconds)
+        self.commit_ticks = None if commit_ticks is None else int(commit_ticks)
         self.run_id: int | None = None
-        self._buffer: dict[str, list[list[list]]] = {}
+        self.failure: TelemetryError | None = None
+        self._buffer: list[tuple[str, list[list]]] = []  # (table, column lists) in append order
         self._buffered_rows = 0
+        self._tick_mark = (0, 0)  # buffer length and rows at the last end of a tick
         self._ticks_completed = 0
+        self._ticks_committed = 0
+        self._committed_at = time.monotonic()
         self._conn = self._connect()
 
     # -- file -----------------------------------------------------------------
@@ -82,9 +117,11 @@ class TelemetryWriter:
             conn = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA cache_size=-65536")  # 64 MiB: bulk inserts into the indexes
             self._create_schema(conn)
         except (OSError, sqlite3.Error) as exc:
-            raise TelemetryError(f"Cannot open {str(self.path)!r} for telemetry: {exc}.") from exc
+            raise TelemetryError(f"Cannot open {str(self.path)!r} for telemetry: {exc}. Check that "
+                                 "the directory exists, is writable and has free space.") from exc
         return conn
 
     @staticmethod
@@ -94,17 +131,36 @@ class TelemetryWriter:
             conn.execute(statement)
         conn.executemany("INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)",
                          [("format", FORMAT_NAME), ("schema_version", str(SCHEMA_VERSION))])
+        conn.executemany("UPDATE runs SET status = 'interrupted' WHERE run_id = ?",
+                         [(run_id,) for run_id in dead_runs(conn)])
         conn.execute("COMMIT")
 
     def _live(self) -> sqlite3.Connection:
         if self._conn is None:
             raise TelemetryError(f"The telemetry writer for {str(self.path)!r} is closed.")
+        if self.failure is not None:
+            raise self.failure
         return self._conn
+
+    def _transaction(self, work) -> None:
+        """Run ``work(conn)`` in one write transaction; a SQLite error fails the writer."""
+        conn = self._live()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            work(conn)
+            conn.execute("COMMIT")
+        except BaseException as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error):
+                self.failure = _commit_failure(self.path, exc, self._ticks_committed)
+                raise self.failure from None
+            raise
 
     # -- runs -----------------------------------------------------------------
     def begin_run(self, *, scenario_name: str, scenario_hash: str, scenario_text: str,
                   seed: int, version: str, params: dict | None = None) -> int:
-        """Insert a ``runs`` row with status 'running' and return its run_id."""
+        """Insert a ``runs`` row with status 'running' (committed at once) and return its run_id."""
         if self.run_id is not None:
             raise TelemetryError(f"Run {self.run_id} in {str(self.path)!r} is still open; "
                                  "call end_run() before begin_run().")
@@ -112,29 +168,82 @@ class TelemetryWriter:
         if not 0 <= seed <= _INT64_MAX:
             raise TelemetryError(f"seed must be an integer in [0, 2**63 - 1] to be stored, got {seed}.")
         params_json = json.dumps(params or {}, sort_keys=True, default=json_default)
-        cursor = self._live().execute(
-            "INSERT INTO runs (scenario_name, scenario_hash, scenario_text, params_json, seed, "
-            "version, started_at, status, ticks_completed) VALUES (?, ?, ?, ?, ?, ?, ?, 'running', 0)",
-            (str(scenario_name), str(scenario_hash), str(scenario_text), params_json, seed,
-             str(version), utc_now()))
-        self.run_id = int(cursor.lastrowid)
-        self._ticks_completed = 0
+        row = (str(scenario_name), str(scenario_hash), str(scenario_text), params_json, seed,
+               str(version), utc_now())
+
+        def insert(conn):
+            cursor = conn.execute(
+                "INSERT INTO runs (scenario_name, scenario_hash, scenario_text, params_json, seed, "
+                "version, started_at, status, ticks_completed) VALUES (?, ?, ?, ?, ?, ?, ?, 'running', 0)",
+                row)
+            self.run_id = int(cursor.lastrowid)
+            conn.execute("INSERT OR REPLACE INTO run_writers VALUES (?, ?, ?, ?)", (self.run_id, *this_writer()))
+
+        self._transaction(insert)
+        self._restart_clock(0)
         return self.run_id
 
+    def resume_run(self, run_id: int, ticks_completed: int) -> None:
+        """Continue run ``run_id`` after its first ``ticks_completed`` ticks.
+
+        Rows of later ticks (committed after the checkpoint the run resumes
+        from) are deleted, the run is marked ``running`` again and this
+        process recorded as its writer, all in one transaction.
+        """
+        if self.run_id is not None:
+            raise TelemetryError(f"Run {self.run_id} in {str(self.path)!r} is still open; "
+                                 "call end_run() before resume_run().")
+
+        def reopen(conn):
+            for table in TICK_TABLES:
+                conn.execute(f"DELETE FROM {table} WHERE run_id = ? AND tick >= ?", (run_id, ticks_completed))
+            conn.execute("UPDATE runs SET status = 'running', finished_at = NULL, ticks_completed = ? "
+                         "WHERE run_id = ?", (ticks_completed, run_id))
+            conn.execute("INSERT OR REPLACE INTO run_writers VALUES (?, ?, ?, ?)", (run_id, *this_writer()))
+
+        self._transaction(reopen)
+        self.run_id = int(run_id)
+        self._restart_clock(ticks_completed)
+
+    def _restart_clock(self, ticks_completed: int) -> None:
+        self._ticks_completed = self._ticks_committed = int(ticks_completed)
+        self._committed_at = time.monotonic()
+
     def set_progress(self, ticks_completed: int) -> None:
-        """Remember the ticks completed; written to ``runs`` at the next flush."""
+        """Mark the end of a tick; commit if a budget (time, ticks, rows) is spent."""
         self._ticks_completed = int(ticks_completed)
+        self._tick_mark = (len(self._buffer), self._buffered_rows)
+        ticks_since = self._ticks_completed - self._ticks_committed
+        if (self._buffered_rows >= self.flush_rows
+                or time.monotonic() - self._committed_at >= self.commit_seconds
+                or (self.commit_ticks is not None and ticks_since >= self.commit_ticks)):
+            self.flush()
 
     def end_run(self, status: str = "completed") -> None:
-        """Flush, then record ``finished_at``, ``status`` and ``ticks_completed``."""
+        """Commit, then record ``finished_at``, ``status`` and ``ticks_completed``.
+
+        After a failed commit only the status is written (if the file still
+        takes it); the buffered rows are dropped.
+        """
         if status not in RUN_STATUSES or status == "running":
             raise TelemetryError(f"Unknown final run status {status!r}; use one of "
                                  f"{[s for s in RUN_STATUSES if s != 'running']}.")
         run_id = self._require_run()
-        self.flush()
-        self._live().execute("UPDATE runs SET finished_at = ?, status = ?, ticks_completed = ? "
-                             "WHERE run_id = ?", (utc_now(), status, self._ticks_completed, run_id))
+        if status != "completed":  # rows of a tick that did not end are not committed
+            del self._buffer[self._tick_mark[0]:]
+            self._buffered_rows = self._tick_mark[1]
+        if self.failure is None:
+            self.flush()
+            ticks = self._ticks_completed
+        else:
+            status, ticks = "failed", self._ticks_committed
         self.run_id = None
+        try:
+            self._conn.execute("UPDATE runs SET finished_at = ?, status = ?, ticks_completed = ? "
+                               "WHERE run_id = ?", (utc_now(), status, ticks, run_id))
+        except sqlite3.Error as exc:
+            if self.failure is None:
+                raise _commit_failure(self.path, exc, self._ticks_committed) from None
 
     def _require_run(self) -> int:
         if self.run_id is None:
@@ -148,67 +257,70 @@ class TelemetryWriter:
 
         ``run_id`` is filled in. Nullable columns may be left out (NULL); NaN,
         None or a masked entry is NULL in a nullable column and an error in any
-        other. Flushes when the buffer reaches ``flush_rows`` rows.
+        other. The rows are committed at the end of a tick (``set_progress``).
         """
         if table not in TABLES or table == "runs":
             raise TelemetryError(f"Unknown telemetry table {table!r}; tables that take rows are "
                                  f"{[t for t in TABLES if t != 'runs']}.")
         run_id = self._require_run()
         values, n_rows = convert_columns(TABLES[table], columns)
-        self._buffer.setdefault(table, []).append([[run_id] * n_rows] + values)
-        self._buffered_rows += n_rows
-        if self._buffered_rows >= self.flush_rows:
-            self.flush()
+        if n_rows:
+            self._buffer.append((table, [[run_id] * n_rows] + values))
+            self._buffered_rows += n_rows
 
-    def flush(self) -> None:
-        """Write every buffered row and the progress in one transaction."""
-        conn = self._live()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            for table, chunks in self._buffer.items():
-                sql = _insert_sql(table)
-                for chunk in chunks:
-                    conn.executemany(sql, zip(*chunk))
+    def flush(self, checkpoint: bytes | None = None) -> None:
+        """Commit every buffered row, the progress and ``checkpoint`` in one transaction."""
+
+        def write(conn):
+            for table, chunk in self._buffer:
+                conn.executemany(_insert_sql(table), zip(*chunk))
             if self.run_id is not None:
                 conn.execute("UPDATE runs SET ticks_completed = ? WHERE run_id = ?",
                              (self._ticks_completed, self.run_id))
-            conn.execute("COMMIT")
-        except BaseException as exc:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            if isinstance(exc, sqlite3.Error):
-                raise TelemetryError(f"Writing telemetry to {str(self.path)!r} failed: {exc}; "
-                                     "the rows of this batch were not written.") from exc
-            raise
+                if checkpoint is not None:
+                    conn.execute("INSERT OR REPLACE INTO checkpoints VALUES (?, ?, ?, ?)",
+                                 (self.run_id, self._ticks_completed, utc_now(), checkpoint))
+
+        try:
+            self._transaction(write)
+        finally:
+            if self.failure is not None:
+                self._drop_buffer()
+        self._drop_buffer()
+        self._ticks_committed = self._ticks_completed
+        self._committed_at = time.monotonic()
+
+    def _drop_buffer(self) -> None:
         self._buffer.clear()
         self._buffered_rows = 0
+        self._tick_mark = (0, 0)
 
     @property
     def buffered_rows(self) -> int:
-        """Rows waiting in memory for the next flush."""
+        """Rows waiting in memory for the next commit."""
         return self._buffered_rows
+
+    @property
+    def ticks_committed(self) -> int:
+        """Ticks whose rows are committed (what a kill now would keep)."""
+        return self._ticks_committed
 
     # -- lifetime -------------------------------------------------------------
     def close(self) -> None:
-        """Flush, end an open run as 'completed', and close the file."""
+        """Commit, end an open run as 'completed', and close the file."""
         if self._conn is None:
             return
-        if self.run_id is not None:
-            self.end_run("completed")
-        else:
-            self.flush()
-        self._conn.close()
-        self._conn = None
+        try:
+            if self.run_id is not None:
+                self.end_run("completed")
+            elif self.failure is None:
+                self.flush()
+        finally:
+            self._conn.close()
+            self._conn = None
 
     def _abort(self, status: str) -> None:
         """End the open run with ``status`` after an exception; keep what can be kept."""
-        try:
-            self.flush()
-        except Exception as exc:  # the batch cannot be written; the committed rows stay
-            warnings.warn(f"Telemetry rows buffered for {str(self.path)!r} were lost: {exc}",
-                          RuntimeWarning, stacklevel=3)
-            self._buffer.clear()
-            self._buffered_rows = 0
         try:
             if self.run_id is not None:
                 self.end_run(status)

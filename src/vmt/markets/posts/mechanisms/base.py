@@ -20,7 +20,7 @@ an error listing the valid ones.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Annotated, Any, Callable
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, ValidationError
@@ -30,10 +30,18 @@ from vmt import plugins
 from vmt.markets.posts.exchange import MakerAccount, PairMarket
 from vmt.markets.posts.orders import BUY, SELL, Order
 from vmt.markets.posts.rationing import clear_at_price
+from vmt.scenario.base import show
 
 
 class MechanismError(ValueError):
     """A post's mechanism name or parameters cannot be used."""
+
+
+#: Largest price or stock a mechanism parameter may state (real units): larger
+#: ones would not fit the int64 ticks and minor units the posts compute in.
+MAX_REAL = 1e12
+#: A positive real price or amount, at most :data:`MAX_REAL`.
+BoundedReal = Annotated[float, Field(gt=0, le=MAX_REAL)]
 
 
 class MechanismParams(BaseModel):
@@ -44,9 +52,9 @@ class MechanismParams(BaseModel):
     or a mapping from the traded good (``A``/``B``) to a number.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
-    opening_price: PositiveFloat | dict[str, PositiveFloat] | None = Field(None, alias="initial_price")
+    opening_price: BoundedReal | dict[str, BoundedReal] | None = Field(None, alias="initial_price")
 
 
 @dataclass(frozen=True)
@@ -157,7 +165,7 @@ def mechanism_entry(name: str, where: str = "mechanism") -> MechanismEntry:
     except KeyError:
         valid = ", ".join(e.name if e.source == plugins.BUILT_IN else f"{e.name} (plug-in from {e.source})"
                           for e in mechanism_entries())
-        raise MechanismError(f"{where}: unknown mechanism {name!r}; valid names: {valid}"
+        raise MechanismError(f"{where}: unknown mechanism {show(name)}; valid names: {valid}"
                              f"{plugins.failures_note()}") from None
 
 
@@ -168,9 +176,9 @@ def validate_params(name: str, params: dict[str, Any] | None, where: str = "mech
         return entry.params_model(**(params or {}))
     except ValidationError as exc:
         problems = "; ".join(
-            f"{where}.{'.'.join(str(p) for p in err['loc'])}: {err['msg']} (got {err.get('input')!r})"
+            f"{where}.{'.'.join(str(p) for p in err['loc'])}: {err['msg']} (got {show(err.get('input'))})"
             for err in exc.errors())
-        raise MechanismError(f"mechanism {name!r}: {problems}") from None
+        raise MechanismError(f"mechanism {show(name)}: {problems}") from None
 
 
 def create_mechanism(name: str, params: dict[str, Any] | None, setup: PostSetup,

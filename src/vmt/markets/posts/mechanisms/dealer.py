@@ -21,21 +21,23 @@ from __future__ import annotations
 
 import math
 
-from pydantic import Field, PositiveFloat
+from pydantic import Field
 
-from vmt.markets.posts.mechanisms.base import register_mechanism
+from vmt.markets.posts.mechanisms.base import BoundedReal, register_mechanism
 from vmt.markets.posts.mechanisms.maker import MakerMechanism, MakerParams, stock_target
 from vmt.world.state import GOODS, PAIRS
 
 #: Quotes are rounded to ticks after forgiving this much float noise (so 50 x 1.1 is 55).
 _ROUNDING = 1e-9
+#: The reference price stays within [1, this] ticks, however long an imbalance lasts.
+_MAX_REFERENCE_TICKS = 1e12
 
 
 class DealerParams(MakerParams):
     half_spread: float = Field(0.05, ge=0.0, lt=1.0)
-    inventory_skew: float = Field(0.5, ge=0.0)  # gamma
-    reference_drift: float = Field(0.1, ge=0.0)  # eta, per tick
-    reference_price: PositiveFloat | dict[str, PositiveFloat] | None = None
+    inventory_skew: float = Field(0.5, ge=0.0, le=100.0)  # gamma
+    reference_drift: float = Field(0.1, ge=0.0, le=100.0)  # eta, per tick
+    reference_price: BoundedReal | dict[str, BoundedReal] | None = None
 
 
 @register_mechanism("dealer", DealerParams)
@@ -73,4 +75,5 @@ class Dealer(MakerMechanism):
         return max(1, round(self.mid(k)))
 
     def end_of_tick(self, k: int) -> None:
-        self.reference[k] *= math.exp(-self.params.reference_drift * self._imbalance(k))
+        drifted = self.reference[k] * math.exp(-self.params.reference_drift * self._imbalance(k))
+        self.reference[k] = min(max(drifted, 1.0), _MAX_REFERENCE_TICKS)

@@ -31,9 +31,9 @@ from __future__ import annotations
 
 import math
 
-from pydantic import Field, PositiveFloat
+from pydantic import Field
 
-from vmt.markets.posts.mechanisms.base import register_mechanism
+from vmt.markets.posts.mechanisms.base import BoundedReal, register_mechanism
 from vmt.markets.posts.mechanisms.maker import MakerMechanism, MakerParams
 from vmt.markets.posts.orders import BUY
 from vmt.mechanisms.lmsr import LMSRMarket
@@ -43,10 +43,10 @@ HIGH, LOW = "high", "low"
 
 
 class LMSRParams(MakerParams):
-    liquidity: PositiveFloat = 10.0  # b, real units of the good
+    liquidity: BoundedReal = 10.0  # b, real units of the good
     price_band: float = Field(0.75, gt=0.0, lt=1.0)
-    price_min: PositiveFloat | None = None
-    price_max: PositiveFloat | None = None
+    price_min: BoundedReal | None = None
+    price_max: BoundedReal | None = None
 
 
 @register_mechanism("lmsr", LMSRParams)

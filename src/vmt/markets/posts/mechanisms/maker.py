@@ -20,17 +20,16 @@ utility, the maker can honour it, and the order is not used up.
 
 from __future__ import annotations
 
-from pydantic import PositiveFloat
 
 from vmt.markets.posts.exchange import MAKER, MakerAccount, PairMarket
-from vmt.markets.posts.mechanisms.base import ClearRecord, Mechanism, MechanismParams
+from vmt.markets.posts.mechanisms.base import BoundedReal, ClearRecord, Mechanism, MechanismParams
 from vmt.markets.posts.orders import BUY, SELL, Order
 from vmt.world.state import GOODS, PAIRS
 
 
 class MakerParams(MechanismParams):
-    inventory: PositiveFloat | dict[str, PositiveFloat] = 20.0  # real units of each traded good
-    cash: PositiveFloat = 100.0  # real units of the second good (M; B at a barter post)
+    inventory: BoundedReal | dict[str, BoundedReal] = 20.0  # real units of each traded good
+    cash: BoundedReal = 100.0  # real units of the second good (M; B at a barter post)
 
 
 def initial_account(params: MakerParams, pairs, units) -> MakerAccount:

@@ -9,18 +9,26 @@ of the zero-intelligence strategies.
 
 from __future__ import annotations
 
-from pydantic import Field, PositiveFloat, field_validator
+from pydantic import Field, field_validator, model_validator
 
-from vmt.markets.posts.mechanisms.base import MechanismParams
+from vmt.markets.posts.mechanisms.base import BoundedReal, MechanismParams
 from vmt.markets.posts.state import to_ticks
 from vmt.markets.posts.strategies import get_strategy, strategy_names
+from vmt.scenario.base import show
 
 
 class OrderDrivenParams(MechanismParams):
     strategy: str = "zi_c"
-    price_floor: PositiveFloat | None = None
-    price_ceiling: PositiveFloat | None = None
-    ceiling_factor: float = Field(4.0, gt=1.0)
+    price_floor: BoundedReal | None = None
+    price_ceiling: BoundedReal | None = None
+    ceiling_factor: float = Field(4.0, gt=1.0, le=1e6)
+
+    @model_validator(mode="after")
+    def _floor_below_ceiling(self) -> "OrderDrivenParams":
+        if self.price_floor is not None and self.price_ceiling is not None and self.price_floor >= self.price_ceiling:
+            raise ValueError(f"price_floor ({self.price_floor:g}) must be below price_ceiling "
+                             f"({self.price_ceiling:g}); these bounds contradict each other")
+        return self
 
     @field_validator("strategy")
     @classmethod
@@ -28,7 +36,7 @@ class OrderDrivenParams(MechanismParams):
         try:
             get_strategy(name)
         except ValueError:
-            raise ValueError(f"unknown trader strategy {name!r}; valid: {', '.join(strategy_names())}") from None
+            raise ValueError(f"unknown trader strategy {show(name)}; valid: {', '.join(strategy_names())}") from None
         return name
 
     def bounds(self, reference: int, tick_size: float) -> tuple[int, int]:

@@ -32,7 +32,7 @@ from vmt.markets.posts.mechanisms.base import (
 
 class PostedPriceParams(MechanismParams):
     price_update_frequency: int = Field(5, ge=1, alias="revision_interval")  # ticks between revisions
-    adjustment_speed: float = Field(0.2, gt=0.0)  # kappa
+    adjustment_speed: float = Field(0.2, gt=0.0, le=100.0)  # kappa
 
 
 @register_mechanism("posted_price", PostedPriceParams)

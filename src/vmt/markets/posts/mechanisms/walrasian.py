@@ -50,9 +50,9 @@ from vmt.markets.posts.mechanisms.base import (
 
 
 class WalrasianParams(MechanismParams):
-    adjustment_speed: float = Field(0.5, gt=0.0)  # kappa: log-price step per unit of relative excess demand
+    adjustment_speed: float = Field(0.5, gt=0.0, le=100.0)  # kappa: log-price step per unit of relative excess demand
     price_tolerance: float = Field(1e-4, ge=0.0)  # stop when the bracket's relative width is below this
-    max_iterations: int = Field(100, ge=1)
+    max_iterations: int = Field(100, ge=1, le=100_000)
 
 
 class _Search:
