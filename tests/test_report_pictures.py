@@ -103,12 +103,13 @@ def test_missing_walrasian_price_is_explained(hostile_run, tmp_path, monkeypatch
     import vmt.economics.equilibrium as equilibrium
 
     def no_price(*args, **kwargs):
-        raise ValueError("excess demand never changes sign")
+        raise equilibrium.EquilibriumNotFoundError("excess demand never changes sign")
 
     monkeypatch.setattr(equilibrium, "walrasian_price", no_price)
     text = write_report(hostile_run, out_dir=tmp_path, sections="overview,prices").markdown_path.read_text()
     assert "| A<->B | — |" in text
-    assert text.count("- p* is — for A<->B: the barter equilibrium solver found no price \\(excess demand") == 2
+    assert text.count("- p* is — for A<->B: the barter equilibrium solver found no price \\(excess demand") == 1
+    assert "No equilibrium: excess demand never changes sign" in text  # the overview's line
 
 
 def labels(ax) -> list[str]:

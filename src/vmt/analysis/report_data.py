@@ -11,7 +11,8 @@
   cross-agent standard deviation of the log of each agent's marginal
   valuation in the regime's signal pair (MRS for A<->B, ``MU_A / lambda``
   for A<->M), recomputed from the snapshots' holdings and lambda;
-* :func:`trade_price_path` -- per tick, the volume-weighted price of all trades.
+* :func:`trade_price_path` -- per tick, the volume-weighted price of all trades;
+* :func:`welfare` -- the share of the Walrasian gains from trade realised.
 
 Tables are read once per (file, run, table) and cached; callers must not
 modify the frames they get.
@@ -95,6 +96,41 @@ def reference_prices(codes, params, a0, b0, m0, lam, regime: str, reasons: dict 
     if regime == "mixed":
         out["A<->B"] = money[0] / money[1]
     return out
+
+
+def welfare(db: str, run_id: int):
+    """Share of the Walrasian gains from trade realised by the last agent snapshot
+    (a :class:`~vmt.economics.welfare.WelfareShare`; None without snapshots)."""
+    from vmt.simulation.welfare import holdings_welfare
+
+    codes, params, agents = economy(db, run_id)
+    snaps = table(db, run_id, "agent_snapshots")
+    if snaps.empty:
+        return None
+    last = snaps[snaps["tick"] == snaps["tick"].max()].set_index("agent_id").reindex(agents["agent_id"])
+    trades = table(db, run_id, "trades")
+    trades = trades[trades["tick"] <= snaps["tick"].max()]
+    money = run_info(db, run_id)["regime"] != "barter"
+    lam = agents["lambda_money"].to_numpy(float) if money else None
+    return holdings_welfare(codes, params, last[["A", "B", "M"]].to_numpy(float), trades, lam)
+
+
+def reference_failure(db: str, run_id: int) -> str | None:
+    """Why the Walrasian reference could not be computed (None when it could)."""
+    from vmt.economics.equilibrium import EquilibriumNotFoundError, walrasian_price
+    from vmt.economics.quasilinear import quasilinear_equilibrium
+
+    codes, params, agents = economy(db, run_id)
+    a0, b0 = agents["A0"].to_numpy(float), agents["B0"].to_numpy(float)
+    try:
+        if run_info(db, run_id)["regime"] == "barter":
+            walrasian_price(codes, params, a0, b0)
+        else:
+            quasilinear_equilibrium(codes, params, a0, b0, agents["M0"].to_numpy(float),
+                                    agents["lambda_money"].to_numpy(float))
+    except EquilibriumNotFoundError as failure:
+        return str(failure)
+    return None
 
 
 def _money_equilibrium(codes, params, a0, b0, m0, lam) -> tuple[tuple[float, float] | None, str]:

@@ -23,6 +23,7 @@ from matplotlib.figure import Figure
 from vmt.analysis import report_data as data
 from vmt.analysis.plots_axes import (PAIR_COLOURS, REFERENCE_STYLE, finish_axes, not_available, plot_series,
                                      save_figure)
+from vmt.analysis.price_gap import LATE_GAP_LABEL, late_vwap, price_gap
 from vmt.analysis.report import Section, format_cell, register_section
 
 POST_STYLES = ("-", ":", "-.", (0, (5, 1)))
@@ -34,11 +35,9 @@ def post_summary(posts: pd.DataFrame, prices: pd.DataFrame, clears: pd.DataFrame
     rows = []
     for (market_id, pair), mine in prices.groupby(["market_id", "pair"]):
         mine = mine.sort_values("tick")
-        traded = mine[mine["volume"] > 0]
-        traded = traded.iloc[int(0.8 * len(traded)):]  # the last fifth of the ticks with trades
-        vwap = float(np.average(traded["price"], weights=traded["volume"])) if len(traded) else None
+        vwap = late_vwap(mine["tick"], mine["price"], mine["volume"])
         p_star = reference.get(pair)
-        error = abs(float(np.log(vwap / p_star))) if vwap and p_star else None
+        error = price_gap(vwap, p_star)
         cleared = clears[clears["market_id"] == market_id]
         mechanism = posts.loc[posts["market_id"] == market_id, "mechanism"]
         rows.append((int(market_id), mechanism.iloc[0] if len(mechanism) else "?", pair, len(mine),
@@ -88,7 +87,7 @@ def posts_section(db: str, run_id: int, out_dir: Path) -> Section | None:
     rows = post_summary(posts, prices, data.table(db, run_id, "market_clears"), reference)
     figure = plot_posts(prices, reference, out_dir / "posts.png")
     header = ("post", "mechanism", "pair", "ticks cleared", "first price", "last price", "late VWAP",
-              "p*", "abs log(late VWAP / p*)", "mean spread", "volume", "converged")
+              "p*", LATE_GAP_LABEL, "mean spread", "volume", "converged")
     table = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     table += ["| " + " | ".join(format_cell(v) for v in row) + " |" for row in rows]
     text = ("## Market posts\n\nPrice per tick at each post (the volume-weighted price of its fills, or the "

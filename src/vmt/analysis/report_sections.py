@@ -12,6 +12,7 @@ import numpy as np
 
 from vmt.analysis import report_data as data
 from vmt.analysis.plots_agents import plot_dispersion, plot_lambda
+from vmt.analysis.price_gap import LATE_GAP_LABEL, late_vwap, price_gap
 from vmt.analysis.plots_prices import plot_prices, plot_volume
 from vmt.analysis.report import Section, format_cell, register_section
 
@@ -32,14 +33,23 @@ def overview(db: str, run_id: int, out_dir: Path) -> Section:
     rows = [("scenario", info["scenario"]), ("seed", info["seed"]), ("status", info["status"]),
             ("ticks", info["ticks"]), ("agents", len(agents)), ("exchange regime", info["regime"]),
             ("institution", info["institution"]), ("trades", len(trades)),
-            ("trades inside a market (area or post)", int(trades["market_id"].notna().sum()))]
+            ("trades inside a market (area or post)", int(trades["market_id"].notna().sum())),
+            ("share of the Walrasian gains from trade realised", _welfare_text(data.welfare(db, run_id)))]
     theory = [(pair, reference.get(pair)) for pair in data.REGIME_PAIRS[info["regime"]]]
     text = ("## Overview\n\n" + _table(("", "value"), rows) + "\n\n### Walrasian reference\n\n"
             "Equilibrium prices of the economy as it started (pure exchange of the initial holdings; "
             "foraging later changes the economy, so with resources the line is indicative). "
-            "— where no equilibrium could be computed.\n\n" + _table(("pair", "p*"), theory)
-            + ("\n\n" + data.reference_note(reasons) if reasons else ""))
+            "— where no equilibrium could be computed.\n\n" + _table(("pair", "p*"), theory))
+    failure = data.reference_failure(db, run_id) if any(p is None for _, p in theory) else None
+    if failure:
+        text += f"\n\nNo equilibrium: {failure}."
     return Section(text)
+
+
+def _welfare_text(welfare) -> str:
+    if welfare is None:
+        return "— (no agent snapshots)"
+    return f"{welfare.share:.4f}" if np.isfinite(welfare.share) else f"— ({welfare.note})"
 
 
 @register_section("prices")
@@ -58,15 +68,12 @@ def prices(db: str, run_id: int, out_dir: Path) -> Section | None:
     rows = []
     for pair in pairs:
         mine = path_[path_["pair_type"] == pair]
-        late = mine[mine["tick"] >= 0.8 * max(info["ticks"], 1)]
         p_star = reference.get(pair)
-        error = (float(np.average(np.abs(np.log(late["price"] / p_star)), weights=late["volume"]))
-                 if p_star and len(late) else None)
-        last = float(late["volume"].mul(late["price"]).sum() / late["volume"].sum()) if len(late) else None
-        rows.append((pair, p_star, last, error))
+        last = late_vwap(mine["tick"], mine["price"], mine["volume"])
+        rows.append((pair, p_star, last, price_gap(last, p_star)))
     text = ("## Prices\n\nMarket-area prices (volume-weighted average of the trades inside each area) "
             "and the volume-weighted price of all trades, per tick, against the Walrasian price.\n\n"
-            + _table(("pair", "p*", "VWAP, last 20% of ticks", "mean abs log(VWAP/p*), last 20%"), rows)
+            + _table(("pair", "p*", "late VWAP (last fifth of the ticks with trades)", LATE_GAP_LABEL), rows)
             + ("\n\n" + data.reference_note(reasons) if reasons else "") + f"\n\n![prices]({figure.name})")
     return Section(text, [figure])
 

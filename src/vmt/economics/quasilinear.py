@@ -13,12 +13,20 @@ nobody would trade if everybody were alike).
 Requires a well-defined quasilinear demand: ``lambda*`` decreasing in goods
 spending (strictly concave u: Cobb-Douglas with alpha + beta < 1, quadratic,
 Stone-Geary, translog). Constant-returns families (CES, linear, Leontief,
-Cobb-Douglas with alpha + beta = 1) spend all or nothing and generally have
-no interior equilibrium; the solver then reports failure.
+Cobb-Douglas with alpha + beta = 1) spend all or nothing: their demand is a
+correspondence, and the solver reports failure (:class:`EquilibriumNotFoundError`
+naming how many such agents there are) unless it happens to clear anyway.
+Floating-point trouble at extreme trial prices is contained: log-prices are
+kept within ``exp(+-60)`` and no warning escapes.
+
+One equilibrium is all there is when no agent runs out of money: the
+equilibrium allocation then maximises ``sum_i u_i / lam_i`` over the feasible
+allocations, a strictly concave problem with a unique solution.
 """
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,8 +34,10 @@ from scipy.optimize import root
 
 from vmt.economics import vectorized as V
 from vmt.economics.equilibrium import EquilibriumNotFoundError
+from vmt.economics.families import CES, COBB_DOUGLAS, LEONTIEF, LINEAR
 
 _TOLERANCE = 1e-9  # relative excess demand accepted as cleared
+_MAX_LOG_PRICE = 60.0  # trial prices stay within exp(+-60)
 
 
 @dataclass(frozen=True)
@@ -61,7 +71,7 @@ def _allocation(economy, pa, pb):
 
 
 def _relative_excess(economy, log_prices):
-    pa, pb = np.exp(log_prices)
+    pa, pb = np.exp(np.clip(log_prices, -_MAX_LOG_PRICE, _MAX_LOG_PRICE))
     a, b, _ = _allocation(economy, pa, pb)
     return np.array([a.sum() / economy[2].sum() - 1.0, b.sum() / economy[3].sum() - 1.0])
 
@@ -77,6 +87,34 @@ def _start(economy) -> np.ndarray:
                    np.average(mu_b[ok] / lam[ok], weights=weights)])
 
 
+def _best_root(economy):
+    """(log-prices, largest relative residual) of the better of two root finders."""
+    best = (_start(economy), np.inf)
+    for method in ("hybr", "lm"):
+        try:
+            result = root(lambda x: _relative_excess(economy, x), _start(economy), method=method, tol=1e-14)
+            x = np.clip(result.x, -_MAX_LOG_PRICE, _MAX_LOG_PRICE)
+            residual = float(np.abs(_relative_excess(economy, x)).max())
+        except (ValueError, ArithmeticError):
+            continue
+        if np.isfinite(residual) and residual < best[1]:
+            best = (x, residual)
+        if best[1] < _TOLERANCE:
+            break
+    return best
+
+
+def _likely_reason(economy) -> str:
+    codes, params = economy[0], economy[1]
+    constant = int(np.sum(np.isin(codes, (CES, LINEAR, LEONTIEF))
+                          | ((codes == COBB_DOUGLAS) & (np.abs(params[:, 0] + params[:, 1] - 1.0) < 1e-12))))
+    if constant:
+        return (f"{constant} of the {codes.size} agents have constant-returns utility (CES, linear, Leontief "
+                "or Cobb-Douglas with alpha + beta = 1): with money valued linearly they spend all or none "
+                "of their wealth, a demand correspondence this solver cannot clear")
+    return "some agents may run out of money (too little money in the economy)"
+
+
 def quasilinear_equilibrium(codes, params, endow_a, endow_b, money, lam) -> QuasilinearEquilibrium:
     """Money prices that clear A and B when money enters utility as ``lam_i M``.
 
@@ -85,22 +123,14 @@ def quasilinear_equilibrium(codes, params, endow_a, endow_b, money, lam) -> Quas
     below 1e-9 in both goods.
     """
     economy = _money_economy(codes, params, endow_a, endow_b, money, lam)
-    best = None
-    for method in ("hybr", "lm"):
-        result = root(lambda x: _relative_excess(economy, x), _start(economy),
-                      method=method, tol=1e-14)
-        residual = np.abs(_relative_excess(economy, result.x)).max()
-        if best is None or residual < best[1]:
-            best = (result.x, residual)
-        if residual < _TOLERANCE:
-            break
-    log_prices, residual = best
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        log_prices, residual = _best_root(economy)
     if not residual < _TOLERANCE:
         raise EquilibriumNotFoundError(
             f"no quasilinear equilibrium found: best prices (A, B) = "
-            f"{tuple(np.round(np.exp(log_prices), 6))} leave relative excess demand "
-            f"{residual:.3g}; the economy may contain constant-returns agents or "
-            "too little money")
+            f"({np.exp(log_prices[0]):.6g}, {np.exp(log_prices[1]):.6g}) leave relative excess demand "
+            f"{residual:.3g}; {_likely_reason(economy)}")
     pa, pb = np.exp(log_prices)
     a, b, m = _allocation(economy, pa, pb)
     return QuasilinearEquilibrium(float(pa), float(pb), a, b, m,

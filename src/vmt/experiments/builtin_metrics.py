@@ -3,8 +3,9 @@
 Prices are real units of a pair's second good per real unit of its first
 (B per A, M per A, M per B) and are reported per active exchange pair:
 
-* ``final_price`` -- volume-weighted price of the pair's last tenth of trades
-  (at least one trade); ``mean_price`` -- the time average of the per-tick
+* ``final_price`` -- the late VWAP: volume-weighted price of the pair's
+  trades in the last fifth of the ticks with trades
+  (:func:`vmt.analysis.price_gap.late_vwap`, as in ``vmt run`` and ``vmt report``); ``mean_price`` -- the time average of the per-tick
   volume-weighted price over the ticks with trade in the pair;
 * ``distance_to_p_star`` -- ``|log(final_price / p*)|`` with ``p*`` the
   Walrasian price of the economy as it started (``equilibrium_price``);
@@ -25,6 +26,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from vmt.analysis.price_gap import late_vwap
 from vmt.analysis.summary import first_good_quantity
 from vmt.experiments.observe import active_pairs
 
@@ -47,18 +49,18 @@ def _late(trades: pd.DataFrame) -> pd.DataFrame:
     return trades.tail(max(1, int(len(trades) * LATE_SHARE)))
 
 
-def _vwap(trades: pd.DataFrame) -> float:
-    return float(trades["second"].sum() / trades["first"].sum())
-
-
 def welfare_share(sim) -> float:
     """Share of the Walrasian gains from trade realised (NaN when undefined; see docs/economics.md)."""
     return float(sim.welfare().share)
 
 
 def final_price(sim) -> dict[str, float]:
-    """Volume-weighted price of each pair's last tenth of trades."""
-    return _per_pair(sim, lambda t: _vwap(_late(t)))
+    """Late VWAP of each pair (the last fifth of the ticks with trades)."""
+    def late(trades: pd.DataFrame) -> float:
+        price = late_vwap(trades["tick"], trades["price"], trades["first"])
+        return np.nan if price is None else price
+
+    return _per_pair(sim, late)
 
 
 def mean_price(sim) -> dict[str, float]:

@@ -12,9 +12,9 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field, PrivateAttr, field_validator, model_validator
+from pydantic import Field, PrivateAttr, Strict, field_validator, model_validator
 
 from .agents import AgentGroup, normalise_agents
 from .base import (
@@ -73,16 +73,21 @@ class Grid(StrictModel):
         return self
 
 
+UnitSize = Annotated[float, Strict(), Field(ge=1e-9, le=1e9, allow_inf_nan=False)]
+
+
 class Units(StrictModel):
     """Size of one minor unit of each good in real terms.
 
     The engine holds quantities as int64 minor units: an endowment of 12.5 A
-    with ``A: 0.5`` is 25 minor units.  Money defaults to cents.
+    with ``A: 0.5`` is 25 minor units.  Money defaults to cents. A unit lies
+    in ``[1e-9, 1e9]``: prices are held as whole ticks derived from the
+    units, and beyond that range they would not fit 64 bits.
     """
 
-    A: PosReal = DEFAULT_UNITS["A"]
-    B: PosReal = DEFAULT_UNITS["B"]
-    M: PosReal = DEFAULT_UNITS["M"]
+    A: UnitSize = DEFAULT_UNITS["A"]
+    B: UnitSize = DEFAULT_UNITS["B"]
+    M: UnitSize = DEFAULT_UNITS["M"]
 
 
 class Scenario(StrictModel):

@@ -1,9 +1,10 @@
 """The welfare yardstick of a run: holdings before trade, and the share realised.
 
-``Simulation.welfare()`` calls :func:`run_welfare`. Trade is the only thing
-that moves goods between agents, so each agent's holdings without trade are
-its holdings now minus its net trades (its endowment plus its own foraging);
-the share of the Walrasian gains realised is measured from there
+``Simulation.welfare()`` calls :func:`run_welfare`; ``vmt report`` calls
+:func:`holdings_welfare` on its telemetry. Trade is the only thing that
+moves goods between agents, so each agent's holdings without trade are its
+holdings now minus its net trades (its endowment plus its own foraging); the
+share of the Walrasian gains realised is measured from there
 (:func:`vmt.economics.welfare.welfare_share`, defined in ``docs/economics.md``).
 """
 
@@ -13,42 +14,42 @@ import numpy as np
 import pandas as pd
 
 from vmt.economics.welfare import WelfareShare, welfare_share
-from vmt.world.state import PAIR_AM, PAIR_BM, PAIR_NAMES, PAIRS
+from vmt.world.state import PAIR_NAMES, PAIRS
 
 
-def net_trades(trades: pd.DataFrame, n_agents: int, units: np.ndarray) -> np.ndarray:
-    """Minor units of A, B, M each agent gained by trade, int64 (n, 3).
+def net_trades(trades: pd.DataFrame, n_agents: int) -> np.ndarray:
+    """Real units of A, B, M each agent gained by trade, shape (n, 3).
 
     The buyer of a pair receives its first good and pays the second; a
     post's market maker (id -1) is not an agent and is skipped.
     """
-    net = np.zeros((n_agents, 3), dtype=np.int64)
+    net = np.zeros((n_agents, 3))
     if not len(trades):
         return net
     kinds = trades["pair_type"].map({name: k for k, name in enumerate(PAIR_NAMES)}).to_numpy(dtype=np.int64)
-    moved = np.rint(trades[["quantity_A", "quantity_B", "quantity_M"]].to_numpy(float) / units).astype(np.int64)
-    sign = np.zeros((len(trades), 3), dtype=np.int64)
+    flow = trades[["quantity_A", "quantity_B", "quantity_M"]].to_numpy(float).copy()
     rows = np.arange(len(trades))
-    sign[rows, np.array([p[0] for p in PAIRS])[kinds]] = 1
-    sign[rows, np.array([p[1] for p in PAIRS])[kinds]] = -1
-    flow = sign * moved  # what the buyer gains
-    for column, direction in (("buyer_id", 1), ("seller_id", -1)):
+    flow[rows, np.array([p[1] for p in PAIRS])[kinds]] *= -1.0  # the buyer pays the second good
+    for column, direction in (("buyer_id", 1.0), ("seller_id", -1.0)):
         ids = trades[column].to_numpy(dtype=np.int64)
         agent = ids >= 0
         np.add.at(net, ids[agent], direction * flow[agent])
     return net
 
 
-def run_welfare(sim) -> WelfareShare:
-    """Share of the Walrasian gains from trade the run has realised so far.
+def holdings_welfare(codes, params, after: np.ndarray, trades: pd.DataFrame, money_lambda=None) -> WelfareShare:
+    """Welfare share of real holdings ``after`` (n, 3) reached through ``trades``.
 
-    Money economies (any money pair active) value money with each agent's
-    marginal utility of money at the start of the run, its preference;
-    barter economies ignore money.
+    ``money_lambda``: None in barter (money ignored), else each agent's
+    marginal utility of money at the start of the run (its preference).
     """
-    w, ag = sim.world, sim.world.agents
-    before = (ag.inventory - net_trades(sim.trades_df(), ag.n, w.units)) * w.units
-    after = ag.inventory * w.units
-    active = sim.tick_state.pair_active
-    lam = sim.initial_lambda if (active[PAIR_AM] or active[PAIR_BM]) else None
-    return welfare_share(ag.family, ag.utility_params, before, after, lam=lam)
+    before = after - net_trades(trades, after.shape[0])
+    return welfare_share(codes, params, np.maximum(before, 0.0), after, lam=money_lambda)
+
+
+def run_welfare(sim) -> WelfareShare:
+    """Share of the Walrasian gains from trade the run has realised so far."""
+    ag = sim.world.agents
+    money = bool(sim.tick_state.pair_active[1] or sim.tick_state.pair_active[2])
+    return holdings_welfare(ag.family, ag.utility_params, sim.world.real_holdings(), sim.trades_df(),
+                            sim.initial_lambda if money else None)
