@@ -121,18 +121,15 @@ class ReplayRun:
         """Share of the Walrasian gains from trade realised at up to :data:`WELFARE_POINTS`
         snapshot ticks, as ``Simulation.welfare`` measures it: holdings without trade are
         the recorded holdings less the agent's net trades so far."""
-        from vmt.economics.welfare import welfare_share
-        from vmt.simulation.welfare import net_trades
+        from vmt.simulation.welfare import holdings_welfare
 
         codes, params, _ = data.economy(self.path, self.run_id)
-        units = np.array([self.scenario.units.A, self.scenario.units.B, self.scenario.units.M])
         lam = self.agents["lambda_money"].to_numpy(float) if self.info["regime"] != "barter" else None
         picks = np.unique(np.linspace(0, len(self.snapshot_ticks) - 1, WELFARE_POINTS).round().astype(int))
         shares = {}
         for tick in (self.snapshot_ticks[k] for k in picks) if self.snapshot_ticks else ():
             after = self._snapshot(tick)[["A", "B", "M"]].to_numpy(float)
-            net = net_trades(self.trades[self.trades["tick"] <= tick], len(self.agents), units) * units
-            shares[tick] = welfare_share(codes, params, after - net, after, lam=lam).share
+            shares[tick] = holdings_welfare(codes, params, after, self.trades[self.trades["tick"] <= tick], lam).share
         return pd.Series(shares, dtype=float)
 
     # -- frames --------------------------------------------------------------
