@@ -12,7 +12,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ("economics.md", "mechanisms.md", "market_posts.md", "extending.md", "experiments.md", "coordination.md",
-        "reliability.md")
+        "reliability.md", "viewer.md")
 EXAMPLES = [
     (name, index, code)
     for name in DOCS

@@ -34,16 +34,17 @@ def runs(tmp_path_factory):
 
 def test_barter_report_has_its_sections_figures_and_theory_line(runs, tmp_path):
     report = write_report(runs["barter"], out_dir=tmp_path / "r")
-    assert report.sections == ["overview", "prices", "dispersion", "volume", "areas"]  # no lambda in barter
-    assert {f.name for f in report.figures} == {"prices.png", "dispersion.png", "volume.png"}
-    assert all(f.read_bytes()[:8] == PNG_MAGIC for f in report.figures)
+    assert report.sections == ["overview", "prices", "dispersion", "volume", "areas", "map", "replay"]  # no lambda
+    assert {f.name for f in report.figures} == {"prices.png", "dispersion.png", "volume.png", "map.png", "replay.gif"}
+    assert all(f.read_bytes()[:8] == PNG_MAGIC for f in report.figures if f.suffix == ".png")
+    assert (tmp_path / "r" / "replay.gif").read_bytes()[:6] == b"GIF89a"
     agents = read_table(runs["barter"], "agents")
     codes, params, _ = data.economy(str(runs["barter"]), 1)
     p_star = walrasian_price(codes, params, agents["A0"].to_numpy(), agents["B0"].to_numpy())
     text = report.markdown_path.read_text()
     assert f"| A<->B | {p_star:.4g} |" in text and "![prices](prices.png)" in text
     html = report.html_path.read_text()
-    assert '<img alt="prices" src="prices.png">' in html and "<table>" in html and "<h2>Prices</h2>" in html
+    assert "<img alt=\"prices\" src=\"data:image/png;base64," in html and "<table>" in html and "<h2>Prices</h2>" in html
 
 
 def test_money_report_shows_lambda(runs, tmp_path):

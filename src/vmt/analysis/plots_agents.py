@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from vmt.analysis.plots_prices import finish_axes, save_figure
+from vmt.analysis.plots_axes import finish_axes, plot_series, save_figure
 
 
 def plot_dispersion(dispersion: pd.Series, price_dispersion: pd.Series, path: Path) -> Path:
@@ -16,10 +16,11 @@ def plot_dispersion(dispersion: pd.Series, price_dispersion: pd.Series, path: Pa
     dispersion of the tick's trade prices (std of log price), over time."""
     fig = Figure(figsize=(7.5, 3.2), layout="constrained")
     ax = fig.subplots()
-    ax.plot(dispersion.index, dispersion.to_numpy(), label="quotes: std log valuation")
+    plot_series(ax, dispersion.index, dispersion.to_numpy(), label="quotes: std log valuation")
     if len(price_dispersion):
-        ax.plot(price_dispersion.index, price_dispersion.to_numpy(), linestyle=":", label="trades: std log price")
-    finish_axes(ax, "dispersion (log units)")
+        plot_series(ax, price_dispersion.index, price_dispersion.to_numpy(), linestyle=":",
+                    label="trades: std log price")
+    finish_axes(ax, "dispersion (log units)", from_zero=True)
     ax.set_xlabel("tick")
     return save_figure(fig, path)
 
@@ -31,7 +32,7 @@ def plot_lambda(snapshots: pd.DataFrame, path: Path) -> Path:
     left, right = fig.subplots(1, 2, width_ratios=(2, 1))
     q = snapshots.groupby("tick")["lambda"].quantile([0.1, 0.5, 0.9]).unstack()
     left.fill_between(q.index, q[0.1], q[0.9], alpha=0.3, label="10%-90%")
-    left.plot(q.index, q[0.5], label="median")
+    plot_series(left, q.index, q[0.5], label="median")
     left.set_xlabel("tick")
     finish_axes(left, "lambda (utils per M)")
     ticks = snapshots["tick"]

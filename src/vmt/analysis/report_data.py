@@ -63,26 +63,38 @@ def economy(db: str, run_id: int) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]
     return codes, params.reshape(len(agents), -1), agents
 
 
-def walrasian_reference(db: str, run_id: int) -> dict[str, float]:
-    """Equilibrium price per exchange pair of the initial economy, where computable."""
+def walrasian_reference(db: str, run_id: int, reasons: dict | None = None) -> dict[str, float]:
+    """Equilibrium price per exchange pair of the initial economy, where computable;
+    ``reasons`` (if given) receives why each missing pair has none."""
+    codes, params, agents = economy(db, run_id)
+    return reference_prices(codes, params, agents["A0"].to_numpy(float), agents["B0"].to_numpy(float),
+                            agents["M0"].to_numpy(float), agents["lambda_money"].to_numpy(float),
+                            run_info(db, run_id)["regime"], reasons)
+
+
+def reference_prices(codes, params, a0, b0, m0, lam, regime: str, reasons: dict | None = None) -> dict[str, float]:
+    """Walrasian price per exchange pair of a pure-exchange economy, where computable.
+
+    ``reasons``, if given, is filled with one sentence per pair of the regime
+    that has no price, saying why (the solver's own message).
+    """
     from vmt.economics.equilibrium import walrasian_price
 
-    codes, params, agents = economy(db, run_id)
-    a0, b0 = agents["A0"].to_numpy(float), agents["B0"].to_numpy(float)
-    regime = run_info(db, run_id)["regime"]
+    reasons = {} if reasons is None else reasons
     out: dict[str, float] = {}
     if regime == "barter":
         try:
             out["A<->B"] = float(walrasian_price(codes, params, a0, b0))
-        except (ValueError, ArithmeticError):
-            pass
+        except (ValueError, ArithmeticError) as exc:
+            reasons["A<->B"] = f"the barter equilibrium solver found no price ({exc})"
         return out
-    money = _money_equilibrium(codes, params, a0, b0, agents["M0"].to_numpy(float),
-                               agents["lambda_money"].to_numpy(float))
-    if money is not None:
-        out.update({"A<->M": money[0], "B<->M": money[1]})
-        if regime == "mixed":
-            out["A<->B"] = money[0] / money[1]
+    money, why = _money_equilibrium(codes, params, a0, b0, m0, lam)
+    if money is None:
+        reasons.update({pair: why for pair in REGIME_PAIRS[regime]})
+        return out
+    out.update({"A<->M": money[0], "B<->M": money[1]})
+    if regime == "mixed":
+        out["A<->B"] = money[0] / money[1]
     return out
 
 
@@ -121,16 +133,24 @@ def reference_failure(db: str, run_id: int) -> str | None:
     return None
 
 
-def _money_equilibrium(codes, params, a0, b0, m0, lam):
+def _money_equilibrium(codes, params, a0, b0, m0, lam) -> tuple[tuple[float, float] | None, str]:
+    """(price of A, price of B) in money, or None and why."""
     try:
         from vmt.economics.quasilinear import quasilinear_equilibrium
     except ImportError:  # the quasilinear solver is optional
-        return None
+        return None, "no quasilinear equilibrium solver is installed"
     try:
         eq = quasilinear_equilibrium(codes, params, a0, b0, m0, lam)
-    except (ValueError, ArithmeticError):
-        return None
-    return float(eq.price_a), float(eq.price_b)
+    except (ValueError, ArithmeticError) as exc:
+        return None, f"the money equilibrium solver found no prices ({exc})"
+    return (float(eq.price_a), float(eq.price_b)), ""
+
+
+def reference_note(reasons: dict[str, str]) -> str:
+    """One Markdown line per pair whose p* is shown as "—", with the reason."""
+    from vmt.analysis.report import escape_markdown
+
+    return "\n".join(f"- p* is — for {pair}: {escape_markdown(why)}" for pair, why in sorted(reasons.items()))
 
 
 def signal_pair(regime: str) -> str:
@@ -138,26 +158,36 @@ def signal_pair(regime: str) -> str:
     return REGIME_PAIRS[regime][0]
 
 
+def marginal_valuation(codes, params, a, b, lam, pair: str) -> np.ndarray:
+    """Each agent's marginal valuation of the first good of ``pair``: the MRS
+    (B per A) for A<->B, ``MU_A / lambda`` (M per A) with money."""
+    if pair == "A<->B":
+        return V.mrs(codes, params, a, b)
+    mu_a, _ = V.marginal_utilities(codes, params, a, b)
+    return mu_a / np.asarray(lam, dtype=float)
+
+
+def log_dispersion(values: np.ndarray) -> float:
+    """Standard deviation of the log of the finite positive ``values`` (NaN if none)."""
+    values = np.asarray(values, dtype=float)
+    ok = np.isfinite(values) & (values > 0)
+    return float(np.log(values[ok]).std()) if ok.any() else float("nan")
+
+
 def valuations(db: str, run_id: int) -> pd.DataFrame:
     """Snapshots with each agent's marginal valuation in the signal pair (column ``value``)."""
     snaps = table(db, run_id, "agent_snapshots")
     codes, params, _ = economy(db, run_id)
     ids = snaps["agent_id"].to_numpy()
-    a, b = snaps["A"].to_numpy(float), snaps["B"].to_numpy(float)
-    if signal_pair(run_info(db, run_id)["regime"]) == "A<->B":
-        value = V.mrs(codes[ids], params[ids], a, b)
-    else:
-        mu_a, _ = V.marginal_utilities(codes[ids], params[ids], a, b)
-        value = mu_a / snaps["lambda"].to_numpy(float)
+    value = marginal_valuation(codes[ids], params[ids], snaps["A"].to_numpy(float), snaps["B"].to_numpy(float),
+                               snaps["lambda"].to_numpy(float), signal_pair(run_info(db, run_id)["regime"]))
     return snaps.assign(value=value)
 
 
 def valuation_dispersion(db: str, run_id: int) -> pd.Series:
     """Std of log valuation across agents, per snapshot tick (finite positive values only)."""
     frame = valuations(db, run_id)
-    ok = np.isfinite(frame["value"]) & (frame["value"] > 0)
-    logs = np.log(frame.loc[ok, "value"])
-    return logs.groupby(frame.loc[ok, "tick"]).std(ddof=0).rename("dispersion")
+    return frame.groupby("tick")["value"].agg(log_dispersion).dropna().rename("dispersion")
 
 
 def first_good_quantity(trades: pd.DataFrame) -> pd.Series:
@@ -167,17 +197,29 @@ def first_good_quantity(trades: pd.DataFrame) -> pd.Series:
 
 def trade_price_path(db: str, run_id: int) -> pd.DataFrame:
     """Per tick and pair: volume-weighted price of every trade, volume, trades, share inside areas."""
-    trades = table(db, run_id, "trades")
+    return price_path(table(db, run_id, "trades"))
+
+
+def price_path(trades: pd.DataFrame) -> pd.DataFrame:
+    """:func:`trade_price_path` of a ``trades`` frame (telemetry columns).
+
+    The price of a pair at a tick is its VWAP, ``sum(second good) / sum(first good)``
+    over the tick's trades of that pair (numpy group sums: cheap enough per tick
+    for the live viewer).
+    """
     if trades.empty:
         return pd.DataFrame(columns=["tick", "pair_type", "price", "volume", "n_trades", "in_market"])
-    first = first_good_quantity(trades)
-    frame = trades.assign(first=first, second=first * trades["price"],
-                          in_market=trades["market_id"].notna().astype(float))
-    grouped = frame.groupby(["tick", "pair_type"])
-    out = grouped.agg(volume=("first", "sum"), paid=("second", "sum"), n_trades=("price", "size"),
-                      in_market=("in_market", "mean")).reset_index()
-    out["price"] = out["paid"] / out["volume"]
-    return out.drop(columns="paid")
+    first = first_good_quantity(trades).to_numpy(float)
+    pair = pd.Categorical(trades["pair_type"], categories=PAIRS).codes.astype(np.int64)
+    keys, group = np.unique(trades["tick"].to_numpy(np.int64) * len(PAIRS) + pair, return_inverse=True)
+    volume = np.bincount(group, weights=first)
+    n_trades = np.bincount(group)
+    return pd.DataFrame({
+        "tick": keys // len(PAIRS), "pair_type": np.asarray(PAIRS, dtype=object)[keys % len(PAIRS)],
+        "volume": volume, "n_trades": n_trades,
+        "in_market": np.bincount(group, weights=trades["market_id"].notna().to_numpy(float)) / n_trades,
+        "price": np.bincount(group, weights=first * trades["price"].to_numpy(float)) / volume,
+    })
 
 
 def halving_tick(series: pd.Series) -> int | None:

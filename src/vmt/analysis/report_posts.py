@@ -21,16 +21,12 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from vmt.analysis import report_data as data
+from vmt.analysis.plots_axes import (PAIR_COLOURS, REFERENCE_STYLE, finish_axes, not_available, plot_series,
+                                     save_figure)
 from vmt.analysis.price_gap import LATE_GAP_LABEL, late_vwap, price_gap
-from vmt.analysis.report import Section, register_section
+from vmt.analysis.report import Section, format_cell, register_section
 
-REFERENCE_STYLE = {"color": "black", "linestyle": "--", "linewidth": 1.2}
-
-
-def _fmt(value) -> str:
-    if value is None or (isinstance(value, float) and not np.isfinite(value)):
-        return "—"
-    return f"{value:.4g}" if isinstance(value, (float, np.floating)) else str(value)
+POST_STYLES = ("-", ":", "-.", (0, (5, 1)))
 
 
 def post_summary(posts: pd.DataFrame, prices: pd.DataFrame, clears: pd.DataFrame,
@@ -52,29 +48,29 @@ def post_summary(posts: pd.DataFrame, prices: pd.DataFrame, clears: pd.DataFrame
 
 
 def plot_posts(prices: pd.DataFrame, reference: dict[str, float], path: Path) -> Path:
-    """Price (log), spread and volume per tick, one line per post and pair."""
+    """Price (log), spread and volume (from 0) per tick: one colour per pair (its
+    Walrasian p* dashed in that colour), one line style per post."""
     fig = Figure(figsize=(7.5, 7.5), layout="constrained")
     price_ax, spread_ax, volume_ax = fig.subplots(3, 1, sharex=True)
+    posts = sorted(prices["market_id"].unique())
     for (market_id, pair), mine in prices.groupby(["market_id", "pair"]):
-        label = f"post {market_id} {pair}"
-        price_ax.plot(mine["tick"], mine["price"], linewidth=1.2, label=label)
+        style = {"color": PAIR_COLOURS.get(pair, "0.3"), "linestyle": POST_STYLES[posts.index(market_id) % 4],
+                 "label": f"post {market_id} {pair}"}
+        plot_series(price_ax, mine["tick"], mine["price"], linewidth=1.2, **style)
         if mine["bid_ask_spread"].notna().any():
-            spread_ax.plot(mine["tick"], mine["bid_ask_spread"], linewidth=1.0, label=label)
-        volume_ax.plot(mine["tick"], mine["volume"], linewidth=1.0, label=label)
-    for style, pair in zip(("--", ":", "-."), sorted(set(prices["pair"]))):
+            plot_series(spread_ax, mine["tick"], mine["bid_ask_spread"], linewidth=1.0, **style)
+        plot_series(volume_ax, mine["tick"], mine["volume"], linewidth=1.0, **style)
+    for pair in sorted(set(prices["pair"])):
         if pair in reference:
-            price_ax.axhline(reference[pair], **{**REFERENCE_STYLE, "linestyle": style},
+            price_ax.axhline(reference[pair], color=PAIR_COLOURS.get(pair, "0.3"), **REFERENCE_STYLE,
                              label=f"Walrasian p* {pair} = {reference[pair]:.4g}")
-    for ax, label in ((price_ax, "price (second per first)"), (spread_ax, "bid-ask spread"),
-                      (volume_ax, "volume (first good)")):
-        ax.set_ylabel(label)
-        ax.grid(alpha=0.3)
-        if ax.get_legend_handles_labels()[0]:
-            ax.legend(fontsize="small", loc="best")
-    price_ax.set_yscale("log")
+    if not prices["bid_ask_spread"].notna().any():
+        not_available(spread_ax, "these mechanisms quote no bid-ask spread (no book, no maker)")
+    finish_axes(price_ax, "price (second per first)", log=True)
+    finish_axes(spread_ax, "bid-ask spread", from_zero=True)
+    finish_axes(volume_ax, "volume (first good)", from_zero=True)
     volume_ax.set_xlabel("tick")
-    fig.savefig(path, dpi=110)
-    return path
+    return save_figure(fig, path)
 
 
 @register_section("posts")
@@ -86,15 +82,16 @@ def posts_section(db: str, run_id: int, out_dir: Path) -> Section | None:
     prices = prices[prices["market_id"].isin(posts["market_id"])]
     if prices.empty:
         return Section(f"## Market posts\n\n{len(posts)} post(s); none ever had participants.")
-    reference = data.walrasian_reference(db, run_id)
+    reasons: dict[str, str] = {}
+    reference = data.walrasian_reference(db, run_id, reasons)
     rows = post_summary(posts, prices, data.table(db, run_id, "market_clears"), reference)
     figure = plot_posts(prices, reference, out_dir / "posts.png")
     header = ("post", "mechanism", "pair", "ticks cleared", "first price", "last price", "late VWAP",
               "p*", LATE_GAP_LABEL, "mean spread", "volume", "converged")
     table = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    table += ["| " + " | ".join(_fmt(v) for v in row) + " |" for row in rows]
+    table += ["| " + " | ".join(format_cell(v) for v in row) + " |" for row in rows]
     text = ("## Market posts\n\nPrice per tick at each post (the volume-weighted price of its fills, or the "
             "price it announced when nothing traded), bid-ask spread and volume, against the Walrasian price "
             "of the economy as it started (— where it cannot be computed).\n\n" + "\n".join(table)
-            + f"\n\n![posts]({figure.name})")
+            + ("\n\n" + data.reference_note(reasons) if reasons else "") + f"\n\n![posts]({figure.name})")
     return Section(text, [figure])

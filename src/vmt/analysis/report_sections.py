@@ -14,18 +14,12 @@ from vmt.analysis import report_data as data
 from vmt.analysis.plots_agents import plot_dispersion, plot_lambda
 from vmt.analysis.price_gap import LATE_GAP_LABEL, late_vwap, price_gap
 from vmt.analysis.plots_prices import plot_prices, plot_volume
-from vmt.analysis.report import Section, register_section
-
-
-def _fmt(value) -> str:
-    if value is None or (isinstance(value, float) and not np.isfinite(value)):
-        return "—"
-    return f"{value:.4g}" if isinstance(value, float) else str(value)
+from vmt.analysis.report import Section, format_cell, register_section
 
 
 def _table(header: tuple[str, ...], rows: list[tuple]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(_fmt(v) for v in row) + " |" for row in rows]
+    lines += ["| " + " | ".join(format_cell(v) for v in row) + " |" for row in rows]
     return "\n".join(lines)
 
 
@@ -34,7 +28,8 @@ def overview(db: str, run_id: int, out_dir: Path) -> Section:
     info = data.run_info(db, run_id)
     trades = data.table(db, run_id, "trades")
     agents = data.table(db, run_id, "agents")
-    reference = data.walrasian_reference(db, run_id)
+    reasons: dict[str, str] = {}
+    reference = data.walrasian_reference(db, run_id, reasons)
     rows = [("scenario", info["scenario"]), ("seed", info["seed"]), ("status", info["status"]),
             ("ticks", info["ticks"]), ("agents", len(agents)), ("exchange regime", info["regime"]),
             ("institution", info["institution"]), ("trades", len(trades)),
@@ -67,7 +62,8 @@ def prices(db: str, run_id: int, out_dir: Path) -> Section | None:
     path_ = data.trade_price_path(db, run_id)
     if path_.empty and area_prices.empty:
         return Section("## Prices\n\nNo trades were made.")
-    reference = data.walrasian_reference(db, run_id)
+    reasons: dict[str, str] = {}
+    reference = data.walrasian_reference(db, run_id, reasons)
     figure = plot_prices(area_prices, path_, reference, pairs, out_dir / "prices.png")
     rows = []
     for pair in pairs:
@@ -78,7 +74,7 @@ def prices(db: str, run_id: int, out_dir: Path) -> Section | None:
     text = ("## Prices\n\nMarket-area prices (volume-weighted average of the trades inside each area) "
             "and the volume-weighted price of all trades, per tick, against the Walrasian price.\n\n"
             + _table(("pair", "p*", "late VWAP (last fifth of the ticks with trades)", LATE_GAP_LABEL), rows)
-            + f"\n\n![prices]({figure.name})")
+            + ("\n\n" + data.reference_note(reasons) if reasons else "") + f"\n\n![prices]({figure.name})")
     return Section(text, [figure])
 
 

@@ -14,7 +14,7 @@ import click
 from vmt import __version__
 
 COMMAND_MODULES = ("run", "validate", "bench", "tasks", "report", "listing", "export", "sweep", "compare",
-                   "warmup")
+                   "warmup", "serve", "replay")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

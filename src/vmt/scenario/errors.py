@@ -35,14 +35,21 @@ class ScenarioError(ValueError):
         super().__init__(_paragraph(self.problems, self.source, overrides))
 
 
+#: Problems spelled out in one error paragraph; the rest are counted.
+MAX_PROBLEMS_SHOWN = 8
+
+
 def _paragraph(problems: list[str], source: str | None, overrides: tuple[str, ...]) -> str:
     where = f"scenario file {source}" if source else "scenario"
     if overrides:
         where += " with " + ", ".join(f"--set {o}" for o in overrides)
     if len(problems) == 1:
         return f"Invalid {where}: {problems[0]}."
-    numbered = "; ".join(f"({i}) {text}" for i, text in enumerate(problems, start=1))
-    return f"Invalid {where} ({len(problems)} problems): {numbered}."
+    shown = problems[:MAX_PROBLEMS_SHOWN]
+    numbered = "; ".join(f"({i}) {text}" for i, text in enumerate(shown, start=1))
+    more = len(problems) - len(shown)
+    rest = f"; and {more} more (fix these first)" if more else ""
+    return f"Invalid {where} ({len(problems)} problems): {numbered}{rest}."
 
 
 def key_path(loc: tuple[Any, ...]) -> str:
