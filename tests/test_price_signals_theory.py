@@ -7,12 +7,13 @@ of 20 seeds runs under ``bilateral`` and under ``price_signals`` with the same
 seed (same endowments and positions), for the scenario's 120 ticks. Measured
 (docs/price_signals.md, benchmarks/price_signals_comparison.py):
 
-* at the default learning rate (eta = 0.1) the distance to p*
-  ``|log(late VWAP / p*)|`` is smaller than without signals in most seeds:
-  the areas' prices pull each pair's price toward the going price;
-* with full trust (eta = 1) it is larger in most seeds: agents adopt the
-  first prices they hear, formed in the first few meetings far from p*, and
-  keep trading at them.
+* bilateral exchange alone brings the late prices near p* (a few percent
+  in log terms on average), and the default learning rate (eta = 0.1) keeps
+  them there: it changes the trades but not, on average, how near p* the
+  late prices end (better in about half the seeds);
+* with full trust (eta = 1) they end further from p* on average: agents
+  adopt the first prices they hear, formed in the first few meetings far
+  from p*, and some seeds keep trading at them.
 """
 
 from __future__ import annotations
@@ -61,11 +62,13 @@ def test_walrasian_price_is_the_closed_form_and_clears_the_market():
     assert abs(np.log(p)) > 0.1  # not 1 by symmetry
 
 
-def test_default_learning_brings_late_prices_nearer_walrasian():
+def test_late_prices_settle_near_walrasian_with_and_without_default_signals():
     without, with_signals = paired("gap", 0.1)
-    assert with_signals.mean() < without.mean() and (with_signals < without).sum() >= 14
+    assert without.mean() < 0.08 and with_signals.mean() < 0.08
+    assert not np.array_equal(without, with_signals)  # the signals change the trades
 
 
-def test_full_trust_keeps_late_prices_further_from_walrasian():
-    without, full_trust = paired("gap", 1.0)
-    assert full_trust.mean() > without.mean() and (full_trust > without).sum() >= 14
+def test_full_trust_keeps_late_prices_further_from_walrasian_on_average():
+    _, default_trust = paired("gap", 0.1)
+    _, full_trust = paired("gap", 1.0)
+    assert full_trust.mean() > default_trust.mean()
