@@ -114,7 +114,7 @@ def test_cli_full_disk_and_unwritable_path_give_one_paragraph_and_exit_2(tmp_pat
     assert "Cannot open" in unwritable.output
     _fill_the_disk_after_opening(monkeypatch)
     db = tmp_path / "full.db"
-    result = CliRunner().invoke(main, ["run", "edgeworth_box", "--quiet", "--ticks", "5000", "--out", str(db)])
+    result = CliRunner().invoke(main, ["run", "foraging_economy", "--quiet", "--ticks", "5000", "--out", str(db)])
     assert result.exit_code == 2 and "disk is full" in result.output and "Traceback" not in result.output
     assert result.output.count("\n") == 1  # one paragraph
     assert list_runs(db)["status"].tolist() == ["failed"]

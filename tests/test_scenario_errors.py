@@ -36,7 +36,7 @@ CASES = [
     ("unknown family", BASE.replace("cobb_douglas", "cobb_dougles"), ["agents[0].utility.family", "'cobb_dougles'", "cobb_douglas", "leontief"]),
     ("endowment lo > hi", BASE.replace("[1, 3]", "[3, 1]"), ["agents[0].endowment.B", "[3, 1]", "lo <= hi"]),
     ("negative endowment", BASE.replace("A: 5", "A: -2"), ["agents[0].endowment.A", "-2", ">= 0"]),
-    ("endowment not a multiple of the unit", BASE.replace("A: 5", "M: 5.005"), ["agents[0].endowment.M", "5.005", "0.01"]),
+    ("endowment not a multiple of the unit", BASE.replace("A: 5", "A: 5.005"), ["agents[0].endowment.A", "5.005", "0.01"]),
     ("unknown good", BASE.replace("A: 5", "C: 5"), ["agents[0].endowment.C", "allowed keys in agents[0].endowment: A, B, M"]),
     ("spawn region outside grid", BASE + "    spawn_region: [0, 0, 10, 4]\n", ["agents[0].spawn_region", "[0, 0, 10, 4]", "10x10"]),
     ("spawn region reversed", BASE + "    spawn_region: [5, 0, 2, 4]\n", ["agents[0].spawn_region", "[5, 0, 2, 4]", "x0 <= x1"]),
