@@ -64,9 +64,9 @@ class UtilityFamily:
         ``validate(params)`` raises :class:`UtilityParamError` when a complete
         canonical parameter dict is outside the family's admissible region.
     aliases : Mapping[str, str]
-        Accepted spellings of single parameters (e.g. seed 000's ``alpha_A``).
+        Accepted spellings of single parameters (e.g. ``alpha_A``).
     vector_aliases : Mapping[str, tuple of str]
-        Accepted list-valued spellings (e.g. seed 002's ``exponents: [a, b]``).
+        Accepted list-valued spellings (e.g. ``exponents: [a, b]``).
     """
 
     name: str

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-#: The tick of DESIGN.md, in order.
+#: The tick of the design, in order.
 TICK_ORDER = (
     "perception",
     "decision",

@@ -1,5 +1,5 @@
-"""Market institutions on the grid: market areas (price signals, issue 3) and
-market posts (centralized exchange, issue 4).
+"""Market institutions on the grid: market areas (price signals) and
+market posts (centralized exchange).
 
 ``build_components(scenario, world, rng)`` returns the components the
 scenario's ``params.institution`` calls for; the registry maps each

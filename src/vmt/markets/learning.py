@@ -30,7 +30,7 @@ Two learned objects, both moved by partial adjustment with the learning rate
 
 With ``eta = 0`` nothing is learned: no reference price is formed and
 lambda never moves, so the run is the ``bilateral`` run (tested).
-Seed 000 writes ``lambda (1 + eta (p - lambda) / lambda)``, which adds a
+A naive update writes ``lambda (1 + eta (p - lambda) / lambda)``, which adds a
 price (M per A) to a marginal utility (utils per M); see
 ``docs/price_signals.md``.
 """

@@ -1,4 +1,4 @@
-"""The ``price_signals`` institution (seed 000): markets as information hubs.
+"""The ``price_signals`` institution: markets as information hubs.
 
 Every agent keeps trading bilaterally; market areas form where agents
 cluster, turn the trades made inside them into prices, and broadcast them;

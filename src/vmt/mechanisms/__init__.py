@@ -1,4 +1,4 @@
-"""Stand-alone auction and mechanism-design library (issue 5, items 1-4).
+"""Stand-alone auction and mechanism-design library.
 
 Sealed-bid auctions (forward and reverse, single and multi-unit), a
 two-sided uniform-price call auction, discrete

@@ -1,6 +1,6 @@
 """Assurance contracts and dominant assurance contracts for public goods.
 
-Assurance contract (seed 003, "free riding"): contributors pledge money
+Assurance contract ("free riding"): contributors pledge money
 towards a project; if the pledges reach the threshold by the deadline they
 are all collected and the project is funded, otherwise every pledge is
 refunded. Nobody risks paying for a project that does not happen, but not

@@ -15,7 +15,7 @@ who values the asset at ``v``, the owner's expected payoff for one period is
 and ``U'(v) = (1 - F(v)) - tax_rate``: truthful assessment ``a = v`` is
 optimal exactly when the tax rate equals the probability that a buyer values
 the asset above ``v`` (the turnover rate). Posner & Weyl (2017), "Property
-is only another name for monopoly", J. Legal Analysis 9(1); seed 003
+is only another name for monopoly", J. Legal Analysis 9(1)
 ("tragedy of the commons").
 
 Money moves through a :class:`~vmt.mechanisms.ledger.Ledger`, so a buyer

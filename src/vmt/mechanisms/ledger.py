@@ -1,6 +1,6 @@
 """Accounts whose balances can never go negative.
 
-Seed 003 ("Principle 2: budget constraints") asks that an agent with no
+("Principle 2: budget constraints") asks that an agent with no
 budget cannot spend. :class:`Ledger` enforces it at the only place money
 moves: a transfer that would overdraw the payer is refused with an
 :class:`~vmt.mechanisms.errors.OverdraftError` and changes nothing.

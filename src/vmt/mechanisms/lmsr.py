@@ -26,7 +26,7 @@ real money: traders cannot overspend, and the market maker's account must
 hold the worst-case subsidy ``b ln n`` up front, which makes it always solvent.
 
 Reference: R. Hanson (2003), "Combinatorial information market design",
-Information Systems Frontiers 5(1); seed 003 ("prediction markets").
+Information Systems Frontiers 5(1) (used as a prediction market).
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ index order. A reverse second-price auction with no reserve and no
 (k+1)-th competitor has an unbounded price; it raises instead of inventing one.
 
 References: W. Vickrey (1961), "Counterspeculation, auctions, and competitive
-sealed tenders", J. Finance 16(1); seed 003 (task auctions).
+sealed tenders", J. Finance 16(1) (used for task auctions).
 """
 
 from __future__ import annotations

@@ -4,8 +4,8 @@ A group is ``count`` agents sharing one utility specification, one endowment
 rule (each good a fixed amount or a uniform ``[lo, hi]`` range, in real units)
 and one spawn region.  Two seed formats are normalised into groups here:
 
-* seed 000 writes ``utility_type`` + ``utility_params`` flat on the group;
-* seed 002 writes one population mapping ``{count, initial_positions,
+* an alternative form writes ``utility_type`` + ``utility_params`` flat on the group;
+* an alternative form writes one population mapping ``{count, initial_positions,
   inventories, utilities: [{type, <params>, count}, ...]}``; each entry of
   ``utilities`` becomes a group sharing the population's inventories.
 """
@@ -105,11 +105,11 @@ class AgentGroup(StrictModel):
     @model_validator(mode="before")
     @classmethod
     def _flat_utility(cls, data: Any) -> Any:
-        """Seed 000: ``utility_type`` + ``utility_params`` become ``utility``."""
+        """Alternative form: ``utility_type`` + ``utility_params`` become ``utility``."""
         if not isinstance(data, dict) or not {"utility_type", "utility_params"} & set(data):
             return data
         if "utility" in data:
-            raise problem("give either 'utility' or seed 000's 'utility_type'/'utility_params', not both")
+            raise problem("give either 'utility' or the alternative 'utility_type'/'utility_params', not both")
         flat = dict(data)
         flat["utility"] = {"family": flat.pop("utility_type", None), "params": flat.pop("utility_params", {})}
         return flat
@@ -128,13 +128,13 @@ class AgentGroup(StrictModel):
         return value
 
 
-#: Keys of seed 002's single-population form of ``agents``.
+#: Keys of the alternative single-population form of ``agents``.
 POPULATION_KEYS = ("count", "initial_positions", "inventories", "endowment", "utilities", "spawn_region", "lambda_money")
 POSITION_DISTRIBUTIONS = ("uniform",)
 
 
 def groups_from_population(population: dict[str, Any]) -> list[dict[str, Any]]:
-    """Turn seed 002's population mapping into a list of raw agent groups.
+    """Turn the alternative population mapping into a list of raw agent groups.
 
     Each ``utilities`` entry ``{type, count, <family params>}`` becomes one group
     named after its family; the population's ``inventories`` (alias
@@ -203,5 +203,5 @@ def _check_counts_sum(count: Any, counts: list[Any]) -> None:
 
 
 def normalise_agents(raw: Any) -> Any:
-    """Accept a list of groups as is; convert seed 002's population mapping into one."""
+    """Accept a list of groups as is; convert the alternative population mapping into one."""
     return groups_from_population(raw) if isinstance(raw, dict) else raw

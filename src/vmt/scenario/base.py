@@ -89,7 +89,7 @@ def _clip(text: str, limit: int = 80) -> str:
 class StrictModel(BaseModel):
     """Base of every scenario model: unknown keys forbidden, aliases renamed.
 
-    ``KEY_ALIASES`` maps an accepted alias (e.g. seed 002's ``max_amount``) to
+    ``KEY_ALIASES`` maps an accepted alias (e.g. ``max_amount``) to
     the canonical key (``cap``); giving both is an error rather than a silent
     choice.
     """

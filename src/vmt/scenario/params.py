@@ -9,8 +9,8 @@ Groups of parameters:
 * money -- ``lambda_money``, the marginal utility of money in the
   quasilinear utility ``u(A, B) + lambda * M``, kept inside ``lambda_bounds``;
 * institutions -- ``exchange_regime`` (which goods trade against which) and
-  ``institution`` (who trades with whom), plus seed 002's weights;
-* market areas and price learning (seed 000) -- act under ``institution: price_signals``;
+  ``institution`` (who trades with whom), plus the weights of the mixed institution;
+* market areas and price learning -- act under ``institution: price_signals``;
 * telemetry -- snapshot intervals.
 """
 
@@ -28,7 +28,7 @@ INSTITUTIONS = ("bilateral", "price_signals", "centralized", "mixed_bilateral_ce
 Discount = Annotated[float, Strict(), Field(gt=0, le=1, allow_inf_nan=False)]
 Spread = Annotated[float, Strict(), Field(ge=0, lt=1, allow_inf_nan=False)]
 
-#: Parameters of seed 000's market areas and price learning (used by ``price_signals``).
+#: Parameters of market areas and price learning (used by ``price_signals``).
 PRICE_SIGNAL_PARAMS = (
     "market_formation_threshold",
     "market_dissolution_threshold",
@@ -39,7 +39,7 @@ PRICE_SIGNAL_PARAMS = (
     "price_window",
     "lambda_bounds",
 )
-#: Seed 002's split between market posts and bilateral trade (used by ``mixed_bilateral_centralized``).
+#: The original split between market posts and bilateral trade (used by ``mixed_bilateral_centralized``).
 INSTITUTION_WEIGHT_PARAMS = ("centralized_weight", "bilateral_weight")
 
 
@@ -80,7 +80,7 @@ class Params(StrictModel):
     @model_validator(mode="before")
     @classmethod
     def _institution_written_as_regime(cls, data: Any) -> Any:
-        """Seed 002 writes an institution under ``exchange_regime``; move it to ``institution``.
+        """An alternative form writes an institution under ``exchange_regime``; move it to ``institution``.
 
         Market posts trade goods against each other and against money, so
         such a file gets ``exchange_regime: mixed``.

@@ -1,6 +1,6 @@
-"""Market posts (seed 002): fixed places on the grid where a mechanism clears orders.
+"""Market posts: fixed places on the grid where a mechanism clears orders.
 
-Accepted and validated now; the simulation activates them in issue 4.
+Accepted and validated now; the simulation activates them.
 Radii are Manhattan distances in cells: agents see a post within
 ``visibility_radius``, trade at it within ``interaction_radius`` and hear its
 prices within ``broadcast_radius``.  ``mechanism_type`` names a mechanism in

@@ -3,10 +3,10 @@
 The protocol registry lives in a higher layer (``vmt.protocols``), so the
 scenario keeps names as strings and the simulation checks them against the
 registry.  Names are stored as written; :attr:`ProtocolSpec.resolved_name`
-applies the documented aliases of seed 002:
+applies the documented aliases (older spellings):
 
 * ``legacy`` -> ``three_pass`` (matching) and ``compensating_block``
-  (bargaining): seed 002 calls the pre-existing protocols "legacy";
+  (bargaining): an older naming calls the pre-existing protocols "legacy";
 * ``market_aware_search`` / ``market_aware`` -> ``market_aware`` (search).
 
 :attr:`ProtocolSpec.active_name` names a fallback for a protocol that is not

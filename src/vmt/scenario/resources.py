@@ -6,7 +6,7 @@ endowments; the engine converts them to minor units with the scenario's
 units per tick (accumulated fractionally, so 0.1 means one unit every ten
 ticks) and, once emptied, waits ``cooldown`` ticks before regrowing.
 
-Seed 002 describes resources by density instead: ``{spawn_rate, types:
+An alternative form describes resources by density instead: ``{spawn_rate, types:
 [{good, quantity: [lo, hi]}]}``.  Each type becomes one entry with
 ``count = round(spawn_rate * width * height)`` cells (halves rounded up),
 ``amount = [lo, hi]`` drawn per cell and ``cap = hi`` (a cell never regrows
@@ -123,7 +123,7 @@ SPAWN_RATE_KEYS = ("spawn_rate", "types")
 
 
 def resources_from_spawn_rate(spec: dict[str, Any]) -> list[dict[str, Any]]:
-    """Turn seed 002's ``{spawn_rate, types}`` mapping into a list of raw resource entries."""
+    """Turn the alternative ``{spawn_rate, types}`` mapping into a list of raw resource entries."""
     unknown = sorted(set(spec) - set(SPAWN_RATE_KEYS))
     if unknown:
         raise problem(f"unknown key '{unknown[0]}' in the spawn-rate form (allowed keys: {', '.join(SPAWN_RATE_KEYS)})")
@@ -152,5 +152,5 @@ def _entry_from_type(index: int, resource_type: Any, count: int) -> dict[str, An
 
 
 def normalise_resources(raw: Any) -> Any:
-    """Accept a list of resource entries as is; convert seed 002's spawn-rate form into one."""
+    """Accept a list of resource entries as is; convert the alternative spawn-rate form into one."""
     return resources_from_spawn_rate(raw) if isinstance(raw, dict) else raw

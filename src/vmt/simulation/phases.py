@@ -1,4 +1,4 @@
-"""The standard bilateral tick: the eight phases of DESIGN.md wired to the
+"""The standard bilateral tick: the eight phases of the design wired to the
 world kernels and the protocols the scenario names.
 
 Each phase is a method taking the tick number; :class:`BilateralTick` keeps

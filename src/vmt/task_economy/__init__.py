@@ -1,4 +1,4 @@
-"""Task-allocation economy (seed 003, "Experiment: Central Planning vs Market").
+"""Task-allocation economy ("Experiment: Central Planning vs Market").
 
 Workers with heterogeneous skills, capacities and private costs; tasks with
 effort, value, deadline and a needed skill arriving as a Poisson stream, plus

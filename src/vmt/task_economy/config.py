@@ -2,7 +2,7 @@
 
 Every number that shapes the economy lives in :class:`EconomyConfig`, with
 its unit and the reason for its default, so that a reader of a result knows
-exactly which modelling choices produced it (seed 003, "Experiment: Central
+exactly which modelling choices produced it ("Experiment: Central
 Planning vs Market").  Time is measured in *ticks*; read one tick as one hour
 of work.  Effort is measured in *work units*; a worker of capacity 1 and
 proficiency 1 does one work unit per tick.

@@ -1,4 +1,4 @@
-"""Seed 003's experiment: both coordinators over workforce sizes N and seeds, with statistics.
+"""The planner-versus-market experiment: both coordinators over workforce sizes N and seeds, with statistics.
 
 Statistics
 ----------
@@ -88,7 +88,7 @@ def summarise(runs: pd.DataFrame) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class Verdict:
-    """Outcome of the test of seed 003's hypothesis on the primary measure."""
+    """Outcome of the test of the experiment's hypothesis on the primary measure."""
 
     holds: bool | None
     tested_sizes: tuple[int, ...]

@@ -6,9 +6,9 @@ Worker ``i`` bids on task ``j`` iff
 
 * it has the skill,
 * it can finish by the deadline at its *true* capacity, given its own queue
-  (private knowledge used locally: seed 003, "Distributed information"), and
+  (private knowledge used locally: "distributed information"), and
 * its budget covers the task's private cost ``c_ij = theta_i * w_ij``,
-  which it pays up front (seed 003, Principle 2, "Budget Constraints").
+  which it pays up front (Principle 2, "Budget Constraints").
 
 It bids ``c_ij``, its true cost: in a single reverse second-price auction that
 is a dominant strategy (the price a winner receives does not depend on its

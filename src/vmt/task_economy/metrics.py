@@ -1,4 +1,4 @@
-"""The measures of seed 003's experiment, computed from the record of one run.
+"""The measures of the planner-versus-market experiment, computed from the record of one run.
 
 With horizon ``T``, a task *counts as finished* when its work ends by ``T``
 (work still in progress at ``T`` is in neither value nor cost), and is

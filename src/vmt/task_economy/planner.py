@@ -1,6 +1,6 @@
 """The central planner: greedy earliest-predicted-finish assignment with a costly, serial attention.
 
-What the planner sees (seed 003, "Central Planning"): every task; every
+What the planner sees ("Central Planning"): every task; every
 worker's skills and proficiencies (a track record); every worker's current
 backlog in work units (it monitors progress); and each worker's *reported*
 capacity ``kappa_hat_i``.  It does not see true capacities or private costs.

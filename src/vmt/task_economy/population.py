@@ -28,7 +28,7 @@ class Workforce:
         True capacity ``kappa_i``: work units done per tick.  Private.
     reported_capacity : ndarray, shape (N,)
         ``kappa_hat_i`` the worker reports to the planner (``<= kappa_i`` for
-        an under-reporter, seed 003 Principle 1: "Dominant strategy: Lie low").
+        an under-reporter, "Dominant strategy: Lie low").
     unit_cost : ndarray, shape (N,)
         Private cost ``theta_i`` per work unit (money).
     proficiency : ndarray, shape (N, K)

@@ -139,7 +139,7 @@ def _tables() -> tuple[Table, ...]:
 
 
 def _market_tables() -> tuple[Table, ...]:
-    areas = Table("market_areas", "market areas detected by density clustering (seed 000)", (
+    areas = Table("market_areas", "market areas detected by density clustering", (
         _RUN_ID, _TICK, _MARKET,
         _real("center_x", "cells", "centre column"),
         _real("center_y", "cells", "centre row"),
@@ -155,7 +155,7 @@ def _market_tables() -> tuple[Table, ...]:
         _int("n_trades", "trades", "trades aggregated", nonnegative=True),
         _real("bid_ask_spread", "second per first", "best ask minus best bid; NULL if unknown", nullable=True),
     ), ("tick", "market_id", "pair"))
-    posts = Table("market_posts", "market posts placed by the scenario (seed 002)", (
+    posts = Table("market_posts", "market posts placed by the scenario", (
         _RUN_ID, _MARKET, _CELL_X, _CELL_Y,
         _int("visibility_radius", "cells", "agents within this distance see the post", nonnegative=True),
         _int("interaction_radius", "cells", "agents within this distance can trade at it", nonnegative=True),

@@ -1,6 +1,6 @@
 """What holdings and trades are worth to one agent, in its own utility units.
 
-Money enters quasilinearly: ``U(A, B, M) = u(A, B) + λ·M`` (DESIGN.md), so a
+Money enters quasilinearly: ``U(A, B, M) = u(A, B) + λ·M`` , so a
 barter economy, where M never moves, ranks bundles exactly by ``u``. Every
 protocol that needs "is this trade good for me" calls :func:`trade_gain`; the
 formula lives here once.

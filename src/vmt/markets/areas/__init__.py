@@ -1,4 +1,4 @@
-"""Market areas (seed 000): places where agents cluster, whose trades form prices.
+"""Market areas: places where agents cluster, whose trades form prices.
 
 One module per concept, each a thin Python layer over cached numba kernels:
 

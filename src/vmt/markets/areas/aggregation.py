@@ -1,7 +1,7 @@
 """Area prices: the volume-weighted average price of the trades made inside.
 
 A trade belongs to an area when *both* its parties are members of it
-(seed 000: "find which market contains this trade"). With ``q1`` the real
+("find which market contains this trade"). With ``q1`` the real
 quantity of the pair's first good and ``q2`` of its second, a trade's price
 is ``q2/q1`` and its volume ``q1``, so the volume-weighted average price of
 the trades in a window is

@@ -3,7 +3,7 @@
 An agent within ``broadcast_radius`` (Manhattan) of a live area's centre
 hears the area's current price in each exchange pair the area has a price
 for, together with the tick that price was formed: one tick of lag, as in
-seed 000 (prices formed in tick t's markets phase are heard in tick t+1's
+(prices formed in tick t's markets phase are heard in tick t+1's
 perception). Within range of several areas, per pair, it listens to the area
 it is a member of, else the closest, then the one with more members, then
 the lowest id. Agents out of range keep the last signal they heard.

@@ -23,7 +23,7 @@ NO_AREA = -1
 
 @dataclass(frozen=True)
 class AreaParams:
-    """Seed 000's market-area parameters (``params`` of a scenario).
+    """The original market-area parameters (``params`` of a scenario).
 
     ``formation_threshold`` agents within ``radius`` of a cell (not counting
     members of live areas) found an area there; an area with fewer than

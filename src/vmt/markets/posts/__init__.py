@@ -1,4 +1,4 @@
-"""Market posts (seed 002): centralized exchange institutions placed on the grid.
+"""Market posts: centralized exchange institutions placed on the grid.
 
 Importing this package registers the ``centralized`` and
 ``mixed_bilateral_centralized`` institutions and the post mechanisms

@@ -5,7 +5,7 @@ bilaterally (``allows_bilateral_trade = False``). ``mixed_bilateral_centralized`
 -- each agent is drawn once, at the start, to be a post-goer with
 probability ``centralized_weight`` (else ``1 - bilateral_weight``, else
 one half); post-goers use a post when it is their best target and trade
-bilaterally otherwise, the others never use posts (seed 002: "70% prefer
+bilaterally otherwise, the others never use posts ("70% prefer
 markets when available").
 
 Per tick (the hooks of :class:`~vmt.markets.base.MarketComponent`):

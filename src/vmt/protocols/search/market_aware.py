@@ -1,6 +1,6 @@
 """``market_aware`` search: partners, resource cells and market posts on one scale.
 
-Seed 002 ("Market-Aware Search Protocol"): an agent ranks every target it
+("Market-Aware Search Protocol"): an agent ranks every target it
 sees by its *own expected utility gain* times ``beta**distance``:
 
 * a partner and a resource cell exactly as ``distance_discounted`` does;

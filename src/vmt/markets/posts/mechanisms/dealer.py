@@ -1,4 +1,4 @@
-"""``dealer``: a market maker with inventory and cash (seed 001, option 3).
+"""``dealer``: a market maker with inventory and cash.
 
 The dealer quotes around a reference price ``r`` (ticks), skewed by its
 inventory ``I`` of the good against its opening stock ``I0``::

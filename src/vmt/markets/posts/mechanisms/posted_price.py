@@ -11,7 +11,7 @@ revised from the accumulated excess demand,
 
 by at least one tick when ``D != S`` (``kappa = adjustment_speed``), and
 the sums start again. A store with a price tag that it reprices now and
-then: seed 001's "price posting", with the post as the price setter.
+then: "price posting", with the post as the price setter.
 """
 
 from __future__ import annotations

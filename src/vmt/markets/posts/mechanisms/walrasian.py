@@ -1,6 +1,6 @@
 """``walrasian``: a tatonnement auctioneer on the participants' real demand functions.
 
-Seed 002 turned each agent's demand into ±10% limit orders and adjusted
+A common shortcut turns each agent's demand into ±10% limit orders and adjusted
 the price by the excess of those orders; that is not Walras' auctioneer
 (the orders are not the demand curve, and the limits are arbitrary). Here
 the auctioneer asks every participant, at each trial price ``p`` (ticks),
