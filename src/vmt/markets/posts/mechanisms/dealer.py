@@ -31,6 +31,8 @@ from vmt.world.state import GOODS, PAIRS
 _ROUNDING = 1e-9
 #: The reference price stays within [1, this] ticks, however long an imbalance lasts.
 _MAX_REFERENCE_TICKS = 1e12
+#: A dealer fills an order in slices of at most 1/LOTS_PER_ORDER of what remains.
+LOTS_PER_ORDER = 32
 
 
 class DealerParams(MakerParams):
@@ -55,6 +57,16 @@ class Dealer(MakerMechanism):
         if isinstance(given, dict):
             given = given.get(GOODS[PAIRS[k][0]])
         return given / setup.tick_size[k] if given is not None else float(setup.opening_ticks[k])
+
+    def lot_size(self, remaining: int) -> int:
+        """A thirty-second of what is left of the order: the quote moves at least 32 times per order.
+
+        The dealer's price is linear in the quantity at one quote and its skew
+        depends on the inventory relative to the opening stock, so slicing an
+        order changes nothing but how often the quote is refreshed; fills per
+        order stay bounded whatever the accounting unit.
+        """
+        return max(1, remaining // LOTS_PER_ORDER)
 
     def _imbalance(self, k: int) -> float:
         stock = self.account.holdings[PAIRS[k][0]]

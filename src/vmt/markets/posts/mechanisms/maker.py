@@ -13,9 +13,13 @@ it cannot deliver or pay for is not traded.
 
 Participants come one at a time in a seeded random order. Each first sends
 a market order for its demand at the current quote (checked and recorded
-like any order); then it trades unit by unit, the maker requoting after
-every unit, for as long as the next unit strictly raises the trader's
-utility, the maker can honour it, and the order is not used up.
+like any order); then it trades lot by lot, the maker requoting after
+every lot, for as long as the next lot strictly raises the trader's
+utility, the maker can honour it, and the order is not used up. A lot is
+one minor unit unless the maker says otherwise (:meth:`MakerMechanism.lot_size`):
+a dealer quoting a linear price may fill a slice of the order at once, so
+fine accounting units do not cost one fill per minor unit; a lot that is not
+worth it or cannot be honoured is halved down to one minor unit.
 """
 
 from __future__ import annotations
@@ -104,8 +108,24 @@ class MakerMechanism(Mechanism):
             record.demanded += wanted
         else:
             record.supplied += wanted
-        while order.remaining > 0 and self._one_unit(market, agent, side, prices):
-            order.filled += 1
+        while order.remaining > 0:
+            lot = self._fill_lot(market, agent, side, order.remaining, prices)
+            if lot == 0:
+                break
+            order.filled += lot
+
+    def lot_size(self, remaining: int) -> int:
+        """Minor units the maker fills at one quote: one, so the quote moves after every unit."""
+        return 1
+
+    def _fill_lot(self, market: PairMarket, agent: int, side: int, remaining: int, prices: list) -> int:
+        """Fill the largest lot (halving from :meth:`lot_size`) the trader wants and the maker honours."""
+        lot = min(self.lot_size(remaining), remaining)
+        while lot >= 1:
+            if self._one_lot(market, agent, side, lot, prices):
+                return lot
+            lot //= 2
+        return 0
 
     def _side(self, market: PairMarket, agent: int) -> tuple[int, int | None]:
         for side, payment in ((BUY, self.ask_payment(market.k)), (SELL, self.bid_payment(market.k))):
@@ -113,17 +133,18 @@ class MakerMechanism(Mechanism):
                 return side, payment
         return 0, None
 
-    def _worth(self, market: PairMarket, agent: int, side: int, payment: int) -> bool:
+    def _worth(self, market: PairMarket, agent: int, side: int, payment: int, lot: int = 1) -> bool:
         first, second = market.first, market.second
-        gain = market.gain(agent, first, 1, second, payment) if side == BUY else market.gain(agent, second, payment, first, 1)
+        gain = (market.gain(agent, first, lot, second, payment * lot) if side == BUY
+                else market.gain(agent, second, payment * lot, first, lot))
         return gain > 0.0  # trade_gain reports changes within rounding noise as 0
 
-    def _one_unit(self, market: PairMarket, agent: int, side: int, prices: list) -> bool:
+    def _one_lot(self, market: PairMarket, agent: int, side: int, lot: int, prices: list) -> bool:
         payment = self.ask_payment(market.k) if side == BUY else self.bid_payment(market.k)
-        if payment is None or payment < 1 or not self._worth(market, agent, side, payment):
+        if payment is None or payment < 1 or not self._worth(market, agent, side, payment, lot):
             return False
         buyer, seller = (agent, MAKER) if side == BUY else (MAKER, agent)
-        if market.fill(buyer, seller, 1, payment) is not None:
+        if market.fill(buyer, seller, lot, payment * lot) is not None:
             return False
         prices.append(payment)
         self.traded(market.k, agent, side)
