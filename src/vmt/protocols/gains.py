@@ -17,7 +17,7 @@ from numba import njit
 from vmt.world.valuation import holdings_utility, trade_gain, trade_gain_from
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def pair_goods(k):
     """(first good, second good) of exchange pair ``k``."""
     if k == 0:
@@ -27,7 +27,7 @@ def pair_goods(k):
     return 1, 2
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def real_holdings(inventory, units, i):
     """Agent ``i``'s real (A, B, M) as a tuple: no allocation in hot loops."""
     return inventory[i, 0] * units[0], inventory[i, 1] * units[1], inventory[i, 2] * units[2]

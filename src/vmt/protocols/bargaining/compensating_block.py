@@ -20,6 +20,7 @@ from numba import njit, prange
 from vmt.protocols.bargaining.base import BilateralBargainer
 from vmt.protocols.bargaining.blocks import anchored_target, midpoint, settle, short_side, valuation_gaps
 from vmt.protocols.bargaining.common import BargainingParams, pair_anchor
+from vmt.protocols.bargaining.traders import trader, triple
 from vmt.protocols.registry import register
 
 
@@ -35,24 +36,29 @@ class CompensatingBlock(BilateralBargainer):
 @njit(cache=True, parallel=True)
 def _propose_all(pi, pj, family, params, lam, inventory, units, ask, bid, pair_active,
                  max_q, tolerance, anchor, out_k, out_b, out_s, out_q1, out_q2, out_price):
+    active, blocks, unit = triple(pair_active), triple(max_q), triple(units)
     for p in prange(pi.shape[0]):
+        i, j = pi[p], pj[p]
+        ti = trader(i, family, params, lam, inventory, units)
+        tj = trader(j, family, params, lam, inventory, units)
         out_k[p], out_b[p], out_s[p], out_q1[p], out_q2[p], out_price[p] = _midpoint_block(
-            pi[p], pj[p], family, params, lam, inventory, units, pair_active, max_q, tolerance, anchor)
+            i, j, ti, tj, active, blocks, unit, tolerance, anchor)
 
 
 @njit(cache=True)
-def _midpoint_block(i, j, family, params, lam, inventory, units, pair_active, max_q, tolerance, anchor):
-    n, ks, buyers, sellers, low, high = valuation_gaps(i, j, family, params, lam, inventory, units,
-                                                       pair_active, max_q, tolerance)
+def _midpoint_block(i, j, ti, tj, active, max_q, units, tolerance, anchor):
+    n, order, buyers, sellers, low, high = valuation_gaps(ti, tj, i, j, active, max_q, units, tolerance)
     for c in range(n):
-        k, b, s = ks[c], buyers[c], sellers[c]
+        k = order[c]
+        b, s = buyers[k], sellers[k]
+        tb, ts = (ti, tj) if b == i else (tj, ti)
         target = pair_anchor(b, s, k, anchor)
         for anchored in (True, False):
             if anchored and not np.isfinite(target):
                 continue
-            price = anchored_target(target, low[c], high[c]) if anchored else midpoint(low[c], high[c])
-            q1 = short_side(k, b, s, price, max_q, family, params, lam, inventory, units)
-            q1, q2 = settle(k, b, s, price, q1, family, params, lam, inventory, units)
+            price = anchored_target(target, low[k], high[k]) if anchored else midpoint(low[k], high[k])
+            q1 = short_side(k, tb, ts, price, max_q, units)
+            q1, q2 = settle(k, tb, ts, price, q1, units)
             if q1 > 0:
                 return k, b, s, q1, q2, price
     return -1, -1, -1, 0, 0, np.nan

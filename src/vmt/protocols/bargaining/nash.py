@@ -18,7 +18,7 @@ from pydantic import Field
 from vmt.protocols.bargaining.base import BilateralBargainer
 from vmt.protocols.bargaining.blocks import anchored_target, settle, short_side, valuation_gaps
 from vmt.protocols.bargaining.common import BargainingParams, pair_anchor
-from vmt.protocols.gains import block_gains, pair_goods
+from vmt.protocols.bargaining.traders import block_gains, trader, triple
 from vmt.protocols.registry import register
 
 
@@ -38,33 +38,35 @@ class NashBargaining(BilateralBargainer):
 @njit(cache=True, parallel=True)
 def _propose_all(pi, pj, family, params, lam, inventory, units, ask, bid, pair_active,
                  max_q, tolerance, candidates, anchor, out_k, out_b, out_s, out_q1, out_q2, out_price):
+    active, blocks, unit = triple(pair_active), triple(max_q), triple(units)
     for p in prange(pi.shape[0]):
+        i, j = pi[p], pj[p]
+        ti = trader(i, family, params, lam, inventory, units)
+        tj = trader(j, family, params, lam, inventory, units)
         out_k[p], out_b[p], out_s[p], out_q1[p], out_q2[p], out_price[p] = _nash_trade(
-            pi[p], pj[p], family, params, lam, inventory, units, pair_active, max_q, tolerance,
-            candidates, anchor)
+            i, j, ti, tj, active, blocks, unit, tolerance, candidates, anchor)
 
 
 @njit(cache=True)
-def _nash_trade(i, j, family, params, lam, inventory, units, pair_active, max_q, tolerance, candidates,
-                anchor):
-    n, ks, buyers, sellers, low, high = valuation_gaps(i, j, family, params, lam, inventory, units,
-                                                       pair_active, max_q, tolerance)
+def _nash_trade(i, j, ti, tj, active, max_q, units, tolerance, candidates, anchor):
+    n, order, buyers, sellers, low, high = valuation_gaps(ti, tj, i, j, active, max_q, units, tolerance)
     for anchored in (True, False):
         best, result = 0.0, (-1, -1, -1, 0, 0, np.nan)
         for c in range(n):
-            k, b, s = ks[c], buyers[c], sellers[c]
+            k = order[c]
+            b, s = buyers[k], sellers[k]
+            tb, ts = (ti, tj) if b == i else (tj, ti)
             target = pair_anchor(b, s, k, anchor)
             if anchored and not np.isfinite(target):
                 continue
-            g1, g2 = pair_goods(k)
             for t in range(1 if anchored else candidates):
-                price = (anchored_target(target, low[c], high[c]) if anchored
-                         else low[c] + (t + 1) * (high[c] - low[c]) / (candidates + 1))
-                q1 = short_side(k, b, s, price, max_q, family, params, lam, inventory, units)
-                q1, q2 = settle(k, b, s, price, q1, family, params, lam, inventory, units)
+                price = (anchored_target(target, low[k], high[k]) if anchored
+                         else low[k] + (t + 1) * (high[k] - low[k]) / (candidates + 1))
+                q1 = short_side(k, tb, ts, price, max_q, units)
+                q1, q2 = settle(k, tb, ts, price, q1, units)
                 if q1 == 0:
                     continue
-                gain_b, gain_s = block_gains(b, s, g1, g2, q1, q2, family, params, lam, inventory, units)
+                gain_b, gain_s = block_gains(tb, ts, k, q1, q2, units)
                 if gain_b * gain_s > best:
                     best, result = gain_b * gain_s, (k, b, s, q1, q2, price)
         if result[0] >= 0:

@@ -20,8 +20,9 @@ import numpy as np
 from numba import njit, prange
 
 from vmt.protocols.bargaining.base import BilateralBargainer
-from vmt.protocols.bargaining.blocks import WANTS_MORE, block_cap, largest_block, settle, valuation_gaps
+from vmt.protocols.bargaining.blocks import block_cap, largest_block, settle, valuation_gaps
 from vmt.protocols.bargaining.common import BargainingParams
+from vmt.protocols.bargaining.traders import WANTS_MORE, trader, triple
 from vmt.protocols.registry import register
 
 _UNLIMITED = np.int64(2) ** 60  # no block limit: holdings bound the trade
@@ -41,29 +42,34 @@ class PairwiseWalrasian(BilateralBargainer):
 @njit(cache=True, parallel=True)
 def _propose_all(pi, pj, family, params, lam, inventory, units, ask, bid, pair_active,
                  max_q, tolerance, out_k, out_b, out_s, out_q1, out_q2, out_price):
+    active, blocks, unit = triple(pair_active), triple(max_q), triple(units)
     for p in prange(pi.shape[0]):
+        i, j = pi[p], pj[p]
+        ti = trader(i, family, params, lam, inventory, units)
+        tj = trader(j, family, params, lam, inventory, units)
         out_k[p], out_b[p], out_s[p], out_q1[p], out_q2[p], out_price[p] = _clearing_trade(
-            pi[p], pj[p], family, params, lam, inventory, units, pair_active, max_q, tolerance)
+            i, j, ti, tj, active, blocks, unit, tolerance)
 
 
 @njit(cache=True)
-def _wants(k, b, s, price, max_q, family, params, lam, inventory, units):
-    cap = block_cap(k, b, s, price, max_q, inventory, units)
-    bought = largest_block(WANTS_MORE, b, 1, k, price, cap, family, params, lam, inventory, units)
-    sold = largest_block(WANTS_MORE, s, -1, k, price, cap, family, params, lam, inventory, units)
+def _wants(k, tb, ts, price, max_q, units):
+    cap = block_cap(k, tb, ts, price, max_q, units)
+    bought = largest_block(WANTS_MORE, tb, 1, k, price, cap, units)
+    sold = largest_block(WANTS_MORE, ts, -1, k, price, cap, units)
     return bought, sold
 
 
 @njit(cache=True)
-def _clearing_trade(i, j, family, params, lam, inventory, units, pair_active, max_q, tolerance):
-    n, ks, buyers, sellers, low, high = valuation_gaps(i, j, family, params, lam, inventory, units,
-                                                       pair_active, max_q, tolerance)
+def _clearing_trade(i, j, ti, tj, active, max_q, units, tolerance):
+    n, order, buyers, sellers, low, high = valuation_gaps(ti, tj, i, j, active, max_q, units, tolerance)
     for c in range(n):
-        k, b, s = ks[c], buyers[c], sellers[c]
-        lo, hi = np.log(max(low[c], 1e-300)), np.log(high[c])
+        k = order[c]
+        b, s = buyers[k], sellers[k]
+        tb, ts = (ti, tj) if b == i else (tj, ti)
+        lo, hi = np.log(max(low[k], 1e-300)), np.log(high[k])
         for _ in range(_PRICE_BISECTIONS):
             mid = 0.5 * (lo + hi)
-            bought, sold = _wants(k, b, s, np.exp(mid), max_q, family, params, lam, inventory, units)
+            bought, sold = _wants(k, tb, ts, np.exp(mid), max_q, units)
             if bought > sold:
                 lo = mid
             else:
@@ -71,8 +77,8 @@ def _clearing_trade(i, j, family, params, lam, inventory, units, pair_active, ma
             if hi - lo < 1e-9:
                 break
         price = np.exp(0.5 * (lo + hi))
-        bought, sold = _wants(k, b, s, price, max_q, family, params, lam, inventory, units)
-        q1, q2 = settle(k, b, s, price, min(bought, sold), family, params, lam, inventory, units)
+        bought, sold = _wants(k, tb, ts, price, max_q, units)
+        q1, q2 = settle(k, tb, ts, price, min(bought, sold), units)
         if q1 > 0:
             return k, b, s, q1, q2, price
     return -1, -1, -1, 0, 0, np.nan

@@ -19,16 +19,9 @@ import numpy as np
 from numba import njit, prange
 
 from vmt.protocols.bargaining.base import BilateralBargainer
-from vmt.protocols.bargaining.blocks import (
-    GAINS,
-    WANTS_MORE,
-    anchored_target,
-    block_cap,
-    largest_block,
-    settle,
-    valuation_gaps,
-)
+from vmt.protocols.bargaining.blocks import anchored_target, block_cap, largest_block, settle, valuation_gaps
 from vmt.protocols.bargaining.common import BargainingParams, pair_anchor
+from vmt.protocols.bargaining.traders import GAINS, WANTS_MORE, trader, triple
 from vmt.protocols.context import hashed_uniform
 from vmt.protocols.registry import register
 
@@ -56,43 +49,46 @@ class TakeItOrLeaveIt(BilateralBargainer):
 def _propose_all(pi, pj, family, params, lam, inventory, units, ask, bid, pair_active,
                  max_q, tolerance, share, random_proposer, seed, anchor,
                  out_k, out_b, out_s, out_q1, out_q2, out_price):
+    active, blocks, unit = triple(pair_active), triple(max_q), triple(units)
     for p in prange(pi.shape[0]):
         i, j = pi[p], pj[p]
         proposer = i
         if random_proposer and hashed_uniform(seed, i, j) >= 0.5:
             proposer = j
+        ti = trader(i, family, params, lam, inventory, units)
+        tj = trader(j, family, params, lam, inventory, units)
         out_k[p], out_b[p], out_s[p], out_q1[p], out_q2[p], out_price[p] = _offer(
-            i, j, proposer, family, params, lam, inventory, units, pair_active, max_q, tolerance, share, anchor)
+            i, j, ti, tj, proposer, active, blocks, unit, tolerance, share, anchor)
 
 
 @njit(cache=True)
-def _offer(i, j, proposer, family, params, lam, inventory, units, pair_active, max_q, tolerance, share,
-           anchor):
-    n, ks, buyers, sellers, low, high = valuation_gaps(i, j, family, params, lam, inventory, units,
-                                                       pair_active, max_q, tolerance)
+def _offer(i, j, ti, tj, proposer, active, max_q, units, tolerance, share, anchor):
+    n, order, buyers, sellers, low, high = valuation_gaps(ti, tj, i, j, active, max_q, units, tolerance)
     for c in range(n):
-        k, b, s = ks[c], buyers[c], sellers[c]
+        k = order[c]
+        b, s = buyers[k], sellers[k]
+        tb, ts = (ti, tj) if b == i else (tj, ti)
         target = pair_anchor(b, s, k, anchor)
-        gap = high[c] - low[c]
+        gap = high[k] - low[k]
         for anchored in (True, False):
             if anchored and not np.isfinite(target):
                 continue
             if anchored:
-                price = anchored_target(target, low[c], high[c])
+                price = anchored_target(target, low[k], high[k])
             else:
-                price = low[c] + share * gap if proposer == b else high[c] - share * gap
-            q1 = _proposer_block(k, b, s, proposer, price, family, params, lam, inventory, units, max_q)
-            q1, q2 = settle(k, b, s, price, q1, family, params, lam, inventory, units)
+                price = low[k] + share * gap if proposer == b else high[k] - share * gap
+            q1 = _proposer_block(k, tb, ts, proposer == b, price, max_q, units)
+            q1, q2 = settle(k, tb, ts, price, q1, units)
             if q1 > 0:
                 return k, b, s, q1, q2, price
     return -1, -1, -1, 0, 0, np.nan
 
 
 @njit(cache=True)
-def _proposer_block(k, b, s, proposer, price, family, params, lam, inventory, units, max_q):
+def _proposer_block(k, tb, ts, buyer_proposes, price, max_q, units):
     """The proposer's demand at ``price``, cut to what the responder strictly gains from."""
-    cap = block_cap(k, b, s, price, max_q, inventory, units)
-    own_side = 1 if proposer == b else -1
-    responder = s if proposer == b else b
-    q1 = largest_block(WANTS_MORE, proposer, own_side, k, price, cap, family, params, lam, inventory, units)
-    return largest_block(GAINS, responder, -own_side, k, price, q1, family, params, lam, inventory, units)
+    cap = block_cap(k, tb, ts, price, max_q, units)
+    proposer, responder = (tb, ts) if buyer_proposes else (ts, tb)
+    own_side = 1 if buyer_proposes else -1
+    q1 = largest_block(WANTS_MORE, proposer, own_side, k, price, cap, units)
+    return largest_block(GAINS, responder, -own_side, k, price, q1, units)
