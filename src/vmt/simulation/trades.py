@@ -7,6 +7,7 @@ second good per real unit of its first (B per A, M per A, M per B).
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from vmt.protocols.bargaining.common import Proposals
 from vmt.world.state import PAIR_NAMES, PAIRS, World
@@ -16,32 +17,62 @@ TRADE_COLUMNS = (
     "price", "market_id", "x", "y",
 )
 
+#: Exchange pair names by code: ``pair_type`` codes index this.
+_PAIR_LABELS = np.array(PAIR_NAMES, dtype=object)
+_FIRST = np.array([p[0] for p in PAIRS], dtype=np.int64)
+_SECOND = np.array([p[1] for p in PAIRS], dtype=np.int64)
+
 
 def trade_columns(tick: int, proposals: Proposals, world: World) -> dict[str, np.ndarray]:
-    """Columns for the trades agreed this tick (buyer's cell as location)."""
-    agreed = proposals.agreed()
-    k = proposals.pair_type[agreed]
-    buyer, seller = proposals.buyer[agreed], proposals.seller[agreed]
-    q1, q2 = proposals.q1[agreed], proposals.q2[agreed]
-    first = np.array([p[0] for p in PAIRS])[k]
-    second = np.array([p[1] for p in PAIRS])[k]
-    moved = np.zeros((k.size, 3))
-    rows = np.arange(k.size)
-    moved[rows, first] = q1 * world.units[first]
-    moved[rows, second] = q2 * world.units[second]
-    return {
-        "tick": np.full(k.size, tick, dtype=np.int64),
-        "buyer_id": buyer,
-        "seller_id": seller,
-        "pair_type": np.array(PAIR_NAMES, dtype=object)[k],
-        "quantity_A": moved[:, 0],
-        "quantity_B": moved[:, 1],
-        "quantity_M": moved[:, 2],
-        "price": moved[rows, second] / moved[rows, first] if k.size else np.zeros(0),
-        "market_id": proposals.market_id[agreed] if proposals.market_id is not None else np.full(k.size, np.nan),
-        "x": world.agents.x[buyer],
-        "y": world.agents.y[buyer],
-    }
+    """Columns for the trades agreed this tick (buyer's cell as location);
+    ``pair_type`` as codes (int8) into the pair names."""
+    p, ag = proposals, world.agents
+    count = int(np.count_nonzero(p.pair_type >= 0))
+    buyer, seller, moved = np.empty(count, np.int64), np.empty(count, np.int64), np.zeros((3, count))
+    code, price, x, y = np.empty(count, np.int8), np.empty(count), np.empty(count, np.int64), np.empty(count, np.int64)
+    row = np.empty(count, np.int64)
+    _gather_trades(p.pair_type, p.buyer, p.seller, p.q1, p.q2, world.units, _FIRST, _SECOND, ag.x, ag.y,
+                   buyer, seller, code, moved, price, x, y, row)
+    market = p.market_id[row] if p.market_id is not None else np.full(count, np.nan)
+    return {"tick": np.full(count, tick, dtype=np.int64), "buyer_id": buyer, "seller_id": seller,
+            "pair_type": code, "quantity_A": moved[0], "quantity_B": moved[1], "quantity_M": moved[2],
+            "price": price, "market_id": market, "x": x, "y": y}
+
+
+@njit(cache=True)
+def _gather_trades(pair_type, prop_buyer, prop_seller, q1, q2, units, first, second, ax, ay,
+                   buyer, seller, code, moved, price, x, y, row):
+    """The agreed proposals, in order, as trade rows: real quantities moved of
+    each good and the price, second good per first."""
+    t = 0
+    for p in range(pair_type.shape[0]):
+        k = pair_type[p]
+        if k < 0:
+            continue
+        g1, g2 = first[k], second[k]
+        real1, real2 = q1[p] * units[g1], q2[p] * units[g2]
+        buyer[t], seller[t], code[t], row[t] = prop_buyer[p], prop_seller[p], k, p
+        moved[g1, t], moved[g2, t] = real1, real2
+        price[t] = real2 / real1
+        x[t], y[t] = ax[prop_buyer[p]], ay[prop_buyer[p]]
+        t += 1
+
+
+def pair_codes(pair_type: np.ndarray) -> np.ndarray:
+    """``pair_type`` as codes (int8) into the pair names, whether given as
+    codes or as names (market components write names)."""
+    values = np.asarray(pair_type)
+    if values.dtype.kind in "iu":
+        return values.astype(np.int8, copy=False)
+    codes = np.full(values.size, -1, dtype=np.int8)
+    for c, name in enumerate(PAIR_NAMES):
+        codes[values == name] = c
+    return codes
+
+
+def pair_names(codes: np.ndarray) -> np.ndarray:
+    """Codes from :func:`pair_codes` as the pair names (object array)."""
+    return _PAIR_LABELS.take(np.asarray(codes, dtype=np.intp))
 
 
 def with_component_trades(columns: dict[str, np.ndarray], tick: int, components) -> dict[str, np.ndarray]:
@@ -52,7 +83,7 @@ def with_component_trades(columns: dict[str, np.ndarray], tick: int, components)
     bilateral trades.
     """
     extra = [c.trade_rows(tick) for c in components]
-    extra = [e for e in extra if e is not None and len(e["tick"])]
+    extra = [{**e, "pair_type": pair_codes(e["pair_type"])} for e in extra if e is not None and len(e["tick"])]
     if not extra:
         return columns
     return {c: np.concatenate([np.asarray(columns[c]), *[np.asarray(e[c]) for e in extra]]) for c in TRADE_COLUMNS}
@@ -67,18 +98,33 @@ _COMPACT = {"tick": np.int32, "buyer_id": np.int32, "seller_id": np.int32, "x": 
 class TradeLog:
     """Accumulates each tick's trade columns in memory for ``trades_df``.
 
-    ``last`` is the latest tick's columns as made (what telemetry writes);
-    the kept chunks are stored compactly.
+    ``last_coded`` is the latest tick's columns as made, ``pair_type`` as
+    codes (:func:`pair_codes`); ``last`` the same with the pair names (what
+    readers of one tick's trades expect, built only when asked for). The
+    kept chunks are stored compactly.
     """
 
     def __init__(self) -> None:
         self._chunks: list[dict[str, np.ndarray]] = []
         self.count = 0
-        self.last: dict[str, np.ndarray] | None = None
+        self.last_coded: dict[str, np.ndarray] | None = None
         self.last_tick = -1
 
+    @property
+    def last(self) -> dict[str, np.ndarray] | None:
+        if self.last_coded is None:
+            return None
+        return {**self.last_coded, "pair_type": pair_names(self.last_coded["pair_type"])}
+
+    def __setstate__(self, state: dict) -> None:
+        if "last" in state:  # a log pickled when it kept the names
+            last = state.pop("last")
+            state["last_coded"] = None if last is None else {**last, "pair_type": pair_codes(last["pair_type"])}
+            state["_chunks"] = [{**ch, "pair_type": pair_codes(ch["pair_type"])} for ch in state["_chunks"]]
+        self.__dict__.update(state)
+
     def add(self, columns: dict[str, np.ndarray]) -> None:
-        self.last = columns
+        self.last_coded = columns
         self.last_tick = int(columns["tick"][0]) if columns["tick"].size else self.last_tick
         if columns["tick"].size:
             self._chunks.append(_compact(columns))
@@ -92,6 +138,7 @@ class TradeLog:
         columns = {c: np.concatenate([ch[c] for ch in self._chunks]) for c in TRADE_COLUMNS}
         for name in _COMPACT:
             columns[name] = columns[name].astype(np.int64)
+        columns["pair_type"] = pair_names(columns["pair_type"])
         return pd.DataFrame(columns)
 
 

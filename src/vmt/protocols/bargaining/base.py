@@ -2,8 +2,9 @@
 
 Subclasses implement :meth:`BilateralBargainer.propose`, filling a
 :class:`Proposals` from their own cached kernel; this base finds the pairs in
-range, applies what was agreed, marks the traders' quotes stale, and splits
-pairs that failed to agree (they are kept apart for the cooldown).
+range and, in one pass (:func:`.common.conclude`), applies what was agreed,
+marks the traders' quotes stale, and splits pairs that failed to agree (they
+are kept apart for the cooldown).
 
 An institution that forms price anchors sets :attr:`anchor_price` (an
 (n, 3) array it keeps up to date, NaN where an agent has no anchor); with
@@ -15,9 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from vmt.protocols.bargaining.common import NO_ANCHORS, Proposals, apply_proposals, max_block, pairs_in_range
+from vmt.protocols.bargaining.common import NO_ANCHORS, Proposals, conclude, max_block, pairs_in_range
 from vmt.protocols.context import TickContext
-from vmt.world.state import NO_AGENT
 
 
 class BilateralBargainer:
@@ -48,20 +48,7 @@ class BilateralBargainer:
         proposals = Proposals.for_pairs(i, j)
         if i.size:
             self.propose(ctx, proposals)
-            ag = ctx.world.agents
-            apply_proposals(proposals.buyer, proposals.seller, proposals.pair_type, proposals.q1, proposals.q2, ag.inventory)
-            agreed = proposals.agreed()
-            ag.quotes_stale[i[agreed]] = True
-            ag.quotes_stale[j[agreed]] = True
-            _split_failed(ctx, i[~agreed], j[~agreed])
+            ag, p = ctx.world.agents, proposals
+            conclude(i, j, p.pair_type, p.buyer, p.seller, p.q1, p.q2, ag.inventory, ag.quotes_stale,
+                     ag.partner, ag.cooldown_partner, ag.cooldown_until, ctx.tick + 1 + ctx.trade_cooldown_ticks)
         return proposals
-
-
-def _split_failed(ctx: TickContext, i: np.ndarray, j: np.ndarray) -> None:
-    ag = ctx.world.agents
-    until = ctx.tick + 1 + ctx.trade_cooldown_ticks
-    ag.partner[i] = NO_AGENT
-    ag.partner[j] = NO_AGENT
-    ag.cooldown_partner[i], ag.cooldown_partner[j] = j, i
-    ag.cooldown_until[i] = until
-    ag.cooldown_until[j] = until

@@ -52,24 +52,50 @@ def largest_block(mode, t, side, k, price, cap, units):
     buys, -1 sells) accepts at ``price`` (``mode``: see
     :func:`.traders.acceptance_margin`); 0 if not even one minor unit.
 
-    One unit and ``cap`` are tried first; between them :func:`_block_boundary`
-    finds where acceptance changes, starting from :func:`_block_guess`. It
-    returns the block bisection would return whenever acceptance changes once
-    in ``[1, cap]`` (it does for convex preferences: the valuation after the
-    trade moves monotonically with the block, the gain is concave in it), in
-    two to four evaluations instead of ``log2(cap)``.
+    Acceptance changes once in ``[1, cap]`` for convex preferences (the
+    valuation after the trade moves monotonically with the block, the gain
+    is concave in it), and the block returned is that change: the one a
+    bisection over ``[1, cap]`` or a scan up to the first refusal finds. It
+    is found from :func:`_block_guess` in two evaluations when the guess is
+    right (the usual case), else by :func:`_block_boundary`, instead of
+    ``log2(cap)`` evaluations.
     """
     if cap < 1:
         return 0
     before = utility_now(t) if mode == GAINS else 0.0
+    guess = _block_guess(mode, t, side, k, price, units)
+    if 1.0 <= guess < cap:
+        return _block_near(mode, t, side, k, price, int(guess), cap, units, before)
     at_one = acceptance_margin(mode, t, side, k, price, 1, units, before)
     if not accepts(mode, at_one):
         return 0
     at_cap = acceptance_margin(mode, t, side, k, price, cap, units, before)
     if accepts(mode, at_cap):
         return cap
-    guess = _block_guess(mode, t, side, k, price, units)
-    return _block_boundary(mode, t, side, k, price, at_one, cap, at_cap, guess, units, before)
+    return _block_boundary(mode, t, side, k, price, 1, at_one, cap, at_cap, units, before)
+
+
+@njit(cache=True)
+def _block_near(mode, t, side, k, price, guess, cap, units, before):
+    """:func:`largest_block` starting from ``guess`` in ``[1, cap - 1]``: done
+    when ``guess`` is accepted and ``guess + 1`` refused; otherwise the
+    bracket from the guess to the end of ``[1, cap]`` that has not been
+    tried is searched."""
+    at_guess = acceptance_margin(mode, t, side, k, price, guess, units, before)
+    if accepts(mode, at_guess):
+        after = acceptance_margin(mode, t, side, k, price, guess + 1, units, before)
+        if not accepts(mode, after):
+            return guess
+        if guess + 1 == cap:
+            return cap
+        at_cap = acceptance_margin(mode, t, side, k, price, cap, units, before)
+        if accepts(mode, at_cap):
+            return cap
+        return _block_boundary(mode, t, side, k, price, guess + 1, after, cap, at_cap, units, before)
+    at_one = acceptance_margin(mode, t, side, k, price, 1, units, before)
+    if not accepts(mode, at_one):
+        return 0
+    return _block_boundary(mode, t, side, k, price, 1, at_one, guess, at_guess, units, before)
 
 
 @njit(cache=True)
@@ -93,24 +119,20 @@ def _block_guess(mode, t, side, k, price, units):
 
 
 @njit(cache=True)
-def _block_boundary(mode, t, side, k, price, at_one, cap, at_cap, guess, units, before):
-    """The accepted ``lo`` with ``lo + 1`` refused, from ``1`` (accepted, margin
-    ``at_one``) and ``cap`` (refused, margin ``at_cap``).
+def _block_boundary(mode, t, side, k, price, lo, m_lo, hi, m_hi, units, before):
+    """The accepted block with the next one refused, between ``lo`` (accepted,
+    margin ``m_lo``) and ``hi`` (refused, margin ``m_hi``).
 
-    The first trial is ``guess`` when there is one; then regula falsi on the
-    integer block (Illinois variant: a bracket end kept twice has its margin
-    halved) where the straight line through the two bracket margins crosses
-    zero, bisecting when a margin is not finite. Every trial keeps the
-    invariant (``lo`` accepted, ``hi`` refused), so the result is a change of
-    acceptance, and the only one when there is one.
+    Regula falsi on the integer block (Illinois variant: a bracket end kept
+    twice has its margin halved): the next trial is where the straight line
+    through the two bracket margins crosses zero, a bisection when a margin
+    is not finite. Every trial keeps the invariant (``lo`` accepted, ``hi``
+    refused), so the result is a change of acceptance, and the only one
+    when there is one.
     """
-    lo, hi, m_lo, m_hi = 1, cap, at_one, at_cap
     kept = 0  # +1: lo was kept by the last trial, -1: hi was
     while hi - lo > 1:
-        if guess >= 0.0:
-            q = int(min(guess, float(hi)))
-            guess = -1.0
-        elif np.isfinite(m_lo) and np.isfinite(m_hi) and m_lo > m_hi:
+        if np.isfinite(m_lo) and np.isfinite(m_hi) and m_lo > m_hi:
             q = lo + int((hi - lo) * (m_lo / (m_lo - m_hi)))
         else:
             q = (lo + hi) // 2

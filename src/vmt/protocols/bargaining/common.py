@@ -30,6 +30,7 @@ from numba import njit, prange
 from vmt.protocols.context import TickContext
 from vmt.protocols.gains import pair_goods, quote_gap
 from vmt.protocols.registry import ProtocolParams
+from vmt.world.state import NO_AGENT
 
 
 class BargainingParams(ProtocolParams):
@@ -73,12 +74,26 @@ class Proposals:
 
 
 def pairs_in_range(ctx: TickContext) -> tuple[np.ndarray, np.ndarray]:
-    """(i, j) with i < j for partnered agents within the interaction radius."""
+    """(i, j) with i < j for partnered agents within the interaction radius, by i."""
     ag = ctx.world.agents
-    i = np.flatnonzero((ag.partner > np.arange(ag.n)))
-    j = ag.partner[i]
-    near = np.abs(ag.x[i] - ag.x[j]) + np.abs(ag.y[i] - ag.y[j]) <= ctx.interaction_radius
-    return i[near], j[near]
+    return _pairs_in_range(ag.partner, ag.x, ag.y, ctx.interaction_radius)
+
+
+@njit(cache=True)
+def _pairs_in_range(partner, x, y, radius):
+    count = 0
+    for a in range(partner.shape[0]):
+        b = partner[a]
+        if b > a and abs(x[a] - x[b]) + abs(y[a] - y[b]) <= radius:
+            count += 1
+    i, j = np.empty(count, np.int64), np.empty(count, np.int64)
+    p = 0
+    for a in range(partner.shape[0]):
+        b = partner[a]
+        if b > a and abs(x[a] - x[b]) + abs(y[a] - y[b]) <= radius:
+            i[p], j[p] = a, b
+            p += 1
+    return i, j
 
 
 def max_block(ctx: TickContext, units: np.ndarray) -> np.ndarray:
@@ -129,14 +144,25 @@ def pair_anchor(i, j, k, anchor):
 
 
 @njit(cache=True, parallel=True)
-def apply_proposals(buyer, seller, pair_type, q1, q2, inventory):
-    """Move goods for every agreed proposal (pairs are disjoint, so rows are too)."""
-    for p in prange(buyer.shape[0]):
-        k = pair_type[p]
-        if k < 0:
-            continue
-        g1, g2 = pair_goods(k)
-        inventory[buyer[p], g1] += q1[p]
-        inventory[seller[p], g1] -= q1[p]
-        inventory[buyer[p], g2] -= q2[p]
-        inventory[seller[p], g2] += q2[p]
+def conclude(pi, pj, pair_type, buyer, seller, q1, q2, inventory, quotes_stale,
+             partner, cooldown_partner, cooldown_until, until):
+    """Settle every pair's proposal: an agreed trade moves the goods and marks
+    both traders' quotes stale; a pair that did not agree parts and keeps
+    apart until tick ``until``. Pairs are disjoint, so each iteration writes
+    only its own two agents' rows."""
+    for p in prange(pi.shape[0]):
+        i, j, k = pi[p], pj[p], pair_type[p]
+        if k >= 0:
+            g1, g2 = pair_goods(k)
+            inventory[buyer[p], g1] += q1[p]
+            inventory[seller[p], g1] -= q1[p]
+            inventory[buyer[p], g2] -= q2[p]
+            inventory[seller[p], g2] += q2[p]
+            quotes_stale[i] = True
+            quotes_stale[j] = True
+        else:
+            partner[i] = NO_AGENT
+            partner[j] = NO_AGENT
+            cooldown_partner[i], cooldown_partner[j] = j, i
+            cooldown_until[i] = until
+            cooldown_until[j] = until
