@@ -52,50 +52,56 @@ def largest_block(mode, t, side, k, price, cap, units):
     buys, -1 sells) accepts at ``price`` (``mode``: see
     :func:`.traders.acceptance_margin`); 0 if not even one minor unit.
 
-    Acceptance changes once in ``[1, cap]`` for convex preferences (the
-    valuation after the trade moves monotonically with the block, the gain
-    is concave in it), and the block returned is that change: the one a
-    bisection over ``[1, cap]`` or a scan up to the first refusal finds. It
-    is found from :func:`_block_guess` in two evaluations when the guess is
-    right (the usual case), else by :func:`_block_boundary`, instead of
-    ``log2(cap)`` evaluations.
+    One unit and ``cap`` are tried first (the cap when it is accepted);
+    between them :func:`_block_boundary` finds where acceptance changes,
+    trying :func:`_block_guess` first: two more evaluations when the guess is
+    right, instead of the ``log2(cap)`` of a bisection. Where acceptance
+    changes once in ``[1, cap]`` (:func:`_changes_once`: the valuation after
+    the trade moves monotonically with the block, the gain is strictly
+    concave in it) the block is that change, the one bisection or a scan up
+    to the first refusal finds; elsewhere it is bisection's.
     """
     if cap < 1:
         return 0
     before = utility_now(t) if mode == GAINS else 0.0
-    guess = _block_guess(mode, t, side, k, price, units)
-    if 1.0 <= guess < cap:
-        return _block_near(mode, t, side, k, price, int(guess), cap, units, before)
     at_one = acceptance_margin(mode, t, side, k, price, 1, units, before)
     if not accepts(mode, at_one):
         return 0
     at_cap = acceptance_margin(mode, t, side, k, price, cap, units, before)
     if accepts(mode, at_cap):
         return cap
-    return _block_boundary(mode, t, side, k, price, 1, at_one, cap, at_cap, units, before)
+    if not _changes_once(mode, t[0]):
+        return _bisection(mode, t, side, k, price, cap, units, before)
+    guess = _block_guess(mode, t, side, k, price, units)
+    return _block_boundary(mode, t, side, k, price, at_one, cap, at_cap, guess, units, before)
 
 
 @njit(cache=True)
-def _block_near(mode, t, side, k, price, guess, cap, units, before):
-    """:func:`largest_block` starting from ``guess`` in ``[1, cap - 1]``: done
-    when ``guess`` is accepted and ``guess + 1`` refused; otherwise the
-    bracket from the guess to the end of ``[1, cap]`` that has not been
-    tried is searched."""
-    at_guess = acceptance_margin(mode, t, side, k, price, guess, units, before)
-    if accepts(mode, at_guess):
-        after = acceptance_margin(mode, t, side, k, price, guess + 1, units, before)
-        if not accepts(mode, after):
-            return guess
-        if guess + 1 == cap:
-            return cap
-        at_cap = acceptance_margin(mode, t, side, k, price, cap, units, before)
-        if accepts(mode, at_cap):
-            return cap
-        return _block_boundary(mode, t, side, k, price, guess + 1, after, cap, at_cap, units, before)
-    at_one = acceptance_margin(mode, t, side, k, price, 1, units, before)
-    if not accepts(mode, at_one):
-        return 0
-    return _block_boundary(mode, t, side, k, price, 1, at_one, guess, at_guess, units, before)
+def _changes_once(mode, code):
+    """Whether acceptance provably changes at most once along the block for
+    family ``code``: the valuation after the trade is monotone in the block
+    for every family but the quadratic (beyond its bliss point the marginal
+    utility turns negative); the gain is strictly concave along the trade
+    only for Cobb-Douglas and CES (linear pieces, Leontief kinks and the
+    Stone-Geary and translog continuations leave stretches where it is flat
+    and the payment's rounding decides)."""
+    if mode == GAINS:
+        return code == COBB_DOUGLAS or code == CES
+    return code != QUADRATIC
+
+
+@njit(cache=True)
+def _bisection(mode, t, side, k, price, cap, units, before):
+    """Bisection between ``1`` (accepted) and ``cap`` (refused): where acceptance
+    may change more than once, the change it lands on is kept as it was."""
+    lo, hi = 1, cap
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if accepts(mode, acceptance_margin(mode, t, side, k, price, mid, units, before)):
+            lo = mid
+        else:
+            hi = mid
+    return lo
 
 
 @njit(cache=True)
@@ -119,20 +125,26 @@ def _block_guess(mode, t, side, k, price, units):
 
 
 @njit(cache=True)
-def _block_boundary(mode, t, side, k, price, lo, m_lo, hi, m_hi, units, before):
-    """The accepted block with the next one refused, between ``lo`` (accepted,
-    margin ``m_lo``) and ``hi`` (refused, margin ``m_hi``).
+def _block_boundary(mode, t, side, k, price, at_one, cap, at_cap, guess, units, before):
+    """The accepted ``lo`` with ``lo + 1`` refused, from ``1`` (accepted, margin
+    ``at_one``) and ``cap`` (refused, margin ``at_cap``).
 
-    Regula falsi on the integer block (Illinois variant: a bracket end kept
-    twice has its margin halved): the next trial is where the straight line
-    through the two bracket margins crosses zero, a bisection when a margin
-    is not finite. Every trial keeps the invariant (``lo`` accepted, ``hi``
-    refused), so the result is a change of acceptance, and the only one
-    when there is one.
+    The first trial is ``guess`` (when there is one); then regula falsi on
+    the integer block (Illinois variant: a bracket end kept twice has its
+    margin halved), where the straight line through the two bracket margins
+    crosses zero; a bisection when a margin is not finite. After a right
+    guess the line crosses zero just past it, so its neighbour closes the
+    bracket. Every trial keeps the invariant (``lo`` accepted, ``hi``
+    refused), so the result is a change of acceptance, and the only one when
+    there is one.
     """
+    lo, hi, m_lo, m_hi = 1, cap, at_one, at_cap
     kept = 0  # +1: lo was kept by the last trial, -1: hi was
     while hi - lo > 1:
-        if np.isfinite(m_lo) and np.isfinite(m_hi) and m_lo > m_hi:
+        if guess >= 0.0:
+            q = int(min(guess, float(hi)))
+            guess = -1.0
+        elif np.isfinite(m_lo) and np.isfinite(m_hi) and m_lo > m_hi:
             q = lo + int((hi - lo) * (m_lo / (m_lo - m_hi)))
         else:
             q = (lo + hi) // 2
