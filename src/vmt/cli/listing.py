@@ -61,7 +61,7 @@ def _families() -> list[str]:
 def _metrics() -> list[str]:
     """Sweep metrics (also model reporters unless they need a sweep's context),
     tick-local model reporters, agent reporters."""
-    from vmt.experiments.metrics import METRICS, metric_names
+    from vmt.simulation.metrics import METRICS, metric_names
     from vmt.simulation.collect import AGENT_REPORTERS, MODEL_REPORTERS
 
     metrics = [_line(name, f"{METRICS[name].description} ("
