@@ -171,3 +171,23 @@ def test_a_broken_plugin_is_reported_not_fatal(tmp_path, monkeypatch):
     with pytest.raises(ProtocolError, match=r"plug-ins that failed to load: plug-in 'broken'"):
         get_entry("search", "no_such_search")
     assert "split_difference" in protocol_names("bargaining")
+
+
+def test_a_compiled_rule_from_a_module_gets_a_driver_numba_can_cache(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    from vmt.protocols.rule_drivers import numba_driver
+
+    monkeypatch.setenv("VMT_DRIVER_DIR", str(tmp_path))
+    drive = numba_driver(njit(cache=True)(share_rule))
+    generated = Path(drive.py_func.__code__.co_filename)
+    assert generated.parent == tmp_path and generated.name.startswith("vmt_rule_driver_")
+    assert type(drive._cache).__name__ == "FunctionCache"  # compiled once, then loaded in later processes
+    assert "from extending_rules import share_rule as _rule" in generated.read_text()
+    assert Path(numba_driver(njit(cache=True)(share_rule)).py_func.__code__.co_filename) == generated
+
+    def typed_in_a_notebook(i, j, state, params):
+        return share_rule(i, j, state, params)
+
+    closure = numba_driver(njit(typed_in_a_notebook))
+    assert Path(closure.py_func.__code__.co_filename).name == "rule_drivers.py"
