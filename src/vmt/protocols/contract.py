@@ -185,11 +185,16 @@ _TUPLE_TYPES: dict[type, type] = {}
 def params_tuple(params: ProtocolParams):
     """The validated parameter model as a named tuple (what rules receive).
 
-    One tuple class per model, so a compiled rule is not recompiled per run.
+    One tuple class per model, so a compiled rule is not recompiled per run,
+    kept as an attribute of this module under a name made from the model's
+    module and name: numba's disk cache finds a compiled driver by its
+    argument types, and a tuple class it cannot look up by name would make
+    every process miss the cache.
     """
     model = type(params)
     if model not in _TUPLE_TYPES:
-        _TUPLE_TYPES[model] = namedtuple(f"{model.__name__}Tuple", tuple(model.model_fields))
+        name = f"{model.__module__}_{model.__qualname__}_Tuple".replace(".", "_").replace("<", "_").replace(">", "_")
+        _TUPLE_TYPES[model] = globals()[name] = namedtuple(name, tuple(model.model_fields), module=__name__)
     return _TUPLE_TYPES[model](*(getattr(params, f) for f in model.model_fields))
 
 

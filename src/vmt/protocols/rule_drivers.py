@@ -108,7 +108,9 @@ def _cached_driver(rule: CPUDispatcher) -> Callable | None:
             partial.replace(target)  # atomic: a concurrent process sees all of it or nothing
     except OSError:
         return None  # no writable cache: compile per process
-    spec = importlib.util.spec_from_file_location(target.stem, target)
-    generated = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(generated)
-    return generated.drive
+    loaded = sys.modules.get(target.stem)
+    if loaded is None or Path(loaded.__file__) != target:  # numba's cache finds the module again by name
+        spec = importlib.util.spec_from_file_location(target.stem, target)
+        sys.modules[target.stem] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(sys.modules[target.stem])
+    return sys.modules[target.stem].drive
