@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from extending_families import CLOSED_FORMS, CobbDouglasParams, cobb_douglas_utility
+from extending_rules import install_plugin
 from vmt import plugins
 from vmt.cli.listing import LISTERS
 from vmt.economics import vectorized as V
@@ -48,7 +49,8 @@ def _economy(family, regime="mixed"):
 @pytest.mark.parametrize("regime", ["mixed", "barter"])
 def test_cobb_douglas_registered_again_trades_identically(regime):
     _family("test_cd_closed_forms", **CLOSED_FORMS)
-    sims = [Simulation(_economy(f, regime), seed=3, check_invariants=True) for f in ("cobb_douglas", "test_cd_closed_forms")]
+    sims = [Simulation(_economy(family, regime), seed=3, check_invariants=True)
+            for family in ("cobb_douglas", "test_cd_closed_forms")]
     assert np.array_equal(utilities(sims[0].world), utilities(sims[1].world)), STALE
     trades = [sim.run(30).trades_df() for sim in sims]
     assert len(trades[0]) > 20
@@ -87,7 +89,8 @@ def test_a_family_given_by_its_utility_alone_runs_with_the_invariant_checker():
 
 def test_bad_parameters_get_the_scenario_error_naming_the_key():
     _family("test_cd_utility_only")
-    with pytest.raises(UtilityParamError, match=r"'test_cd_utility_only': parameter 'beta' = -1.0 is not allowed; Input should be greater than 0"):
+    with pytest.raises(UtilityParamError, match=r"'test_cd_utility_only': parameter 'beta' = -1.0 is not "
+                                                r"allowed; Input should be greater than 0"):
         canonical_utility_params("test_cd_utility_only", {"alpha": 0.5, "beta": -1})
     scenario = _economy("test_cd_utility_only")
     scenario["agents"][0]["utility"]["params"] = {"alpha": 0.5, "gamma": 1.0}
@@ -98,8 +101,9 @@ def test_bad_parameters_get_the_scenario_error_naming_the_key():
 def test_a_function_that_does_not_compile_is_named():
     with pytest.raises(FamilyRegistrationError, match=r"'test_bad_mrs': its mrs function does not compile"):
         register_family("test_bad_mrs", cobb_douglas_utility, CobbDouglasParams, mrs=lambda p, a: p[0])
+    with_count = type("WithCount", (CobbDouglasParams,), {"__annotations__": {"n": int}})
     with pytest.raises(FamilyRegistrationError, match=r"'test_bad_field'.*not float: \['n'\]"):
-        register_family("test_bad_field", cobb_douglas_utility, type("P", (CobbDouglasParams,), {"__annotations__": {"n": int}}))
+        register_family("test_bad_field", cobb_douglas_utility, with_count)
     with pytest.raises(UtilityParamError, match=r"'cobb_douglas' is already registered"):
         register_family("Cobb-Douglas", cobb_douglas_utility, CobbDouglasParams)
 
@@ -113,13 +117,7 @@ register_family("plugin_cobb_douglas", cobb_douglas_utility, CobbDouglasParams)
 
 
 def test_a_plugin_family_is_found_by_name(tmp_path, monkeypatch):
-    (tmp_path / "vmt_cdfamily").mkdir()
-    (tmp_path / "vmt_cdfamily" / "__init__.py").write_text(PLUGIN)
-    info = tmp_path / "vmt_cdfamily-0.1.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: vmt-cdfamily\nVersion: 0.1\n")
-    (info / "entry_points.txt").write_text("[vmt.plugins]\ncd = vmt_cdfamily\n")
-    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.syspath_prepend(str(install_plugin(tmp_path, "vmt_cdfamily", PLUGIN)))
     monkeypatch.setattr(plugins, "_loaded", False)  # entry points are read again at the first miss
     family = resolve_family("plugin-cobb-douglas")
     assert family.source == "vmt-cdfamily"
@@ -128,3 +126,22 @@ def test_a_plugin_family_is_found_by_name(tmp_path, monkeypatch):
     assert any(line.startswith("plugin_cobb_douglas — a**alpha b**beta, written again.")
                and line.endswith("[plug-in from vmt-cdfamily]") for line in LISTERS["families"]())
 
+
+
+def test_a_checkpoint_resumes_where_families_were_registered_in_another_order(tmp_path):
+    from vmt.extend import unregister_family
+
+    first = _family("test_cd_utility_only")
+    sim = Simulation(_economy(first.name), seed=3).run(5)
+    path = sim.checkpoint(tmp_path / "run.ckpt")
+    expected = sim.run(5).trades_df()
+    unregister_family(first.name)
+    linear = register_family("test_linear_placeholder", lambda p, a, b: a + b, CobbDouglasParams)  # takes the code
+    try:
+        again = _family("test_cd_utility_only")
+        assert again.code != first.code == linear.code
+        resumed = Simulation.resume(path)
+        assert (resumed.world.agents.family == again.code).all()
+        assert resumed.run(5).trades_df().equals(expected)
+    finally:
+        unregister_family(linear.name)

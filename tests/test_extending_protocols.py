@@ -12,7 +12,7 @@ import numba
 import pytest
 from numba import njit
 
-from extending_rules import ShareParams, overpaying_rule, share_rule
+from extending_rules import ShareParams, install_plugin, overpaying_rule, share_rule
 from vmt import plugins
 from vmt.extend import ContractViolation, check_mechanism, check_protocol, contract_economy, register_bargaining_rule
 from vmt.markets.posts.mechanisms import mechanism_entries
@@ -102,14 +102,7 @@ register_bargaining_rule("walk_away", never_trade)
 @pytest.fixture(scope="module")
 def plugin_path(tmp_path_factory):
     """A package ``vmt_walkaway`` installed as a distribution with a ``vmt.plugins`` entry point."""
-    root = tmp_path_factory.mktemp("site")
-    (root / "vmt_walkaway").mkdir()
-    (root / "vmt_walkaway" / "__init__.py").write_text(PLUGIN)
-    info = root / "vmt_walkaway-0.1.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: vmt-walkaway\nVersion: 0.1\n")
-    (info / "entry_points.txt").write_text("[vmt.plugins]\nwalk_away = vmt_walkaway\n")
-    return root
+    return install_plugin(tmp_path_factory.mktemp("site"), "vmt_walkaway", PLUGIN, "walk_away")
 
 
 def test_plugin_is_found_by_name_through_its_entry_point(plugin_path, monkeypatch):

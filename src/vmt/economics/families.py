@@ -300,6 +300,24 @@ def family_name(code: int) -> str:
         raise UtilityParamError(f"unknown utility family code {code!r}; valid: {valid}") from None
 
 
+def family_names_of(codes: np.ndarray) -> dict[int, str]:
+    """``{code: name}`` of the families in ``codes`` (what a checkpoint keeps)."""
+    return {int(c): family_name(c) for c in np.unique(codes)}
+
+
+def recode_families(codes: np.ndarray, names: Mapping[int, str]) -> None:
+    """Renumber ``codes`` in place from another process's numbering to this one's.
+
+    Families registered at run time get their codes in registration order,
+    so a checkpoint names them; each name is looked up here (loading
+    plug-ins if needed) and its rows get the code it has in this process.
+    """
+    new = {old: resolve_family(name).code for old, name in names.items()}
+    original = codes.copy()
+    for old, code in new.items():
+        codes[original == old] = code
+
+
 def _as_real(family: str, name: str, value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, (Real, np.floating, np.integer)):
         raise UtilityParamError(f"utility family '{family}': parameter '{name}' = "

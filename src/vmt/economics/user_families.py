@@ -186,10 +186,10 @@ def _c_callable(name: str, hook: int, fn: CPUDispatcher):
     """``fn`` as the table's C signature, its outputs written to ``out``."""
     inputs, outputs = _SHAPES[hook]
     if inputs == 2:
-        two_outputs = (lambda p, x, y, z: fn(p, x, y)) if outputs == 2 else (lambda p, x, y, z: (fn(p, x, y), math.nan))
+        call = (lambda p, x, y, z: fn(p, x, y)) if outputs == 2 else (lambda p, x, y, z: (fn(p, x, y), math.nan))
     else:
-        two_outputs = (lambda p, x, y, z: fn(p, x, y, z)) if outputs == 2 else (lambda p, x, y, z: (fn(p, x, y, z), math.nan))
-    adapted = njit(two_outputs)
+        call = (lambda p, x, y, z: fn(p, x, y, z)) if outputs == 2 else (lambda p, x, y, z: (fn(p, x, y, z), math.nan))
+    adapted = njit(call)  # every hook as (p, x, y, z) -> (out0, out1)
 
     def c_hook(params, x, y, z, out):
         first, second = adapted(carray(params, (N_UTILITY_PARAMS,)), x, y, z)
