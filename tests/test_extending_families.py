@@ -15,14 +15,24 @@ from vmt import plugins
 from vmt.cli.listing import LISTERS
 from vmt.economics import vectorized as V
 from vmt.economics.equilibrium import cobb_douglas_equilibrium_price, equilibrium_allocation
-from vmt.economics.families import UtilityParamError, canonical_utility_params, resolve_family
-from vmt.extend import FamilyRegistrationError, contract_economy, register_family
+from vmt.economics.families import FAMILIES, UtilityParamError, canonical_utility_params, resolve_family
+from vmt.extend import FamilyRegistrationError, contract_economy, register_family, unregister_family
 from vmt.scenario import ScenarioError
 from vmt.simulation import Simulation
 from vmt.world.valuation import utilities
 
 STALE = ("a kernel returned NaN for a run-time family: numba's on-disk cache holds kernels compiled "
          "before run-time families existed; run `make clean-cache`")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def registry_left_as_found():
+    """Families these tests register are taken out again, so that other
+    tests see the built-in registry."""
+    before = set(FAMILIES)
+    yield
+    for name in set(FAMILIES) - before:
+        unregister_family(name)
 
 
 @pytest.fixture(autouse=True)
@@ -129,8 +139,6 @@ def test_a_plugin_family_is_found_by_name(tmp_path, monkeypatch):
 
 
 def test_a_checkpoint_resumes_where_families_were_registered_in_another_order(tmp_path):
-    from vmt.extend import unregister_family
-
     first = _family("test_cd_utility_only")
     sim = Simulation(_economy(first.name), seed=3).run(5)
     path = sim.checkpoint(tmp_path / "run.ckpt")

@@ -234,11 +234,17 @@ assert len(_BY_CODE) == len(FAMILIES)
 assert all(len(f.param_names) <= N_UTILITY_PARAMS for f in FAMILIES.values())
 
 
+def require_free_name(name: str) -> None:
+    """Raise if ``name`` (as the registry spells it) is a family or an alias already."""
+    key = family_key(name)
+    if key in FAMILIES or key in FAMILY_ALIASES:
+        owner = FAMILIES[key].source if key in FAMILIES else f"an alias of {FAMILY_ALIASES[key]}"
+        raise UtilityParamError(f"utility family {key!r} is already registered ({owner})")
+
+
 def add_family(fam: UtilityFamily) -> None:
     """Enter a family registered at run time (see :mod:`.user_families`)."""
-    if family_key(fam.name) in FAMILIES or family_key(fam.name) in FAMILY_ALIASES:
-        raise UtilityParamError(f"utility family {fam.name!r} is already registered "
-                                f"({FAMILIES.get(family_key(fam.name), fam).source})")
+    require_free_name(fam.name)
     FAMILIES[fam.name] = fam
     _BY_CODE[fam.code] = fam
 

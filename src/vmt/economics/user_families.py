@@ -45,6 +45,7 @@ from vmt.economics.families import (
     add_family,
     family_key,
     remove_family,
+    require_free_name,
 )
 
 
@@ -96,12 +97,12 @@ def register_family(name: str, utility: Callable, params_model: type[FamilyParam
     UtilityFamily
         The registry entry (``code`` is what agents of the family store).
     """
+    require_free_name(name)
     unknown = set(closed_forms) - set(H.HOOK_NAMES[1:])
     if unknown:
         raise FamilyRegistrationError(f"utility family {name!r}: unknown closed form(s) {sorted(unknown)}; "
                                       f"accepted: {', '.join(H.HOOK_NAMES[1:])}")
-    fields = _param_fields(name, params_model)
-    code = _free_code(name)
+    fields, code = _param_fields(name, params_model), _free_code(name)
     functions = {H.HOOK_NAMES.index(hook): _compiled(fn) for hook, fn in closed_forms.items() if fn is not None}
     functions[H.UTILITY] = _compiled(utility)
     functions.setdefault(H.MARGINAL_UTILITIES, _central_differences(functions[H.UTILITY]))
