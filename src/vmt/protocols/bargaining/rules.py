@@ -18,7 +18,6 @@ from them too: copy one into a module and change it.
 
 from __future__ import annotations
 
-import numpy as np
 from numba import njit
 
 from vmt.protocols.bargaining.compensating_block import _midpoint_block
@@ -26,33 +25,42 @@ from vmt.protocols.bargaining.nash import _nash_trade
 from vmt.protocols.bargaining.pairwise_walrasian import _UNLIMITED, _clearing_trade
 from vmt.protocols.bargaining.split_difference import _midpoint_trade
 from vmt.protocols.bargaining.take_it_or_leave_it import _offer
+from vmt.protocols.bargaining.traders import trader, triple
 from vmt.protocols.context import hashed_uniform
+
+
+@njit(cache=True)
+def _traders(i, j, state):
+    """The two traders of pair ``(i, j)`` (see :mod:`.traders`)."""
+    return (trader(i, state.family, state.utility_params, state.lambda_money, state.inventory, state.units),
+            trader(j, state.family, state.utility_params, state.lambda_money, state.inventory, state.units))
 
 
 @njit(cache=True)
 def split_difference_rule(i, j, state, params):
     """Midpoint (or anchored) price, largest mutually beneficial block."""
-    k, b, s, q1, q2, _ = _midpoint_trade(i, j, state.family, state.utility_params, state.lambda_money,
-                                         state.inventory, state.units, state.pair_active, state.max_block,
-                                         params.contract_curve_tolerance, state.anchor)
+    ti, tj = _traders(i, j, state)
+    k, b, s, q1, q2, _ = _midpoint_trade(i, j, ti, tj, triple(state.pair_active), triple(state.max_block),
+                                         triple(state.units), params.contract_curve_tolerance, state.anchor)
     return k, b, s, q1, q2
 
 
 @njit(cache=True)
 def compensating_block_rule(i, j, state, params):
     """Midpoint (or anchored) price, the short side's block."""
-    k, b, s, q1, q2, _ = _midpoint_block(i, j, state.family, state.utility_params, state.lambda_money,
-                                         state.inventory, state.units, state.pair_active, state.max_block,
-                                         params.contract_curve_tolerance, state.anchor)
+    ti, tj = _traders(i, j, state)
+    k, b, s, q1, q2, _ = _midpoint_block(i, j, ti, tj, triple(state.pair_active), triple(state.max_block),
+                                         triple(state.units), params.contract_curve_tolerance, state.anchor)
     return k, b, s, q1, q2
 
 
 @njit(cache=True)
 def nash_rule(i, j, state, params):
     """The candidate price and block with the largest product of utility gains."""
-    k, b, s, q1, q2, _ = _nash_trade(i, j, state.family, state.utility_params, state.lambda_money,
-                                     state.inventory, state.units, state.pair_active, state.max_block,
-                                     params.contract_curve_tolerance, params.price_candidates, state.anchor)
+    ti, tj = _traders(i, j, state)
+    k, b, s, q1, q2, _ = _nash_trade(i, j, ti, tj, triple(state.pair_active), triple(state.max_block),
+                                     triple(state.units), params.contract_curve_tolerance,
+                                     params.price_candidates, state.anchor)
     return k, b, s, q1, q2
 
 
@@ -62,19 +70,20 @@ def take_it_or_leave_it_rule(i, j, state, params):
     proposer = i
     if params.proposer == "random" and hashed_uniform(state.tick_seed, i, j) >= 0.5:
         proposer = j
-    k, b, s, q1, q2, _ = _offer(i, j, proposer, state.family, state.utility_params, state.lambda_money,
-                                state.inventory, state.units, state.pair_active, state.max_block,
-                                params.contract_curve_tolerance, params.responder_share, state.anchor)
+    ti, tj = _traders(i, j, state)
+    k, b, s, q1, q2, _ = _offer(i, j, ti, tj, proposer, triple(state.pair_active), triple(state.max_block),
+                                triple(state.units), params.contract_curve_tolerance, params.responder_share,
+                                state.anchor)
     return k, b, s, q1, q2
 
 
 @njit(cache=True)
 def pairwise_walrasian_rule(i, j, state, params):
     """Both move to the pair's contract curve at its clearing price (no block limit)."""
-    unlimited = np.full(3, _UNLIMITED, dtype=np.int64)
-    k, b, s, q1, q2, _ = _clearing_trade(i, j, state.family, state.utility_params, state.lambda_money,
-                                         state.inventory, state.units, state.pair_active, unlimited,
-                                         params.contract_curve_tolerance)
+    ti, tj = _traders(i, j, state)
+    unlimited = (_UNLIMITED, _UNLIMITED, _UNLIMITED)
+    k, b, s, q1, q2, _ = _clearing_trade(i, j, ti, tj, triple(state.pair_active), unlimited,
+                                         triple(state.units), params.contract_curve_tolerance)
     return k, b, s, q1, q2
 
 

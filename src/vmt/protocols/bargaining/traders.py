@@ -3,12 +3,11 @@
 A *trader* is the tuple ``(family code, utility parameters, λ, real
 holdings (A, B, M), minor-unit holdings (A, B, M))`` of one agent. The
 bargaining kernels load the two traders of a pair once and then evaluate
-valuations, acceptance and gains from scalars only: every evaluation that
-took the world's arrays made numba count references to each of them (an
-out-of-line call per array, twice per evaluation), which cost more than the
-economics. The parameters are a tuple of floats that the utility kernels
-index exactly like the packed parameter row, so every number is the one the
-row would give.
+valuations, acceptance and gains from it: every evaluation that took the
+world's arrays made numba count references to each of them (an out-of-line
+call per array, twice per evaluation), which cost more than the economics.
+The parameters stay the agent's packed row (a view), what the utility
+kernels, run-time families included, expect.
 
 Units and block sizes travel as 3-tuples indexed by good (``units``) or by
 exchange pair (``max_q``), made once per tick with :func:`triple`.
@@ -18,9 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit
-from numba.np.unsafe.ndarray import to_fixed_tuple
 
-from vmt.economics.families import N_UTILITY_PARAMS
 from vmt.economics.kernels import marginal_utilities, mrs
 from vmt.protocols.gains import pair_goods
 from vmt.world.valuation import holdings_utility, trade_gain, trade_gain_from
@@ -41,7 +38,7 @@ def trader(agent, family, params, lam, inventory, units):
     """``agent``'s family code, parameters, λ, real and minor-unit holdings."""
     minor = (inventory[agent, 0], inventory[agent, 1], inventory[agent, 2])
     real = (minor[0] * units[0], minor[1] * units[1], minor[2] * units[2])
-    return family[agent], to_fixed_tuple(params[agent], N_UTILITY_PARAMS), lam[agent], real, minor
+    return family[agent], params[agent], lam[agent], real, minor
 
 
 @njit(cache=True)
