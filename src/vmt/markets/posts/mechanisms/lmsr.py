@@ -43,6 +43,7 @@ Reference: R. Hanson (2003), "Combinatorial information market design".
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 from pydantic import Field
 
@@ -69,9 +70,11 @@ class LMSRParams(MakerParams):
 class LMSRMaker(MakerMechanism):
     """Hanson's LMSR market maker on a price band; worst-case loss b·ln 2 asserted."""
 
+    fills_whole_order = True
+
     def __init__(self, params: LMSRParams, setup) -> None:
         super().__init__(params, setup)
-        self.markets, self.band = {}, {}
+        self.markets, self.band, self._quotes = {}, {}, {}
         for k in setup.pairs:
             shares = params.liquidity / setup.units[PAIRS[k][0]]
             self.markets[k] = LMSRMarket((HIGH, LOW), shares)
@@ -90,29 +93,45 @@ class LMSRMaker(MakerMechanism):
         lo, hi = self.band[k]
         return lo + (hi - lo) * float(self.markets[k].prices()[0])
 
-    def lot_value(self, k: int, side: int, units: float) -> float:
-        """Exact ticks a trader pays for (``BUY``) or gets for (``SELL``) ``units`` units: the LMSR cost."""
+    def lot_values(self, k: int, side: int) -> Callable[[float], float]:
+        """``units -> `` exact ticks a trader pays for (``BUY``) or gets for (``SELL``) ``units`` units
+        at the current state: the LMSR cost (valid until the next trade)."""
         lo, hi = self.band[k]
-        market = self.markets[k]
         if side == BUY:
-            return lo * units + (hi - lo) * market.cost_to_buy(HIGH, float(units))
-        return lo * units + (hi - lo) * (units - market.cost_to_buy(LOW, float(units)))
+            cost = self.markets[k].cost_schedule(HIGH)
+            return lambda units: lo * units + (hi - lo) * cost(float(units))
+        cost = self.markets[k].cost_schedule(LOW)
+        return lambda units: lo * units + (hi - lo) * (units - cost(float(units)))
 
-    def lot_payment(self, k: int, side: int, units: int) -> int | None:
-        """:meth:`lot_value` in whole minor units of the second good, rounded once in the maker's favour.
+    def lot_value(self, k: int, side: int, units: float) -> float:
+        return self.lot_values(k, side)(units)
+
+    @staticmethod
+    def rounded_payment(side: int, value: float, units: int) -> int | None:
+        """Ticks ``value`` of ``units`` units in whole minor units, rounded in the maker's favour.
 
         None when a seller would get nothing.
         """
         if side == BUY:
-            return math.ceil(self.lot_value(k, side, units) - _NOISE * units)
-        paid = math.floor(self.lot_value(k, side, units) + _NOISE * units)
+            return math.ceil(value - _NOISE * units)
+        paid = math.floor(value + _NOISE * units)
         return paid if paid >= 1 else None
 
+    def lot_payment(self, k: int, side: int, units: int) -> int | None:
+        """:meth:`lot_value` in whole minor units of the second good (:meth:`rounded_payment`)."""
+        return self.rounded_payment(side, self.lot_value(k, side, units), units)
+
     def ask_payment(self, k: int) -> int | None:
-        return self.lot_payment(k, BUY, 1)
+        return self._quote(k, BUY)
 
     def bid_payment(self, k: int) -> int | None:
-        return self.lot_payment(k, SELL, 1)
+        return self._quote(k, SELL)
+
+    def _quote(self, k: int, side: int) -> int | None:
+        """One unit's payment, kept until the next trade at pair ``k`` (every participant asks for it)."""
+        if (k, side) not in self._quotes:
+            self._quotes[k, side] = self.lot_payment(k, side, 1)
+        return self._quotes[k, side]
 
     def quoted_price(self, k: int) -> int:
         return max(1, round(self.marginal_price(k)))
@@ -120,6 +139,8 @@ class LMSRMaker(MakerMechanism):
     def traded(self, k: int, agent: int, side: int, units: int = 1) -> None:
         market = self.markets[k]
         market.buy(agent, HIGH if side == BUY else LOW, float(units))
+        self._quotes.pop((k, BUY), None)
+        self._quotes.pop((k, SELL), None)
         if market.worst_case_loss() > market.loss_bound * (1 + 1e-12) + 1e-9:
             raise AssertionError(f"LMSR worst-case loss {market.worst_case_loss()} exceeds b ln 2 = {market.loss_bound}")
 
@@ -160,16 +181,16 @@ class _WorthwhileLot:
         self.maker, self.market, self.agent, self.side = maker, market, agent, side
         self.held = market.holdings(agent)
         self.maker_held = market.holdings(MAKER)
-        self._values = {0: 0.0}
+        self._lot_values, self._values = maker.lot_values(market.k, side), {0: 0.0}
 
     def value(self, units: int) -> float:
         """Exact ticks paid (or received) for the first ``units`` units."""
         if units not in self._values:
-            self._values[units] = self.maker.lot_value(self.market.k, self.side, units)
+            self._values[units] = self._lot_values(units)
         return self._values[units]
 
     def payment(self, units: int) -> int | None:
-        return self.maker.lot_payment(self.market.k, self.side, units)
+        return self.maker.rounded_payment(self.side, self.value(units), units)
 
     def marginal(self, units: int) -> int:
         """Minor units of the second good paid (or received) for unit ``units`` alone, as rounded."""
