@@ -26,7 +26,7 @@ from vmt.telemetry.blocks import concat, decode_column, encode, parse_layout, ta
 from vmt.telemetry.columns import Values
 from vmt.telemetry.schema import TABLES, Table
 
-MERGE_ROWS = 65_536
+MERGE_ROWS = 8_192
 MAX_BLOCK_ROWS = 1 << 20
 _HEAD = ("block_id", "run_id", "tick_min", "tick_max", "n_rows", "layout")
 

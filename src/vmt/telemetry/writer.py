@@ -39,6 +39,10 @@ EXIT_STATUS = {KeyboardInterrupt: "interrupted", SystemExit: "interrupted"}
 _INT64_MAX = 2**63 - 1
 #: Tables whose rows belong to a tick (deleted past a checkpoint on resume).
 TICK_TABLES = tuple(name for name, table in TABLES.items() if table.has_tick)
+#: Page size of a new file: column blocks are long BLOBs, written through
+#: chains of overflow pages; 32 KiB pages write them about 1.5x faster than
+#: SQLite's 4 KiB (an empty file is then ~1.5 MB: one root page per table).
+PAGE_SIZE = 32_768
 #: How a writer stores rows: one SQL row per row, or column blocks (see ``blockstore``).
 LAYOUTS = ("rows", "columns")
 
@@ -128,6 +132,7 @@ class TelemetryWriter:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
+            conn.execute(f"PRAGMA page_size={PAGE_SIZE}")  # a new file only
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA cache_size=-65536")  # 64 MiB: bulk inserts into the indexes
