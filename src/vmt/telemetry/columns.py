@@ -63,8 +63,9 @@ def _where(table: Table, column: Column) -> str:
 
 
 def _as_array(values: Any, dtype=None) -> np.ndarray:
-    if isinstance(values, np.ma.MaskedArray):
-        filled = values.astype(object).filled(None)
+    if isinstance(values, np.ma.MaskedArray):  # masked entries as None
+        filled = np.asarray(values.data).astype(object)
+        filled[np.ma.getmaskarray(values)] = None
         return np.asarray(filled, dtype=dtype) if dtype else filled
     return np.asarray(values, dtype=dtype)
 
@@ -100,6 +101,10 @@ def _reals(table: Table, column: Column, values: Any) -> np.ndarray:
 
 
 def _integers(table: Table, column: Column, values: Any) -> np.ndarray | NullableInts:
+    if isinstance(values, np.ma.MaskedArray) and values.dtype.kind in "biu" and column.nullable:
+        null = np.ma.getmaskarray(values)
+        ints = _integers(table, column, np.where(null, 0, values.data))
+        return NullableInts(ints.values, null.copy())
     arr = _as_array(values)
     if arr.dtype.kind in "biu":
         if arr.dtype.kind == "u" and arr.size and arr.max() > _INT64_MAX:

@@ -19,6 +19,7 @@ import sqlite3
 from pathlib import Path
 from typing import Sequence
 
+import numpy as np
 import pandas as pd
 
 from vmt.telemetry.blocks import sort_key, take
@@ -52,10 +53,23 @@ def _columns(table: Table, columns: Sequence[str] | None) -> list[str]:
 
 
 def _frame(table: Table, rows: list[tuple], columns: list[str]) -> pd.DataFrame:
-    """DataFrame with the schema's dtypes, also when ``rows`` is empty."""
-    frame = pd.DataFrame.from_records(rows, columns=columns)
-    dtypes = {c: _PANDAS_DTYPE[(table.column(c).sqltype, table.column(c).nullable)] for c in columns}
-    return frame.astype(dtypes)
+    """DataFrame with the schema's dtypes, also when ``rows`` is empty.
+
+    Built column by column, not through pandas' inference: NULL text stays
+    None (not NaN) and nullable integers beyond 2**53 stay exact.
+    """
+    values = list(zip(*rows)) if rows else [()] * len(columns)
+    return pd.DataFrame({name: _pandas_values(table.column(name), col) for name, col in zip(columns, values)},
+                        columns=columns)
+
+
+def _pandas_values(column, values: tuple):
+    dtype = _PANDAS_DTYPE[(column.sqltype, column.nullable)]
+    if dtype == "Int64":
+        return pd.array(list(values), dtype="Int64")
+    if dtype == "object":
+        return pd.Series(np.array(values, dtype=object), dtype=object)
+    return np.array(values, dtype=dtype)
 
 
 def _short_list(ids: list[int]) -> str:
