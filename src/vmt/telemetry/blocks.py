@@ -103,9 +103,9 @@ def decode_column(column: Column, spec, blob, n_rows: int, where: str) -> Values
     if not isinstance(blob, bytes) or len(blob) != n_rows * np.dtype(dtype).itemsize:
         size = len(blob) if isinstance(blob, bytes) else type(blob).__name__
         raise _damaged(where, f"it holds {size} bytes, not {n_rows} values of {dtype}")
-    stored = np.frombuffer(blob, dtype)
+    stored = np.frombuffer(blob, dtype)  # read-only: ``concat`` makes the copy readers return
     if column.sqltype == "REAL":
-        return stored.astype(np.float64)
+        return stored
     if column.sqltype == "TEXT":
         return _decode_codes(stored, spec.get("labels"), where)
     if column.nullable:
