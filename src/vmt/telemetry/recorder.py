@@ -80,7 +80,7 @@ class RunRecorder:
 
     def after_tick(self, tick: int) -> None:
         sim, params = self.sim, self.sim.scenario.params
-        trades = sim.trade_log.last if sim.trade_log.last_tick == tick else None
+        trades = sim.trade_log.last_coded if sim.trade_log.last_tick == tick else None
         if trades is not None:
             self.writer.append("trades", **_coded_pairs(trades))
         if tick % params.snapshot_interval == 0:
