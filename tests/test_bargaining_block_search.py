@@ -13,8 +13,6 @@ settled trades must not depend on the number of threads.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import numba
 import numpy as np
 import pytest
@@ -22,6 +20,7 @@ from numba import njit
 
 from vmt.economics.families import family_code, pack_utility_params
 from vmt.economics.kernels import marginal_utilities, mrs
+from vmt.engine.threads import using_threads
 from vmt.protocols.bargaining import common, compensating_block, nash, pairwise_walrasian
 from vmt.protocols.bargaining import split_difference, take_it_or_leave_it
 from vmt.protocols.bargaining.blocks import block_cap, largest_block
@@ -213,20 +212,11 @@ def propose(name, economy, threads):
                                                            np.full(m, np.nan)]
     max_q = np.full(3, pairwise_walrasian._UNLIMITED, np.int64) if name == "pairwise_walrasian" else MAX_Q
     quotes = np.zeros((codes.size, 3))
-    with numba_threads(threads):
+    with using_threads(threads):
         module._propose_all(i, j, codes, params, lam, inventory, UNITS, quotes, quotes, np.ones(3, np.bool_),
                             max_q, 0.01, *extra(), *out)
     return out, max_q
 
-
-@contextmanager
-def numba_threads(count):
-    previous = numba.get_num_threads()
-    numba.set_num_threads(count)
-    try:
-        yield
-    finally:
-        numba.set_num_threads(previous)
 
 
 @pytest.mark.parametrize("name", sorted(PROTOCOLS))
@@ -263,7 +253,7 @@ def test_settling_a_tick_does_not_depend_on_the_threads():
         inv, stale = inventory.copy(), np.zeros(codes.size, np.bool_)
         partner, cooldown_partner, until = np.full(codes.size, -1), np.full(codes.size, -1), np.zeros(codes.size, np.int64)
         partner[i], partner[j] = j, i
-        with numba_threads(count):
+        with using_threads(count):
             common.conclude(i, j, k, b, s, q1, q2, inv, stale, partner, cooldown_partner, until, 9)
         states.append((inv, stale, partner, cooldown_partner, until))
     for a, b_ in zip(*states):
