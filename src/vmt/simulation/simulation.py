@@ -64,7 +64,7 @@ class Simulation:
         faster on the machine as it is; see ``vmt.engine.threads``). Results
         do not depend on it.
     trade_history : which executed trades ``trades_df`` keeps in memory:
-        ``"auto"`` (every trade up to two million, then none: memory stays
+        ``"auto"`` (every trade up to a million, then none: memory stays
         bounded in long large runs), ``"all"`` or ``"recent"`` (none). The
         trade count, the last tick's trades and the welfare yardstick are
         kept whatever the choice (``vmt.simulation.trades.TradeLog``).

@@ -69,8 +69,8 @@ _COMPACT = {"tick": np.int32, "buyer_id": np.int32, "seller_id": np.int32, "x": 
 TRADE_HISTORY = ("auto", "all", "recent")
 
 #: ``auto`` keeps every trade in memory up to this many, then only the
-#: running totals (about 60 bytes a trade: 2,000,000 trades ≈ 120 MB).
-AUTO_HISTORY_TRADES = 2_000_000
+#: running totals (about 60 bytes a trade: 1,000,000 trades ≈ 60 MB).
+AUTO_HISTORY_TRADES = 1_000_000
 
 
 class TradeHistoryError(RuntimeError):
@@ -91,10 +91,10 @@ class TradeLog:
     * ``"auto"`` (default): keep every trade until more than
       :data:`AUTO_HISTORY_TRADES`, then drop them and go on as ``"recent"``.
 
-    ``net`` is made from the kept history when it is complete (the same
-    arithmetic as ``vmt.simulation.welfare.net_trades`` on ``frame``), and
-    once history is dropped it is updated tick by tick; the two agree up to
-    the order of floating-point additions.
+    While the history is complete the welfare yardstick nets it
+    (``vmt.simulation.welfare.net_trades`` on ``frame``); once it is dropped,
+    ``net`` adds the trades up tick by tick instead. The two agree up to the
+    order of floating-point additions.
     """
 
     history_kept = True  # class defaults: logs pickled before these existed
@@ -127,10 +127,9 @@ class TradeLog:
             add_net_trades(self._net, columns)
 
     def _drop_history(self) -> None:
-        from vmt.simulation.welfare import net_trades
-
-        self._net = net_trades(self.frame(), self.n_agents)
-        self._chunks = []
+        self._net = np.zeros((self.n_agents, 3))
+        while self._chunks:  # oldest first, freeing each as it is added
+            add_net_trades(self._net, self._chunks.pop(0))
         self.history_kept = False
 
     def net(self) -> np.ndarray | None:
