@@ -17,7 +17,7 @@ class ForageClaims:
     """Work arrays of :func:`forage`, kept across ticks (no per-tick allocation)."""
 
     def __init__(self, n_agents: int, n_resources: int):
-        self.claim = np.empty(n_agents, dtype=np.int64)
+        self.claim = np.empty(n_agents, dtype=np.int32 if n_resources < 2**31 else np.int64)
         self.took = np.zeros(n_agents, dtype=np.int64)
         self.first = np.full(n_resources, -1, dtype=np.int64)
         self.shared = np.zeros(n_resources, dtype=np.bool_)
