@@ -119,10 +119,11 @@ def _harvest_shared_in_id_order(claim, first, shared, inventory, family, params,
             shared[claim[i]] = False
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def regenerate(amount, cap, rate, cooldown_left, progress):
-    """Regrow each cell by ``rate`` minor units per tick after its cooldown."""
-    for r in range(amount.shape[0]):
+    """Regrow each cell by ``rate`` minor units per tick after its cooldown
+    (cells are independent: in parallel)."""
+    for r in prange(amount.shape[0]):
         if cooldown_left[r] > 0:
             cooldown_left[r] -= 1
             continue

@@ -83,12 +83,10 @@ def rank_all(tick, seed, randomise, x, y, partner, available_view, bilateral_ok,
     """
     fill_slots(tick, x, available_view, cooldown_partner, cooldown_until, ask, bid, pairs, order,
                slot_x, slot_cooling, slot_quotes)
+    _clear_lists(cand_ids, cand_scores, resource, resource_score)
     discount = discount_table(beta, vision)
     for idx in prange(order.shape[0]):
         i = order[idx]
-        cand_ids[i, :] = -1
-        cand_scores[i, :] = 0.0
-        resource[i], resource_score[i] = -1, 0.0
         if partner[i] >= 0:
             continue
         held, before_u = own_utility(i, family, params, lam, inventory, units)
@@ -101,3 +99,14 @@ def rank_all(tick, seed, randomise, x, y, partner, available_view, bilateral_ok,
                           family[i], params[i], lam[i], units, ask[i], bid[i], pairs,
                           cell_start, order, width, height, vision, discount,
                           slot_x, slot_cooling, slot_quotes, cand_ids[i], cand_scores[i])
+
+
+@njit(cache=True, parallel=True)
+def _clear_lists(cand_ids, cand_scores, resource, resource_score):
+    """Empty last tick's lists, in id order (one sweep through memory; only
+    rows that hold something are written)."""
+    for i in prange(cand_ids.shape[0]):
+        if cand_ids[i, 0] >= 0 or cand_scores[i, 0] != 0.0:
+            cand_ids[i, :] = -1
+            cand_scores[i, :] = 0.0
+        resource[i], resource_score[i] = -1, 0.0
