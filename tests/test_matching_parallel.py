@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from vmt.engine.threads import using_threads
+from vmt.protocols.matching import dominant
 from vmt.protocols.matching.common import candidate_edges, first_free_candidate, greedy_pairs, pair_up
 from vmt.protocols.matching.three_pass import three_pass
 
@@ -50,7 +51,9 @@ def random_lists(rng, n, k, paired_share, levels):
 
 
 @pytest.mark.parametrize("seed", range(6))
-def test_parallel_three_pass_pairs_as_the_serial_passes(seed):
+def test_parallel_three_pass_pairs_as_the_serial_passes(seed, monkeypatch):
+    if seed % 2:  # parallel rounds down to the last agent (else the few agents left go serial)
+        monkeypatch.setattr(dominant, "SERIAL_ROUNDS_BELOW", 0)
     rng = np.random.default_rng(seed)
     partner, ids, scores = random_lists(rng, n=400, k=8, paired_share=0.3, levels=3 + seed)
     expected = partner.copy()

@@ -74,34 +74,53 @@ def _better(score, lo, rank, best_score, best_lo, best_rank):
     return rank < best_rank
 
 
-@njit(cache=True, parallel=True)
-def _point_at_best(rows, active, partner, cand_ids, edge_score, edge_rank, best):
-    """Each still-choosing agent points at the free agent of its best mutual edge (-1: none)."""
-    for q in prange(rows.shape[0]):
-        a = rows[q]
-        i = active[a]
-        choice, best_score, best_lo, best_rank = -1, -1.0, 0, 0
-        if partner[i] < 0:
-            for r in range(cand_ids.shape[1]):
-                j = cand_ids[i, r]
-                if j < 0:
-                    break
-                if edge_score[a, r] < 0.0 or partner[j] >= 0:
-                    continue
-                lo = min(i, j)
-                if choice < 0 or _better(edge_score[a, r], lo, edge_rank[a, r], best_score, best_lo, best_rank):
-                    choice, best_score, best_lo, best_rank = j, edge_score[a, r], lo, edge_rank[a, r]
-        best[i] = choice
+@njit(cache=True)
+def _point(a, active, partner, cand_ids, edge_score, edge_rank, best):
+    """Agent ``active[a]`` points at the free agent of its best mutual edge (-1: none)."""
+    i = active[a]
+    choice, best_score, best_lo, best_rank = -1, -1.0, 0, 0
+    if partner[i] < 0:
+        for r in range(cand_ids.shape[1]):
+            j = cand_ids[i, r]
+            if j < 0:
+                break
+            if edge_score[a, r] < 0.0 or partner[j] >= 0:
+                continue
+            lo = min(i, j)
+            if choice < 0 or _better(edge_score[a, r], lo, edge_rank[a, r], best_score, best_lo, best_rank):
+                choice, best_score, best_lo, best_rank = j, edge_score[a, r], lo, edge_rank[a, r]
+    best[i] = choice
 
 
-@njit(cache=True, parallel=True)
-def _pair_dominant(rows, active, partner, best):
+@njit(cache=True)
+def _pair_if_dominant(a, active, partner, best):
     """Pair ``i`` with ``j`` when each points at the other (done by the lower id)."""
+    i = active[a]
+    j = best[i]
+    if j > i and best[j] == i:
+        pair_up(partner, i, j)
+
+
+@njit(cache=True, parallel=True)
+def _round(rows, active, partner, cand_ids, edge_score, edge_rank, best):
+    """One round: every still-choosing agent points, then dominant edges pair."""
     for q in prange(rows.shape[0]):
-        i = active[rows[q]]
-        j = best[i]
-        if j > i and best[j] == i:
-            pair_up(partner, i, j)
+        _point(rows[q], active, partner, cand_ids, edge_score, edge_rank, best)
+    for q in prange(rows.shape[0]):
+        _pair_if_dominant(rows[q], active, partner, best)
+    return _still_choosing(rows, active, best)
+
+
+@njit(cache=True)
+def _last_rounds(rows, active, partner, cand_ids, edge_score, edge_rank, best):
+    """The same rounds in one thread, for the few agents left (waking
+    threads for a handful of agents costs more than it saves)."""
+    while rows.size:
+        for q in range(rows.shape[0]):
+            _point(rows[q], active, partner, cand_ids, edge_score, edge_rank, best)
+        for q in range(rows.shape[0]):
+            _pair_if_dominant(rows[q], active, partner, best)
+        rows = _still_choosing(rows, active, best)
 
 
 @njit(cache=True)
@@ -114,6 +133,10 @@ def _still_choosing(rows, active, best):
     return rows[:keep]
 
 
+#: Below this many choosing agents the rounds run in one thread.
+SERIAL_ROUNDS_BELOW = 4096
+
+
 def greedy_mutual_pairs(partner, cand_ids, cand_scores, active, best):
     """Pair free agents greedily over mutually listed pairs (see the module
     docstring). ``active``: the agents that may have mutual edges (free, with
@@ -122,7 +145,6 @@ def greedy_mutual_pairs(partner, cand_ids, cand_scores, active, best):
     edge_rank = np.empty((active.size, cand_ids.shape[1]), dtype=np.int8)
     mutual_edges(active, cand_ids, cand_scores, edge_score, edge_rank)
     rows = np.arange(active.size)
-    while rows.size:
-        _point_at_best(rows, active, partner, cand_ids, edge_score, edge_rank, best)
-        _pair_dominant(rows, active, partner, best)
-        rows = _still_choosing(rows, active, best)
+    while rows.size and rows.size >= SERIAL_ROUNDS_BELOW:
+        rows = _round(rows, active, partner, cand_ids, edge_score, edge_rank, best)
+    _last_rounds(rows, active, partner, cand_ids, edge_score, edge_rank, best)
