@@ -15,8 +15,10 @@ from vmt import plugins
 from vmt.cli.listing import LISTERS
 from vmt.economics import vectorized as V
 from vmt.economics.equilibrium import cobb_douglas_equilibrium_price, equilibrium_allocation
-from vmt.economics.families import FAMILIES, UtilityParamError, canonical_utility_params, resolve_family
-from vmt.extend import FamilyRegistrationError, contract_economy, register_family, unregister_family
+from vmt.economics.families import (FAMILIES, UtilityParamError, canonical_utility_params, family_entries,
+                                   resolve_family)
+from vmt.extend import (ContractViolation, FamilyRegistrationError, check_family, contract_economy, register_family,
+                        unregister_family)
 from vmt.scenario import ScenarioError
 from vmt.simulation import Simulation
 from vmt.world.valuation import _utilities, utilities
@@ -165,3 +167,32 @@ def test_a_checkpoint_resumes_where_families_were_registered_in_another_order(tm
         assert resumed.run(5).trades_df().equals(expected)
     finally:
         unregister_family(linear.name)
+
+
+FAMILY_SAMPLES = {
+    "cobb_douglas": {"alpha": 0.4, "beta": 0.6}, "ces": {"alpha": 0.5, "beta": 0.5, "rho": -0.5},
+    "linear": {"alpha": 1.0, "beta": 1.3}, "leontief": {"alpha": 1.0, "beta": 2.0},
+    "quadratic": {"bliss_a": 40, "bliss_b": 40}, "stone_geary": {"alpha": 0.5, "beta": 0.5, "gamma_a": 0.2},
+    "translog": {"alpha_a": 0.4, "alpha_b": 0.5, "beta_aa": -0.02, "beta_bb": -0.02, "beta_ab": 0.01},
+    "test_cd_utility_only": {"alpha": 0.4, "beta": 0.6}, "test_cd_closed_forms": {"alpha": 0.4, "beta": 0.6},
+}
+
+
+@pytest.mark.parametrize("name", FAMILY_SAMPLES)
+def test_every_family_passes_the_family_contract(name):
+    if name.startswith("test_"):
+        _family(name, **(CLOSED_FORMS if name == "test_cd_closed_forms" else {}))
+    assert name in {f.name for f in family_entries()}
+    sim = check_family(name, FAMILY_SAMPLES[name])
+    assert sim.tick == 10 and (sim.utilities() >= sim.initial_utility).all()
+
+
+def test_the_family_contract_names_a_broken_family():
+    wrong_slope = {**CLOSED_FORMS, "marginal_utilities": lambda p, a, b: (p[0] * b, p[1] * a)}
+    _family("test_cd_wrong_marginals", **wrong_slope)
+    with pytest.raises(ContractViolation, match=r"utility family 'test_cd_wrong_marginals' gives marginal utility "
+                                                r"of A [\d.]+ at \(a, b\) = .* central difference is"):
+        check_family("test_cd_wrong_marginals", {"alpha": 0.4, "beta": 0.6})
+    register_family("test_hates_b", lambda p, a, b: a - p[0] * b, CobbDouglasParams)
+    with pytest.raises(ContractViolation, match=r"'test_hates_b' has marginal utility of B -0.4\d* at \(a, b\)"):
+        check_family("test_hates_b", {"alpha": 0.4, "beta": 0.6})
