@@ -145,6 +145,8 @@ def test_a_plugin_family_is_found_by_name(tmp_path, monkeypatch):
     monkeypatch.setattr(plugins, "_loaded", False)  # entry points are read again at the first miss
     family = resolve_family("plugin-cobb-douglas")
     assert family.source == "vmt-cdfamily"
+    with pytest.raises(UtilityParamError, match=r"valid families: .*plugin_cobb_douglas \(plug-in from vmt-cdfamily\)"):
+        resolve_family("no_such_family")
     sim = Simulation(_economy("plugin_cobb_douglas"), seed=3).run(5)
     assert len(sim.trades_df()) > 0
     assert any(line.startswith("plugin_cobb_douglas — a**alpha b**beta, written again.")
