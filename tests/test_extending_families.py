@@ -105,10 +105,12 @@ def test_a_family_given_by_its_utility_alone_meets_the_closed_forms():
     assert (V.utility(user, params, a + 0.01, b - 0.01 * bid) >= before).all()
 
 
-def test_a_family_given_by_its_utility_alone_runs_with_the_invariant_checker():
+def test_a_family_given_by_its_utility_alone_runs_the_same_on_one_and_two_threads():
     _family("test_cd_utility_only")
-    sim = Simulation(_economy("test_cd_utility_only"), seed=3, check_invariants=True).run(30)
-    assert len(sim.trades_df()) > 20
+    one, two = (Simulation(_economy("test_cd_utility_only"), seed=3, check_invariants=True, threads=t).run(30)
+                for t in (1, 2))
+    assert len(one.trades_df()) > 20
+    assert one.trades_df().equals(two.trades_df())
 
 
 def test_bad_parameters_get_the_scenario_error_naming_the_key():
