@@ -113,11 +113,13 @@ def test_cli_full_disk_and_unwritable_path_give_one_paragraph_and_exit_2(tmp_pat
     assert unwritable.exit_code == 2 and "Traceback" not in unwritable.output
     assert "Cannot open" in unwritable.output
     _fill_the_disk_after_opening(monkeypatch)
-    db = tmp_path / "full.db"
-    result = CliRunner().invoke(main, ["run", "foraging_economy", "--quiet", "--ticks", "5000", "--out", str(db)])
-    assert result.exit_code == 2 and "disk is full" in result.output and "Traceback" not in result.output
-    assert result.output.count("\n") == 1  # one paragraph
-    assert list_runs(db)["status"].tolist() == ["failed"]
+    # edgeworth_box's whole run fits one commit, made by the end of the run; foraging fails mid-run
+    for scenario, ticks in (("edgeworth_box", "200"), ("foraging_economy", "5000")):
+        db = tmp_path / f"full-{scenario}.db"
+        result = CliRunner().invoke(main, ["run", scenario, "--quiet", "--ticks", ticks, "--out", str(db)])
+        assert result.exit_code == 2 and "disk is full" in result.output and "Traceback" not in result.output
+        assert result.output.count("\n") == 1  # one paragraph
+        assert list_runs(db)["status"].tolist() == ["failed"]
 
 
 def test_reading_creates_no_file_beside_a_finished_run(tmp_path):
