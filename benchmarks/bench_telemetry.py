@@ -1,14 +1,16 @@
 """How fast telemetry writes and reads ``agent_snapshots`` rows.
 
 Simulates the engine's per-tick call: one ``append`` of N agents' column arrays
-per tick, flushed by the writer in batches of ``flush_rows``. Reports rows per
+per tick, flushed by the writer in batches of ``flush_rows``, in each storage
+layout (``columns``: column blocks, what simulations write; ``rows``: one SQL
+row per row). Reports rows per
 second for validation + conversion (the appends minus the flushes they
 trigger), for the flushes alone (``executemany`` into the indexed table +
 commit), for the whole write (every call, including close) and for reading the
 run back with ``read_table``. Wall-clock figures on a shared machine: run it a
 few times.
 
-    .venv/bin/python benchmarks/bench_telemetry.py [--agents 100000] [--ticks 10]
+    .venv/bin/python benchmarks/bench_telemetry.py [--agents 100000] [--ticks 10] [--layout columns]
 
 With ``--simulation`` it measures instead what telemetry costs a real run:
 seconds per tick of the benchmark economy (``vmt bench``'s, money regime)
@@ -53,12 +55,13 @@ class TimedWriter(TelemetryWriter):
         self.flush_seconds += time.perf_counter() - start
 
 
-def bench_write(path: Path, n_agents: int, ticks: int, flush_rows: int) -> tuple[float, float, float]:
+def bench_write(path: Path, n_agents: int, ticks: int, flush_rows: int,
+                layout: str) -> tuple[float, float, float]:
     """Seconds spent converting (appends minus flushes), flushing, and in the whole write."""
     columns = snapshot_columns(n_agents, np.random.default_rng(0))
     append_s = 0.0
     start = time.perf_counter()
-    with TimedWriter(path, flush_rows=flush_rows) as writer:
+    with TimedWriter(path, flush_rows=flush_rows, layout=layout) as writer:
         writer.begin_run(scenario_name="bench", scenario_hash="0", scenario_text="", seed=0,
                          version="bench")
         for tick in range(ticks):
@@ -118,22 +121,28 @@ def main() -> None:
     parser.add_argument("--flush-rows", type=int, default=200_000)
     parser.add_argument("--simulation", action="store_true", help="cost of telemetry in a real run")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--layout", nargs="+", default=["columns", "rows"], choices=["columns", "rows"])
     args = parser.parse_args()
     if args.simulation:
         bench_simulation(args.agents, args.ticks, args.repeats)
         return
-    print(f"{'agents':>8} {'ticks':>6} {'rows':>10} {'convert rows/s':>15} {'flush rows/s':>13} "
+    print(f"{'layout':>8} {'agents':>8} {'ticks':>6} {'rows':>10} {'convert rows/s':>15} {'flush rows/s':>13} "
           f"{'write rows/s':>13} {'read rows/s':>12} {'MB':>7}")
     for n_agents in args.agents:
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / "bench.db"
-            convert_s, flush_s, write_s = bench_write(path, n_agents, args.ticks, args.flush_rows)
-            read_s = bench_read(path)
-            rows = n_agents * args.ticks
-            print(f"{n_agents:>8} {args.ticks:>6} {rows:>10} {rows / convert_s:>15,.0f} "
-                  f"{rows / flush_s:>13,.0f} "
-                  f"{rows / write_s:>13,.0f} {rows / read_s:>12,.0f} "
-                  f"{path.stat().st_size / 1e6:>7.1f}")
+        for layout in args.layout:
+            bench_layout(layout, n_agents, args.ticks, args.flush_rows)
+
+
+def bench_layout(layout: str, n_agents: int, ticks: int, flush_rows: int) -> None:
+    """One row of the table: write and read ``ticks`` snapshots of ``n_agents``."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "bench.db"
+        convert_s, flush_s, write_s = bench_write(path, n_agents, ticks, flush_rows, layout)
+        read_s = bench_read(path)
+        rows = n_agents * ticks
+        print(f"{layout:>8} {n_agents:>8} {ticks:>6} {rows:>10} {rows / convert_s:>15,.0f} "
+              f"{rows / flush_s:>13,.0f} {rows / write_s:>13,.0f} {rows / read_s:>12,.0f} "
+              f"{path.stat().st_size / 1e6:>7.1f}", flush=True)
 
 
 if __name__ == "__main__":

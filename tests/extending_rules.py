@@ -33,3 +33,16 @@ def overpaying_rule(i, j, state, params):
         return NO_TRADE
     k, b, s = ks[0], buyers[0], sellers[0]
     return k, b, s, 1, payment_at(state, k, 1, 10.0 * state.ask[s, k])
+
+
+def install_plugin(root, module: str, source: str, entry: str = "plugin"):
+    """A package ``module`` whose ``__init__`` is ``source``, installed under
+    ``root`` as distribution ``module`` 0.1 (dashes for underscores) with a
+    ``vmt.plugins`` entry point; returns ``root`` (put it on ``sys.path``)."""
+    (root / module).mkdir()
+    (root / module / "__init__.py").write_text(source)
+    info = root / f"{module}-0.1.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {module.replace('_', '-')}\nVersion: 0.1\n")
+    (info / "entry_points.txt").write_text(f"[vmt.plugins]\n{entry} = {module}\n")
+    return root

@@ -12,7 +12,7 @@ import numba
 import pytest
 from numba import njit
 
-from extending_rules import ShareParams, overpaying_rule, share_rule
+from extending_rules import ShareParams, install_plugin, overpaying_rule, share_rule
 from vmt import plugins
 from vmt.extend import ContractViolation, check_mechanism, check_protocol, contract_economy, register_bargaining_rule
 from vmt.markets.posts.mechanisms import mechanism_entries
@@ -102,14 +102,7 @@ register_bargaining_rule("walk_away", never_trade)
 @pytest.fixture(scope="module")
 def plugin_path(tmp_path_factory):
     """A package ``vmt_walkaway`` installed as a distribution with a ``vmt.plugins`` entry point."""
-    root = tmp_path_factory.mktemp("site")
-    (root / "vmt_walkaway").mkdir()
-    (root / "vmt_walkaway" / "__init__.py").write_text(PLUGIN)
-    info = root / "vmt_walkaway-0.1.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: vmt-walkaway\nVersion: 0.1\n")
-    (info / "entry_points.txt").write_text("[vmt.plugins]\nwalk_away = vmt_walkaway\n")
-    return root
+    return install_plugin(tmp_path_factory.mktemp("site"), "vmt_walkaway", PLUGIN, "walk_away")
 
 
 def test_plugin_is_found_by_name_through_its_entry_point(plugin_path, monkeypatch):
@@ -171,3 +164,55 @@ def test_a_broken_plugin_is_reported_not_fatal(tmp_path, monkeypatch):
     with pytest.raises(ProtocolError, match=r"plug-ins that failed to load: plug-in 'broken'"):
         get_entry("search", "no_such_search")
     assert "split_difference" in protocol_names("bargaining")
+
+
+def test_a_compiled_rule_from_a_module_gets_a_driver_numba_can_cache(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    import numpy as np
+
+    from vmt.protocols.contract import BargainingState, params_tuple
+    from vmt.protocols.rule_drivers import numba_driver
+
+    monkeypatch.setenv("VMT_DRIVER_DIR", str(tmp_path))
+    rule = njit(cache=True)(share_rule)
+    drive = numba_driver(rule)
+    generated = Path(drive.py_func.__code__.co_filename)
+    assert generated.parent == tmp_path and "from extending_rules import share_rule" in generated.read_text()
+    sim = Simulation(contract_economy(), seed=0)
+    ag = sim.world.agents
+    state = BargainingState(ag.family, ag.utility_params, ag.lambda_money, ag.inventory, sim.world.units, ag.ask,
+                            ag.bid, np.ones(3, bool), np.full(3, 50), np.empty((0, 3)), np.uint64(7))
+    pairs = np.arange(0, 16, 2), np.arange(1, 16, 2)
+    outputs = [np.zeros(8, np.int64) for _ in range(5)]
+    drive(*pairs, state, params_tuple(ShareParams()), *outputs)
+    assert drive.stats.cache_misses and not drive.stats.cache_hits
+    del sys.modules[generated.stem]  # as in a new process: the generated module is imported again
+    again = numba_driver(rule)
+    assert again is not drive
+    again(*pairs, state, params_tuple(ShareParams()), *outputs)
+    assert again.stats.cache_hits and not again.stats.cache_misses
+
+    def typed_in_a_notebook(i, j, state, params):
+        return share_rule(i, j, state, params)
+
+    closure = numba_driver(njit(typed_in_a_notebook))
+    assert Path(closure.py_func.__code__.co_filename).name == "rule_drivers.py"
+
+
+BUILT_IN_BARGAINING = [e.name for e in protocol_entries("bargaining") if e.source == plugins.BUILT_IN]
+
+
+@pytest.mark.parametrize("name", BUILT_IN_BARGAINING)
+def test_built_in_bargaining_is_a_contract_rule_run_faster(name):
+    """Each built-in's rule, run through the public adapter (every proposal
+    checked), trades exactly like the built-in's own parallel kernel."""
+    from vmt.protocols.bargaining.rules import BUILT_IN_RULES
+
+    entry = get_entry("bargaining", name)
+    as_rule = _registered(f"test_{name}_as_rule", BUILT_IN_RULES[name], entry.params_model)
+    params = {"proposer": "random"} if name == "take_it_or_leave_it" else {}
+    runs = [Simulation({**contract_economy(), "protocols": {"bargaining": {"name": n, "params": params}}},
+                       seed=0).run(20).trades_df() for n in (name, as_rule)]
+    assert len(runs[0]) > 10
+    assert runs[0].equals(runs[1])

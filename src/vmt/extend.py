@@ -13,6 +13,7 @@ import copy
 
 import numpy as np
 
+from vmt.economics.user_families import FamilyParams, FamilyRegistrationError, register_family, unregister_family
 from vmt.markets.posts.mechanisms import (ClearRecord, Mechanism, MechanismParams, register_mechanism,
                                          unregister_mechanism)
 from vmt.markets.posts.mechanisms.base import trade_at_one_price
@@ -34,10 +35,10 @@ from vmt.simulation.collect import AGENT_REPORTERS, MODEL_REPORTERS
 
 __all__ = [
     "AGENT_REPORTERS", "MAX_CANDIDATES", "MODEL_REPORTERS", "NO_TRADE", "BargainingState", "Candidates", "ClearRecord",
-    "ContractViolation", "Mechanism", "MechanismParams", "ProtocolParams", "TickContext", "bargaining_state",
+    "ContractViolation", "FamilyParams", "FamilyRegistrationError", "Mechanism", "MechanismParams", "ProtocolParams", "TickContext", "bargaining_state",
     "check_mechanism", "check_protocol", "contract_economy", "exchange_pairs_by_gap", "hashed_uniform", "largest_block_at",
-    "payment_at", "register", "register_bargaining_rule", "register_mechanism", "trade_at_one_price", "trade_gains",
-    "unregister", "unregister_mechanism",
+    "payment_at", "register", "register_bargaining_rule", "register_family", "register_mechanism",
+    "trade_at_one_price", "trade_gains", "unregister", "unregister_family", "unregister_mechanism",
 ]
 
 

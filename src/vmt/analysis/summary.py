@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from vmt.analysis.price_gap import LATE_GAP_LABEL, late_vwap, price_gap
+from vmt.simulation.trade_prices import LATE_GAP_LABEL, first_good_quantity, late_vwap, price_gap
 
 
 @dataclass
@@ -78,11 +78,6 @@ class RunSummary:
 
 def _fmt(value) -> str:
     return "n/a" if value is None else f"{value:.4g}"
-
-
-def first_good_quantity(trades: pd.DataFrame) -> pd.Series:
-    """Real quantity of each trade's first good (A for A<->B and A<->M, B for B<->M)."""
-    return trades["quantity_B"].where(trades["pair_type"] == "B<->M", trades["quantity_A"])
 
 
 def pair_summaries(trades: pd.DataFrame, reference: dict[str, float] | None = None) -> list[PairSummary]:

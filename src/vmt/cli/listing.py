@@ -52,15 +52,16 @@ def _with_params(summary: str, model) -> str:
 
 
 def _families() -> list[str]:
-    from vmt.economics.families import FAMILIES
+    from vmt.economics.families import family_entries
 
-    return [_line(f.name, "parameters " + ", ".join(f.param_names)) for f in FAMILIES.values()]
+    return [_line(f.name, (f"{f.summary} " if f.summary else "") + "(parameters " + ", ".join(f.param_names) + ")",
+                  f.source) for f in family_entries()]
 
 
 def _metrics() -> list[str]:
     """Sweep metrics (also model reporters unless they need a sweep's context),
     tick-local model reporters, agent reporters."""
-    from vmt.experiments.metrics import METRICS, metric_names
+    from vmt.simulation.metrics import METRICS, metric_names
     from vmt.simulation.collect import AGENT_REPORTERS, MODEL_REPORTERS
 
     metrics = [_line(name, f"{METRICS[name].description} ("

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 
+from vmt.economics._hooks import DEMAND, MARGINAL_UTILITY_OF_WEALTH, family_hook, has_family_hook
 from vmt.economics._utility import SUBSISTENCE_EPS, kernel, marginal_utilities
 from vmt.economics.families import (
     CES,
@@ -107,7 +108,8 @@ def demand(code, p, pa, pb, wealth):
 
     Closed forms for Cobb-Douglas, CES, linear (tie: half the spending on
     each), Leontief, quadratic and Stone-Geary (above subsistence); budget-line
-    bisection for translog and for Stone-Geary below subsistence.
+    bisection for translog, for Stone-Geary below subsistence and for a
+    family registered at run time without its own demand function.
     """
     if wealth <= 0.0:
         return 0.0, 0.0
@@ -127,6 +129,8 @@ def demand(code, p, pa, pb, wealth):
         a, b, _ = _stone_geary_closed_form(p, pa, pb, wealth)
         if a - p[2] >= SUBSISTENCE_EPS and b - p[3] >= SUBSISTENCE_EPS:
             return a, b
+    if has_family_hook(code, DEMAND):
+        return family_hook(code, DEMAND, p, pa, pb, wealth)
     return _budget_line_demand(code, p, pa, pb, wealth)
 
 
@@ -152,7 +156,8 @@ def marginal_utility_of_wealth(code, p, pa, pb, wealth):
     Cobb-Douglas ``(alpha+beta) V / wealth``; CES ``1/P`` (CES price index);
     linear ``max(alpha/pa, beta/pb)``; Leontief ``1/(alpha pa + beta pb)``;
     Stone-Geary ``(alpha+beta)/S`` with S the supernumerary income; quadratic
-    0 when the bliss point is affordable; otherwise ``MU_g/p_g`` at the demand.
+    0 when the bliss point is affordable; a run-time family's own function if
+    it gives one; otherwise ``MU_g/p_g`` at the demand.
     """
     if code == COBB_DOUGLAS:
         total = p[0] + p[1]
@@ -170,6 +175,8 @@ def marginal_utility_of_wealth(code, p, pa, pb, wealth):
         a, b, supernumerary = _stone_geary_closed_form(p, pa, pb, wealth)
         if a - p[2] >= SUBSISTENCE_EPS and b - p[3] >= SUBSISTENCE_EPS:
             return (p[0] + p[1]) / supernumerary
+    if has_family_hook(code, MARGINAL_UTILITY_OF_WEALTH):
+        return family_hook(code, MARGINAL_UTILITY_OF_WEALTH, p, pa, pb, wealth)[0]
     return _kkt_from_demand(code, p, pa, pb, wealth)
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 
+from vmt.economics._hooks import BARTER_RESERVATION, family_hook, has_family_hook
 from vmt.economics._utility import (
     kernel,
     subsistence_log,
@@ -246,6 +247,8 @@ def _barter_candidates(code, p, a, b, ua):
         return _quadratic_barter(p, a, b, ua)
     if code == STONE_GEARY:
         return _stone_geary_barter(p, a, b, ua)
+    if has_family_hook(code, BARTER_RESERVATION):
+        return family_hook(code, BARTER_RESERVATION, p, a, b, ua)
     u0 = utility(code, p, a, b)
     return _bisect_barter_ask(code, p, a, b, ua, u0), _bisect_barter_bid(code, p, a, b, ua, u0)
 
@@ -258,7 +261,9 @@ def reservation_prices_barter(code, p, a, b, unit_a, unit_b):
     if ``a < unit_a`` or no price compensates). bid: the price y with
     ``u(a + unit_a, b - y unit_a) = u(a, b)``, capped at ``b / unit_a``.
     Closed forms for Cobb-Douglas, CES, linear, Leontief, quadratic and
-    Stone-Geary; bisection for translog. ``unit_b`` is accepted so that the
+    Stone-Geary; bisection for translog and for a family registered at run
+    time without its own barter function (whose candidates are secured
+    like every other). ``unit_b`` is accepted so that the
     engine's call site stays stable; prices are continuous and it does not
     change the result.
     """

@@ -16,6 +16,7 @@ import math
 
 from numba import njit
 
+from vmt.economics._hooks import MARGINAL_UTILITIES, MRS, UTILITY, family_hook, has_family_hook
 from vmt.economics.families import (
     CES,
     COBB_DOUGLAS,
@@ -85,7 +86,8 @@ def utility(code, p, a, b):
     linear ``alpha a + beta b``; Leontief ``min(a/alpha, b/beta)``; quadratic
     ``-sigma_a (a-bliss_a)**2 - sigma_b (b-bliss_b)**2``; Stone-Geary
     ``alpha L(a-gamma_a) + beta L(b-gamma_b)`` with ``L`` = :func:`subsistence_log`;
-    translog ``exp(ln u)`` on quantities clamped to ``[domain_min, domain_max]``.
+    translog ``exp(ln u)`` on quantities clamped to ``[domain_min, domain_max]``;
+    a family registered at run time through its compiled utility function.
     """
     if code == COBB_DOUGLAS:
         return a ** p[0] * b ** p[1]
@@ -101,7 +103,7 @@ def utility(code, p, a, b):
         return p[0] * subsistence_log(a - p[2]) + p[1] * subsistence_log(b - p[3])
     if code == TRANSLOG:
         return math.exp(translog_point(p, a, b)[2])
-    return math.nan
+    return family_hook(code, UTILITY, p, a, b, 0.0)[0]
 
 
 @kernel
@@ -169,7 +171,7 @@ def marginal_utilities(code, p, a, b):
                 p[1] * subsistence_log_slope(b - p[3]))
     if code == TRANSLOG:
         return _translog_mu(p, a, b)
-    return math.nan, math.nan
+    return family_hook(code, MARGINAL_UTILITIES, p, a, b, 0.0)
 
 
 @kernel
@@ -197,6 +199,8 @@ def mrs(code, p, a, b):
 
     ``+inf`` when B has zero marginal utility and A positive, ``0`` when A has
     none (or neither has: a satiated or fully flat agent wants no trade).
+    A family registered at run time may give its own MRS function; else the
+    ratio of its marginal utilities.
     """
     if code == COBB_DOUGLAS:
         return _homothetic_mrs(p[0], p[1], 1.0, a, b)
@@ -204,5 +208,7 @@ def mrs(code, p, a, b):
         return _homothetic_mrs(p[0], p[1], 1.0 - p[2], a, b)
     if code == LINEAR:
         return p[0] / p[1]
+    if has_family_hook(code, MRS):
+        return family_hook(code, MRS, p, a, b, 0.0)[0]
     mu_a, mu_b = marginal_utilities(code, p, a, b)
     return _mu_ratio(mu_a, mu_b)

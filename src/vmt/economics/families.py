@@ -18,17 +18,24 @@ stone_geary    ``u = alpha ln(a-gamma_a) + beta ln(b-gamma_b)``
 translog       ``ln u = alpha_0 + alpha_a la + alpha_b lb + beta_aa la**2/2
                + beta_bb lb**2/2 + beta_ab la lb`` with ``la = ln a``
 =============  ==============================================================
+
+A researcher adds a family at run time with
+:func:`vmt.economics.user_families.register_family`; it is then one more
+entry here (code ``USER_FAMILY_BASE`` and up, ``source`` naming the plug-in
+that registered it) and works wherever a family name is accepted.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from numbers import Real
 from types import MappingProxyType
 from typing import Callable, Mapping
 
 import numpy as np
+
+from vmt import plugins
 
 N_UTILITY_PARAMS = 8
 
@@ -39,6 +46,8 @@ LEONTIEF = 3
 QUADRATIC = 4
 STONE_GEARY = 5
 TRANSLOG = 6
+#: Codes from here on belong to families registered at run time.
+USER_FAMILY_BASE = 100
 
 
 class UtilityParamError(ValueError):
@@ -67,6 +76,10 @@ class UtilityFamily:
         Accepted spellings of single parameters (e.g. ``alpha_A``).
     vector_aliases : Mapping[str, tuple of str]
         Accepted list-valued spellings (e.g. ``exponents: [a, b]``).
+    summary : str
+        One line for ``vmt list families``.
+    source : str
+        ``"vmt"``, or the distribution of the plug-in that registered it.
     """
 
     name: str
@@ -76,6 +89,8 @@ class UtilityFamily:
     validate: Callable[[Mapping[str, float]], None]
     aliases: Mapping[str, str] = field(default_factory=dict)
     vector_aliases: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    summary: str = ""
+    source: str = plugins.BUILT_IN
 
     def __post_init__(self) -> None:
         # Read-only views, so the registry cannot be changed by accident.
@@ -164,8 +179,16 @@ def _require_translog_monotone(params: Mapping[str, float], llo: float, lhi: flo
 # ------------------------------------------------------------- registry
 _AB_ALIASES = {"alpha_A": "alpha", "alpha_B": "beta"}
 
+_SUMMARIES = {
+    "cobb_douglas": "u = a**alpha b**beta", "ces": "u = (alpha a**rho + beta b**rho)**(1/rho)",
+    "linear": "u = alpha a + beta b (perfect substitutes)",
+    "leontief": "u = min(a/alpha, b/beta) (perfect complements)",
+    "quadratic": "u = -sigma_a (a-bliss_a)**2 - sigma_b (b-bliss_b)**2 (bliss point)",
+    "stone_geary": "u = alpha ln(a-gamma_a) + beta ln(b-gamma_b)",
+    "translog": "ln u quadratic in (ln a, ln b) on [domain_min, domain_max]",
+}
 FAMILIES: dict[str, UtilityFamily] = {
-    fam.name: fam
+    fam.name: replace(fam, summary=_SUMMARIES[fam.name])
     for fam in (
         UtilityFamily("cobb_douglas", COBB_DOUGLAS, ("alpha", "beta"), {},
                       _positive_rule("cobb_douglas", "alpha", "beta"),
@@ -211,21 +234,60 @@ assert len(_BY_CODE) == len(FAMILIES)
 assert all(len(f.param_names) <= N_UTILITY_PARAMS for f in FAMILIES.values())
 
 
+def require_free_name(name: str) -> None:
+    """Raise if ``name`` (as the registry spells it) is a family or an alias already."""
+    key = family_key(name)
+    if key in FAMILIES or key in FAMILY_ALIASES:
+        owner = FAMILIES[key].source if key in FAMILIES else f"an alias of {FAMILY_ALIASES[key]}"
+        raise UtilityParamError(f"utility family {key!r} is already registered ({owner})")
+
+
+def add_family(fam: UtilityFamily) -> None:
+    """Enter a family registered at run time (see :mod:`.user_families`)."""
+    require_free_name(fam.name)
+    FAMILIES[fam.name] = fam
+    _BY_CODE[fam.code] = fam
+
+
+def remove_family(name: str) -> UtilityFamily:
+    """Take a family registered at run time out of the registry."""
+    fam = resolve_family(name)
+    if fam.code < USER_FAMILY_BASE:
+        raise UtilityParamError(f"utility family {fam.name!r} is built in and cannot be removed")
+    del FAMILIES[fam.name], _BY_CODE[fam.code]
+    return fam
+
+
 # ------------------------------------------------------------ public API
+def family_key(name: str) -> str:
+    """``name`` as the registry spells it: lower case, ``-`` and spaces as ``_``."""
+    return name.strip().lower().replace(" ", "_").replace("-", "_")
+
+
+def family_entries() -> list[UtilityFamily]:
+    """Every registered family, plug-ins included."""
+    plugins.load_plugins()
+    return list(FAMILIES.values())
+
+
 def resolve_family(name: str) -> UtilityFamily:
     """Return the registered family for ``name`` (canonical name or alias).
 
     Names are matched case-insensitively with ``-`` and spaces read as ``_``;
-    the aliases in ``FAMILY_ALIASES`` are accepted.
+    the aliases in ``FAMILY_ALIASES`` are accepted. A name not registered
+    yet loads the ``vmt.plugins`` entry points first.
     """
     if not isinstance(name, str):
         raise UtilityParamError(f"utility family must be a string, got {repr(name)[:80]}")
-    key = name.strip().lower().replace(" ", "_").replace("-", "_")
-    key = FAMILY_ALIASES.get(key, key)
+    key = FAMILY_ALIASES.get(family_key(name), family_key(name))
     if key not in FAMILIES:
+        plugins.load_plugins()
+    if key not in FAMILIES:
+        valid = ", ".join(f.name if f.source == plugins.BUILT_IN else f"{f.name} (plug-in from {f.source})"
+                          for f in FAMILIES.values())
         raise UtilityParamError(
-            f"unknown utility family {repr(name)[:80]}; valid families: "
-            f"{', '.join(FAMILIES)} (aliases: {', '.join(FAMILY_ALIASES)}; '-' reads as '_')"
+            f"unknown utility family {repr(name)[:80]}; valid families: {valid} "
+            f"(aliases: {', '.join(FAMILY_ALIASES)}; '-' reads as '_'){plugins.failures_note()}"
         )
     return FAMILIES[key]
 
@@ -242,6 +304,24 @@ def family_name(code: int) -> str:
     except (KeyError, TypeError, ValueError):
         valid = ", ".join(f"{c}={f.name}" for c, f in sorted(_BY_CODE.items()))
         raise UtilityParamError(f"unknown utility family code {code!r}; valid: {valid}") from None
+
+
+def family_names_of(codes: np.ndarray) -> dict[int, str]:
+    """``{code: name}`` of the families in ``codes`` (what a checkpoint keeps)."""
+    return {int(c): family_name(c) for c in np.unique(codes)}
+
+
+def recode_families(codes: np.ndarray, names: Mapping[int, str]) -> None:
+    """Renumber ``codes`` in place from another process's numbering to this one's.
+
+    Families registered at run time get their codes in registration order,
+    so a checkpoint names them; each name is looked up here (loading
+    plug-ins if needed) and its rows get the code it has in this process.
+    """
+    new = {old: resolve_family(name).code for old, name in names.items()}
+    original = codes.copy()
+    for old, code in new.items():
+        codes[original == old] = code
 
 
 def _as_real(family: str, name: str, value: object) -> float:

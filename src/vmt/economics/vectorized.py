@@ -21,9 +21,6 @@ class EconomicsInputError(ValueError):
     """An array passed to the economics layer has a bad shape or value."""
 
 
-_VALID_CODES = np.array(sorted(f.code for f in FAMILIES.values()), dtype=np.int64)
-
-
 # ----------------------------------------------------------------- checks
 def _fail(name: str, values: np.ndarray, bad: np.ndarray, allowed: str) -> None:
     i = int(np.flatnonzero(bad)[0])
@@ -36,9 +33,10 @@ def _agents(codes, params) -> tuple[np.ndarray, np.ndarray]:
     if codes.ndim != 1 or params.shape != (codes.size, N_UTILITY_PARAMS):
         raise EconomicsInputError(f"need codes of shape (n,) and params of shape (n, "
                                   f"{N_UTILITY_PARAMS}); got {codes.shape} and {params.shape}")
-    bad = ~np.isin(codes, _VALID_CODES)
+    valid = sorted(f.code for f in FAMILIES.values())  # run-time families included
+    bad = ~np.isin(codes, valid)
     if bad.any():
-        _fail("codes", codes, bad, f"valid family codes are {_VALID_CODES.tolist()}")
+        _fail("codes", codes, bad, f"valid family codes are {valid}")
     bad_rows = np.flatnonzero(~np.isfinite(params).all(axis=1))
     if bad_rows.size:
         raise EconomicsInputError(f"params[{bad_rows[0]}] = {params[bad_rows[0]].tolist()} "

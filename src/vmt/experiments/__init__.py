@@ -9,7 +9,7 @@ docs/experiments.md.
 Heavy libraries (pandas, pyarrow, dask) load only when a sweep runs.
 """
 
-from vmt.experiments.metrics import METRICS, RunContext, metric_names, register_metric
+from vmt.simulation.metrics import METRICS, RunContext, metric_names, register_metric
 
 __all__ = ["METRICS", "RunContext", "compare", "load_experiment", "metric_names", "pairwise_tests",
            "register_metric", "summarise", "sweep"]

@@ -12,17 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from vmt.world.state import PAIR_NAMES
-
-
-def active_pairs(sim) -> list[str]:
-    """Exchange pairs the run can trade: the regime's, plus any pair a market post clears."""
-    active = np.array(sim.tick_state.pair_active, dtype=bool).copy()
-    for component in sim.tick_state.components:
-        posts = getattr(component, "posts", None)
-        if posts is not None and len(posts.pair_active):
-            active |= posts.pair_active.any(axis=0)
-    return [PAIR_NAMES[k] for k in np.flatnonzero(active)]
+from vmt.simulation.builtin_metrics import active_pairs
 
 
 def equilibrium_prices(sim) -> dict[str, float]:

@@ -23,8 +23,9 @@ A *bargaining rule* decides what one pair in interaction range trades::
 
 The same source works in plain Python (the adapter calls it once per pair:
 fine for hundreds of agents, slow for 100,000) and as an ``@njit`` function
-(the adapter compiles a loop around it once per process, then runs at kernel
-speed). The helpers below are compiled kernels usable from both.
+(the adapter compiles a loop around it, cached on disk when the rule lives
+in a module file, see :mod:`vmt.protocols.rule_drivers`, then runs at
+kernel speed). The helpers below are compiled kernels usable from both.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from vmt.protocols.bargaining.common import NO_ANCHORS, Proposals, max_block, or
 from vmt.protocols.context import TickContext
 from vmt.protocols.gains import block_gains, pair_goods
 from vmt.protocols.registry import ProtocolParams, register
+from vmt.protocols.rule_drivers import numba_driver, python_driver
 
 #: What a rule returns when the pair does not trade.
 NO_TRADE = (-1, -1, -1, 0, 0)
@@ -183,31 +185,17 @@ _TUPLE_TYPES: dict[type, type] = {}
 def params_tuple(params: ProtocolParams):
     """The validated parameter model as a named tuple (what rules receive).
 
-    One tuple class per model, so a compiled rule is not recompiled per run.
+    One tuple class per model, so a compiled rule is not recompiled per run,
+    kept as an attribute of this module under a name made from the model's
+    module and name: numba's disk cache finds a compiled driver by its
+    argument types, and a tuple class it cannot look up by name would make
+    every process miss the cache.
     """
     model = type(params)
     if model not in _TUPLE_TYPES:
-        _TUPLE_TYPES[model] = namedtuple(f"{model.__name__}Tuple", tuple(model.model_fields))
+        name = f"{model.__module__}_{model.__qualname__}_Tuple".replace(".", "_").replace("<", "_").replace(">", "_")
+        _TUPLE_TYPES[model] = globals()[name] = namedtuple(name, tuple(model.model_fields), module=__name__)
     return _TUPLE_TYPES[model](*(getattr(params, f) for f in model.model_fields))
-
-
-def _python_driver(rule: Callable) -> Callable:
-    def drive(pi, pj, state, params, out_k, out_b, out_s, out_q1, out_q2):
-        for p in range(pi.shape[0]):
-            out_k[p], out_b[p], out_s[p], out_q1[p], out_q2[p] = rule(int(pi[p]), int(pj[p]), state, params)
-
-    return drive
-
-
-def _numba_driver(rule: CPUDispatcher) -> Callable:
-    # Compiled once per process and rule: a closure over a user's kernel
-    # cannot be cached on disk, the rule itself can (``@njit(cache=True)``).
-    @njit
-    def drive(pi, pj, state, params, out_k, out_b, out_s, out_q1, out_q2):
-        for p in range(pi.shape[0]):
-            out_k[p], out_b[p], out_s[p], out_q1[p], out_q2[p] = rule(pi[p], pj[p], state, params)
-
-    return drive
 
 
 class RuleBargainer(BilateralBargainer):
@@ -248,7 +236,7 @@ def register_bargaining_rule(name: str, rule: Callable, params_model: type[Proto
     contract before it is applied. Returns the protocol class.
     """
     is_kernel = isinstance(rule, CPUDispatcher)
-    driver = _numba_driver(rule) if is_kernel else _python_driver(rule)
+    driver = numba_driver(rule) if is_kernel else python_driver(rule)
     doc = summary or (rule.__doc__ or f"bargaining rule {name}").strip().splitlines()[0]
     cls = type(f"RuleBargainer_{name}", (RuleBargainer,), {
         "__doc__": doc, "protocol_name": name, "rule": staticmethod(rule),

@@ -7,7 +7,7 @@ registered reporter:
 
 * a *model* reporter returns a number, or a mapping of numbers that becomes
   one column per key (``volume[A<->B]``): ``fn(sim)``. Names are the sweep
-  metrics (:mod:`vmt.experiments.metrics`: the built-ins and whatever
+  metrics (:mod:`vmt.simulation.metrics`: the built-ins and whatever
   ``register_metric`` added, so one function serves a collection and a
   sweep) plus the tick-local reporters of :data:`MODEL_REPORTERS`;
 * an *agent* reporter returns one value per agent: ``fn(sim) -> array (n,)``.
@@ -16,8 +16,9 @@ The state is collected when the collector is attached (tick 0 of a fresh
 run) and then after every ``every``-th tick, where "tick" counts completed
 ticks (``sim.tick``). Nothing is written to disk.
 
-The metric registry belongs to the experiments layer; it is imported here
-only when a reporter is named by a string that is not tick-local.
+The metric registry (:mod:`vmt.simulation.metrics`, shared with sweeps) is
+imported only when a reporter is named by a string that is not tick-local,
+so that attaching plain functions loads nothing more.
 """
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ AGENT_REPORTERS: dict[str, Callable] = {
 
 def model_reporter_names() -> list[str]:
     """Every name a model reporter may use: tick-local reporters, then sweep metrics."""
-    from vmt.experiments.metrics import metric_names
+    from vmt.simulation.metrics import metric_names
 
     return [*MODEL_REPORTERS, *metric_names()]
 
@@ -80,7 +81,7 @@ def _model_reporter(label: str, how) -> Callable:
     if how in MODEL_REPORTERS:
         return MODEL_REPORTERS[how]
     from vmt import plugins
-    from vmt.experiments.metrics import METRICS, metric_names
+    from vmt.simulation.metrics import METRICS, metric_names
 
     if isinstance(how, str) and how not in metric_names():
         plugins.load_plugins()  # a plug-in may register metrics

@@ -16,7 +16,7 @@ from typing import Callable
 import numpy as np
 
 from vmt import protocols as _protocols  # noqa: F401  (registers the built-ins)
-from vmt.economics.families import family_name
+from vmt.economics.families import UtilityParamError, family_name, family_names_of, recode_families
 from vmt.engine import Engine
 from vmt.engine.threads import ThreadChooser, using_threads
 from vmt.markets import build_components
@@ -189,6 +189,7 @@ class Simulation:
             "initial": {"utility": self.initial_utility, "inventory": self.initial_inventory,
                         "lambda": self.initial_lambda},
             "check_invariants": self.check_invariants,
+            "families": family_names_of(self.world.agents.family),
             "telemetry": None if recorder is None else (str(recorder.writer.path), recorder.run_id),
         })
 
@@ -228,6 +229,10 @@ class Simulation:
     def _restored(cls, state: dict, telemetry) -> "Simulation":
         sim = cls.__new__(cls)
         sim.scenario, sim.seed = state["scenario"], state["seed"]
+        try:  # families registered at run time may have other codes in this process
+            recode_families(state["tick_state"].world.agents.family, state.get("families", {}))
+        except UtilityParamError as exc:
+            raise SimulationError(f"The checkpoint cannot be resumed here: {exc}.") from None
         sim.thread_chooser = ThreadChooser(state["tick_state"].world.agents.n, None)
         sim._assemble(state["tick_state"], state["trade_log"], state["initial"], state["check_invariants"],
                       tick=state["tick"])

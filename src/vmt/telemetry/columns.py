@@ -1,18 +1,29 @@
-"""Turning the engine's column arrays into lists of Python values for SQLite.
+"""Validating the engine's column arrays and holding them as typed numpy columns.
 
 The writer receives one numpy array (or list, or scalar) per column. Each is
 validated against its :class:`~vmt.telemetry.schema.Column` declaration and
-converted with ``ndarray.tolist()`` — which yields Python ``int``/``float``/
-``str`` in one C loop, far faster than converting element by element — so that
-``executemany`` can bind the values directly. NaN (or ``None``, or a masked
-entry) becomes SQL NULL where the column is nullable and is an error where it
-is not. A scalar is broadcast to the common length of the array columns.
+converted, in whole-array numpy operations, to one of three typed forms that
+both storage layouts start from (see ``vmt.telemetry.blocks``):
+
+* a 1-D ``int64`` or ``float64`` array (NaN is SQL NULL in a nullable REAL
+  column; ``-0.0`` is stored as ``0.0``, as SQLite would);
+* :class:`NullableInts` for a nullable INTEGER column (values and a NULL mask);
+* :class:`Coded` for TEXT: small integer codes into a table of labels (code -1
+  is NULL), so a million rows naming three goods hold a million bytes, not a
+  million Python strings.
+
+A caller that already holds codes (a good's index into ``("A", "B")``) passes
+a :class:`Coded` and no string is ever built. NaN, ``None`` or a masked entry
+is NULL where the column is nullable and an error where it is not. A scalar
+is broadcast to the common length of the array columns. Every form is a copy:
+the engine may change its arrays after the call.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Union
 
 import numpy as np
 
@@ -22,21 +33,41 @@ from vmt.telemetry.schema import Column, Table
 _INT64_MAX = np.iinfo(np.int64).max
 
 
+@dataclass(frozen=True)
+class Coded:
+    """Text column as integer ``codes`` into ``labels``; code -1 is NULL."""
+
+    codes: np.ndarray
+    labels: tuple
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+
+@dataclass(frozen=True)
+class NullableInts:
+    """Nullable INTEGER column: ``values`` (0 where NULL) and the ``null`` mask."""
+
+    values: np.ndarray
+    null: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+
+Values = Union[np.ndarray, NullableInts, Coded]
+
+
 def _where(table: Table, column: Column) -> str:
     return f"telemetry table {table.name!r}, column {column.name!r}"
 
 
 def _as_array(values: Any, dtype=None) -> np.ndarray:
-    if isinstance(values, np.ma.MaskedArray):
-        filled = values.astype(object).filled(None)
+    if isinstance(values, np.ma.MaskedArray):  # masked entries as None
+        filled = np.asarray(values.data).astype(object)
+        filled[np.ma.getmaskarray(values)] = None
         return np.asarray(filled, dtype=dtype) if dtype else filled
     return np.asarray(values, dtype=dtype)
-
-
-def _blank_missing(values: list, missing: np.ndarray) -> list:
-    for i in np.flatnonzero(missing).tolist():
-        values[i] = None
-    return values
 
 
 def _check_missing(table: Table, column: Column, missing: np.ndarray) -> None:
@@ -55,29 +86,36 @@ def _check_nonnegative(table: Table, column: Column, arr: np.ndarray) -> None:
             f"holds {arr[row]!r}.")
 
 
-def _reals(table: Table, column: Column, values: Any) -> list:
+def _reals(table: Table, column: Column, values: Any) -> np.ndarray:
     try:
         arr = _as_array(values, np.float64)
     except (TypeError, ValueError) as exc:
         raise TelemetryError(f"{_where(table, column)}: expected real numbers ({exc}).") from None
     missing = np.isnan(arr)
-    _check_missing(table, column, missing)
-    _check_nonnegative(table, column, np.where(missing, 0.0, arr))
-    out = arr.tolist()
-    return _blank_missing(out, missing) if missing.any() else out
+    if missing.any():
+        _check_missing(table, column, missing)
+        _check_nonnegative(table, column, np.where(missing, 0.0, arr))
+    else:
+        _check_nonnegative(table, column, arr)
+    return arr + 0.0  # a copy, with -0.0 as 0.0
 
 
-def _integers(table: Table, column: Column, values: Any) -> list:
+def _integers(table: Table, column: Column, values: Any) -> np.ndarray | NullableInts:
+    if isinstance(values, np.ma.MaskedArray) and values.dtype.kind in "biu" and column.nullable:
+        null = np.ma.getmaskarray(values)
+        ints = _integers(table, column, np.where(null, 0, values.data))
+        return NullableInts(ints.values, null.copy())
     arr = _as_array(values)
     if arr.dtype.kind in "biu":
         if arr.dtype.kind == "u" and arr.size and arr.max() > _INT64_MAX:
             raise TelemetryError(f"{_where(table, column)}: values exceed the int64 range.")
         _check_nonnegative(table, column, arr)
-        return arr.astype(np.int64, copy=False).tolist()
+        ints = arr.astype(np.int64)
+        return NullableInts(ints, np.zeros(ints.size, bool)) if column.nullable else ints
     reals = _reals_for_integers(table, column, arr)
     missing = np.isnan(reals)
-    out = np.where(missing, 0, reals).astype(np.int64).tolist()
-    return _blank_missing(out, missing) if missing.any() else out
+    ints = np.where(missing, 0, reals).astype(np.int64)
+    return NullableInts(ints, missing) if column.nullable else ints
 
 
 def _reals_for_integers(table: Table, column: Column, arr: np.ndarray) -> np.ndarray:
@@ -113,25 +151,63 @@ def json_default(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
-def _texts(table: Table, column: Column, values: Any) -> list:
-    out = values.tolist() if isinstance(values, np.ndarray) else list(values)
-    distinct = set(out) if all(type(v) is str for v in out) else None  # the fast path: all text
-    if distinct is None:
-        out = [_text_value(table, column, v) for v in out]
-        _check_missing(table, column, np.fromiter((v is None for v in out), bool, len(out)))
-        distinct = set(out)
+def _factorize(texts: list) -> Coded:
+    """Codes and labels of a list of str/None (None -> code -1)."""
+    index: dict = {}
+    codes = np.fromiter((index.setdefault(v, len(index)) for v in texts), np.int64, len(texts))
+    labels = tuple(v for v in index if v is not None)
+    remap = np.array([-1 if v is None else labels.index(v) for v in index] or [0], np.int64)
+    return Coded(remap[codes], labels)
+
+
+def _choice_codes(arr: np.ndarray, choices: tuple[str, ...]) -> np.ndarray | None:
+    """Codes of an object array holding only ``choices`` (a few whole-array
+    comparisons, no Python loop), or None if it holds anything else."""
+    codes = np.full(arr.size, -1, np.int64)
+    for code, label in enumerate(choices):
+        codes[arr == label] = code
+    return codes if (codes >= 0).all() else None
+
+
+def _texts(table: Table, column: Column, values: Any) -> Coded:
+    if isinstance(values, Coded):
+        return _checked_coded(table, column, values)
+    if column.choices and isinstance(values, np.ndarray) and values.dtype == object:
+        codes = _choice_codes(values, column.choices)
+        if codes is not None:
+            return Coded(codes, column.choices)
+    texts = values.tolist() if isinstance(values, np.ndarray) else list(values)
+    if not all(type(v) is str for v in texts):  # the fast path: all text
+        texts = [_text_value(table, column, v) for v in texts]
+    return _checked_coded(table, column, _factorize(texts))
+
+
+def _checked_coded(table: Table, column: Column, coded: Coded) -> Coded:
+    """``coded`` as a copy, after checking codes, labels, NULLs and choices."""
+    codes = np.array(coded.codes, dtype=np.int64)
+    labels = tuple(coded.labels)
+    if codes.size and (codes.min() < -1 or codes.max() >= len(labels)):
+        raise TelemetryError(f"{_where(table, column)}: codes must lie in [-1, {len(labels)}) "
+                             f"for {len(labels)} label(s).")
+    _check_missing(table, column, codes < 0)
+    used = np.flatnonzero(np.bincount(codes + 1, minlength=len(labels) + 1)[1:])
+    bad = [labels[i] for i in used.tolist() if type(labels[i]) is not str]
+    if bad:
+        raise TelemetryError(f"{_where(table, column)}: labels must be text, got {bad[:3]!r}.")
     if column.choices is not None:
-        bad = distinct - set(column.choices) - {None}
-        if bad:
-            raise TelemetryError(f"{_where(table, column)}: unknown value(s) {sorted(bad)}; "
+        unknown = sorted({labels[i] for i in used.tolist()} - set(column.choices))
+        if unknown:
+            raise TelemetryError(f"{_where(table, column)}: unknown value(s) {unknown}; "
                                  f"valid values are {list(column.choices)}.")
-    return out
+    return Coded(codes, labels)
 
 
 CONVERTERS = {"INTEGER": _integers, "REAL": _reals, "TEXT": _texts}
 
 
 def _is_scalar(values: Any) -> bool:
+    if isinstance(values, Coded):
+        return False
     return isinstance(values, (str, dict)) or values is None or np.ndim(values) == 0
 
 
@@ -139,7 +215,7 @@ def row_count(table: Table, supplied: dict[str, Any]) -> int:
     """Common length of the supplied array columns (1 if all are scalars)."""
     lengths = {name: len(v) for name, v in supplied.items() if not _is_scalar(v)}
     for name, v in supplied.items():
-        if not _is_scalar(v) and np.ndim(v) != 1:
+        if not _is_scalar(v) and not isinstance(v, Coded) and np.ndim(v) != 1:
             raise TelemetryError(f"telemetry table {table.name!r}, column {name!r}: expected "
                                  f"a 1-D array, got {np.ndim(v)} dimensions.")
     if len(set(lengths.values())) > 1:
@@ -161,8 +237,17 @@ def check_column_names(table: Table, supplied: dict[str, Any]) -> None:
         raise TelemetryError(f"telemetry table {table.name!r}: missing required column(s) {required}.")
 
 
-def convert_columns(table: Table, supplied: dict[str, Any]) -> tuple[list[list], int]:
-    """Validated Python-value lists, one per data column in schema order, and the row count.
+def repeat(values: Values, n_rows: int) -> Values:
+    """A one-row column repeated ``n_rows`` times (a scalar broadcast)."""
+    if isinstance(values, Coded):
+        return Coded(np.repeat(values.codes, n_rows), values.labels)
+    if isinstance(values, NullableInts):
+        return NullableInts(np.repeat(values.values, n_rows), np.repeat(values.null, n_rows))
+    return np.repeat(values, n_rows)
+
+
+def convert_columns(table: Table, supplied: dict[str, Any]) -> tuple[list[Values], int]:
+    """Validated typed columns, one per data column in schema order, and the row count.
 
     Columns the caller left out (only nullable ones may be) are filled with NULL.
     """
@@ -173,5 +258,5 @@ def convert_columns(table: Table, supplied: dict[str, Any]) -> tuple[list[list],
         values = supplied.get(column.name)
         scalar = _is_scalar(values)
         out = CONVERTERS[column.sqltype](table, column, [values] if scalar else values)
-        converted.append(out * n_rows if scalar else out)
+        converted.append(repeat(out, n_rows) if scalar else out)
     return converted, n_rows

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Iterator
 
 from vmt.telemetry.errors import TelemetryError
-from vmt.telemetry.schema import FORMAT_NAME, SCHEMA_VERSION
+from vmt.telemetry.schema import FORMAT_NAME, READABLE_VERSIONS, SCHEMA_VERSION
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 _HEADER_BYTES = 100
@@ -121,10 +121,11 @@ def check_vmt_meta(conn: sqlite3.Connection, path: Path) -> None:
     if rows.get("format") != FORMAT_NAME:
         raise TelemetryError(f"{str(path)!r} is an SQLite database but not a VMT telemetry file "
                              f"(meta.format is {rows.get('format')!r}).")
-    if rows.get("schema_version") != str(SCHEMA_VERSION):
+    if rows.get("schema_version") not in {str(v) for v in READABLE_VERSIONS}:
         raise TelemetryError(
             f"{str(path)!r} uses telemetry schema version {rows.get('schema_version')}, but this "
-            f"VMT reads and writes version {SCHEMA_VERSION}; use the VMT version that wrote it.")
+            f"VMT reads versions {', '.join(map(str, READABLE_VERSIONS))} and writes version "
+            f"{SCHEMA_VERSION}; use the VMT version that wrote it.")
 
 
 @contextmanager

@@ -19,9 +19,13 @@ import sqlite3
 from pathlib import Path
 from typing import Sequence
 
+import numpy as np
 import pandas as pd
 
+from vmt.telemetry.blocks import sort_key, take
+from vmt.telemetry.blockstore import read_blocks
 from vmt.telemetry.dbfile import open_readonly
+from vmt.telemetry.frames import block_frame, natural_order
 from vmt.telemetry.errors import TelemetryError
 from vmt.telemetry.liveness import dead_runs
 from vmt.telemetry.schema import TABLES, Table
@@ -49,10 +53,23 @@ def _columns(table: Table, columns: Sequence[str] | None) -> list[str]:
 
 
 def _frame(table: Table, rows: list[tuple], columns: list[str]) -> pd.DataFrame:
-    """DataFrame with the schema's dtypes, also when ``rows`` is empty."""
-    frame = pd.DataFrame.from_records(rows, columns=columns)
-    dtypes = {c: _PANDAS_DTYPE[(table.column(c).sqltype, table.column(c).nullable)] for c in columns}
-    return frame.astype(dtypes)
+    """DataFrame with the schema's dtypes, also when ``rows`` is empty.
+
+    Built column by column, not through pandas' inference: NULL text stays
+    None (not NaN) and nullable integers beyond 2**53 stay exact.
+    """
+    values = list(zip(*rows)) if rows else [()] * len(columns)
+    return pd.DataFrame({name: _pandas_values(table.column(name), col) for name, col in zip(columns, values)},
+                        columns=columns)
+
+
+def _pandas_values(column, values: tuple):
+    dtype = _PANDAS_DTYPE[(column.sqltype, column.nullable)]
+    if dtype == "Int64":
+        return pd.array(list(values), dtype="Int64")
+    if dtype == "object":
+        return pd.Series(np.array(values, dtype=object), dtype=object)
+    return np.array(values, dtype=dtype)
 
 
 def _short_list(ids: list[int]) -> str:
@@ -115,15 +132,46 @@ def read_table(path: str | Path, table: str, run_id: int | None = None,
     path = Path(path)
     with open_readonly(path) as conn:
         run = _resolve_run(conn, path, run_id)
-        where, args = _tick_filter(spec, ticks)
-        select = ", ".join(f'"{c}"' for c in wanted)
-        sql = f"SELECT {select} FROM {spec.name} WHERE run_id = ?{where} ORDER BY {_order_by(spec)}"
-        rows = conn.execute(sql, (run,) + args).fetchall()
-        dead = table == "runs" and "status" in wanted and run in dead_runs(conn)
-    frame = _frame(spec, rows, wanted)
-    if dead:
-        frame["status"] = "interrupted"
-    return frame
+        if table == "runs":
+            frame = _frame(spec, _select(conn, spec, run, wanted, ticks), wanted)
+            if "status" in wanted and run in dead_runs(conn):
+                frame["status"] = "interrupted"
+            return frame
+        blocks = read_blocks(conn, spec, run, _with_key(spec, wanted), _tick_range(spec, ticks))
+        if blocks is None:
+            return _frame(spec, _select(conn, spec, run, wanted, ticks), wanted)
+        keyed = _with_key(spec, wanted)  # rows of the row layout too, merged by the key
+        rows = _frame(spec, _select(conn, spec, run, keyed, ticks), keyed)
+    return _with_blocks(spec, rows, blocks, wanted)
+
+
+def _select(conn: sqlite3.Connection, table: Table, run: int, wanted: list[str], ticks) -> list[tuple]:
+    """The run's rows of the row layout, sorted by the natural key."""
+    where, args = _tick_filter(table, ticks)
+    select = ", ".join(f'"{c}"' for c in wanted)
+    sql = f"SELECT {select} FROM {table.name} WHERE run_id = ?{where} ORDER BY {_order_by(table)}"
+    return conn.execute(sql, (run,) + args).fetchall()
+
+
+def _tick_range(table: Table, ticks) -> tuple[int, int] | None:
+    """``ticks`` as a half-open range (None: all ticks)."""
+    args = _tick_filter(table, ticks)[1]
+    return None if not args else (args[0], args[0] + 1) if len(args) == 1 else args
+
+
+def _with_key(table: Table, wanted: list[str]) -> list[str]:
+    return list(dict.fromkeys(list(wanted) + list(table.key)))
+
+
+def _with_blocks(table: Table, rows: pd.DataFrame, blocks: dict, wanted: list[str]) -> pd.DataFrame:
+    """The block rows sorted by the natural key (written order breaking ties),
+    merged after any rows of the row layout (a run is normally in one layout)."""
+    order = natural_order([sort_key(blocks[k]) for k in table.key])
+    frame = block_frame({n: blocks[n] if order is None else take(blocks[n], order) for n in blocks})
+    if not rows.empty:
+        frame = pd.concat([rows, frame], ignore_index=True)
+        frame = frame.sort_values(list(table.key), kind="stable", ignore_index=True)
+    return frame[wanted] if list(frame.columns) != wanted else frame
 
 
 def list_runs(path: str | Path) -> pd.DataFrame:

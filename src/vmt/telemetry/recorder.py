@@ -16,8 +16,9 @@ import numpy as np
 
 from vmt import __version__
 from vmt.economics.families import family_name
+from vmt.telemetry.columns import Coded
 from vmt.telemetry.writer import TelemetryWriter
-from vmt.world.state import GOODS
+from vmt.world.state import GOODS, PAIR_NAMES
 
 
 class RunRecorder:
@@ -30,7 +31,7 @@ class RunRecorder:
 
     def __init__(self, sim, path: Path, resume_run_id: int | None = None):
         self.sim = sim
-        self.writer = TelemetryWriter(path)
+        self.writer = TelemetryWriter(path, layout="columns")
         sim.on("after_tick", self.after_tick)
         if resume_run_id is not None:
             self.run_id = int(resume_run_id)
@@ -64,12 +65,13 @@ class RunRecorder:
         sim, ag = self.sim, self.sim.world.agents
         groups = sim.scenario.agents
         held = sim.initial_inventory * sim.world.units
+        families, family_codes = np.unique(ag.family, return_inverse=True)
         self.writer.append(
             "agents",
             agent_id=np.arange(ag.n),
-            group_name=[groups[g].name or f"group{g}" for g in ag.group],
-            utility_family=[family_name(c) for c in ag.family],
-            utility_params=[json.dumps(dict(groups[g].utility.params)) for g in ag.group],
+            group_name=Coded(ag.group, tuple(g.name or f"group{i}" for i, g in enumerate(groups))),
+            utility_family=Coded(family_codes, tuple(family_name(c) for c in families)),
+            utility_params=Coded(ag.group, tuple(json.dumps(dict(g.utility.params)) for g in groups)),
             lambda_money=ag.lambda_money,
             A0=held[:, 0],
             B0=held[:, 1],
@@ -80,7 +82,7 @@ class RunRecorder:
         sim, params = self.sim, self.sim.scenario.params
         trades = sim.trade_log.last if sim.trade_log.last_tick == tick else None
         if trades is not None:
-            self.writer.append("trades", **trades)
+            self.writer.append("trades", **_coded_pairs(trades))
         if tick % params.snapshot_interval == 0:
             self._snapshot_agents(tick)
         if tick % params.resource_snapshot_interval == 0:
@@ -113,7 +115,7 @@ class RunRecorder:
             tick=np.full(res.n, tick, dtype=np.int64),
             x=res.x,
             y=res.y,
-            commodity=[GOODS[g] for g in res.good],
+            commodity=Coded(res.good, GOODS),
             amount=res.amount * units[res.good],
         )
 
@@ -138,3 +140,12 @@ class RunRecorder:
                 self.writer.end_run(status)
         finally:
             self.writer.close()
+
+
+def _coded_pairs(trades: dict) -> dict:
+    """The trade columns, with ``pair_type`` as codes into the pair names if
+    the trade log keeps the pair's index (no string per trade)."""
+    pairs = np.asarray(trades["pair_type"])
+    if pairs.dtype.kind in "iu":
+        return {**trades, "pair_type": Coded(pairs, PAIR_NAMES)}
+    return trades

@@ -16,7 +16,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-SCHEMA_VERSION = 1
+#: Version 2 added the column-block tables (``<table>_blocks``); files of
+#: version 1 hold rows only and are read as they are (a writer adds the block
+#: tables and marks them version 2).
+SCHEMA_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 FORMAT_NAME = "vmt-telemetry"
 PAIR_TYPES = ("A<->B", "A<->M", "B<->M")
 RUN_STATUSES = ("running", "completed", "interrupted", "failed")
