@@ -32,7 +32,7 @@ Information Systems Frontiers 5(1) (used as a prediction market).
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 
 import numpy as np
 
@@ -99,12 +99,21 @@ class LMSRMarket:
         itself rather than the difference of two large costs, so a small trade
         against a huge position is priced to full precision.
         """
-        k = self._index(outcome)
         if not math.isfinite(qty):
             raise MechanismInputError(f"quantity {qty!r} must be finite")
+        return self.cost_schedule(outcome)(qty)
+
+    def cost_schedule(self, outcome: int | str) -> Callable[[float], float]:
+        """``qty -> cost_to_buy(outcome, qty)`` at the current quantities, which it reads once.
+
+        The same numbers as :meth:`cost_to_buy` for many trial quantities
+        (e.g. searching the size of an order) at the cost of one ``logaddexp``
+        each. Valid until the next trade.
+        """
+        k = self._index(outcome)
         relative = (self.quantities - self.quantities[k]) / self.liquidity
-        others = _log_sum_exp(np.delete(relative, k))
-        return self.liquidity * (float(np.logaddexp(others, qty / self.liquidity)) - _log_sum_exp(relative))
+        others, everything, b = _log_sum_exp(np.delete(relative, k)), _log_sum_exp(relative), self.liquidity
+        return lambda qty: b * (float(np.logaddexp(others, qty / b)) - everything)
 
     # --- trading and settlement ------------------------------------------------------------
 

@@ -5,12 +5,16 @@ Every kernel is compiled by numba on first use and cached on disk
 few minutes compiling and every later run loads machine code. :func:`warm_up`
 pays that cost up front by running every shipped scenario, every registered
 protocol and every post mechanism for a couple of ticks on a tiny economy;
-a stamp file then records that it was done, and :func:`needs_compiling`
-tells ``vmt run`` whether to say "compiling…" first.
+a stamp file then records that it was done, with a fingerprint of the
+package's sources and of numba's cache, and :func:`needs_compiling` tells
+``vmt run`` whether to say "compiling…" first: again after an upgrade, an
+edited source or a deleted cache.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 from typing import Callable
 
@@ -22,14 +26,41 @@ WARMUP_TICKS = 2
 
 def stamp_path() -> Path:
     """Where the "kernels compiled" stamp lives: next to numba's cache of the package."""
+    return _cache_root() / f".vmt-{vmt.__version__}-compiled"
+
+
+def _cache_root() -> Path:
     import numba
 
-    base = Path(numba.config.CACHE_DIR) if numba.config.CACHE_DIR else Path(vmt.__file__).parent / "__pycache__"
-    return base / f".vmt-{vmt.__version__}-compiled"
+    return Path(numba.config.CACHE_DIR) if numba.config.CACHE_DIR else Path(vmt.__file__).parent / "__pycache__"
+
+
+def _fingerprint() -> dict:
+    """What the cached kernels depend on: numba's version and every source file of the package
+    (size and modification time, as numba's own cache index checks), and how many cache
+    indexes exist (deleting the cache removes them)."""
+    import numba
+
+    package = Path(vmt.__file__).parent
+    digest = hashlib.sha256(numba.__version__.encode())
+    for path in sorted(package.rglob("*.py")):
+        stat = path.stat()
+        digest.update(f"{path.relative_to(package)}:{stat.st_size}:{stat.st_mtime_ns};".encode())
+    indexes = Path(numba.config.CACHE_DIR) if numba.config.CACHE_DIR else package
+    return {"sources": digest.hexdigest(), "indexes": sum(1 for _ in indexes.rglob("*.nbi"))}
 
 
 def needs_compiling() -> bool:
-    return not stamp_path().exists()
+    """True unless the stamp says the kernels were compiled from these very sources and their
+    cache is still there: after an upgrade, an edit of the package or ``make clean-cache``
+    the next run compiles again, and says so."""
+    try:
+        recorded = json.loads(stamp_path().read_text())
+    except (OSError, ValueError):
+        return True
+    current = _fingerprint()
+    return not isinstance(recorded, dict) or recorded.get("sources") != current["sources"] \
+        or current["indexes"] < recorded.get("indexes", 0)
 
 
 def mark_compiled() -> None:
@@ -37,7 +68,7 @@ def mark_compiled() -> None:
     try:
         path = stamp_path()
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.touch()
+        path.write_text(json.dumps(_fingerprint()))
     except OSError:
         pass
 

@@ -217,10 +217,19 @@ class PairMarket:
                 return f"fill would lower the utility of agent {agent}"
         return None
 
-    def gain(self, agent: int, good_in: int, qty_in: int, good_out: int, qty_out: int) -> float:
-        """Utility change of ``agent`` receiving ``qty_in`` of ``good_in`` for ``qty_out`` of ``good_out``."""
+    def gain(self, agent: int, good_in: int, qty_in: int, good_out: int, qty_out: int,
+             traded: tuple[float, float] = (0, 0)) -> float:
+        """Utility change of ``agent`` receiving ``qty_in`` of ``good_in`` for ``qty_out`` of ``good_out``.
+
+        ``traded`` (minor units of the first and second good, signed) is a
+        trade assumed made before this one: the gain of a marginal unit after
+        part of an order has been filled.
+        """
         ag, units = self.world.agents, self.world.units
-        held = ag.inventory[agent] * units
+        held = ag.inventory[agent].astype(np.float64)
+        held[self.first] += traded[0]
+        held[self.second] += traded[1]
+        held *= units
         return trade_gain(ag.family[agent], ag.utility_params[agent], ag.lambda_money[agent], held,
                           good_in, qty_in * units[good_in], good_out, qty_out * units[good_out])
 

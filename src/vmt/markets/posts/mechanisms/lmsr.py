@@ -9,11 +9,24 @@ maker has sold and ``D = p_max - p_min``, its marginal price is
 
     p(q) = p_min + D exp(q/b) / (1 + exp(q/b)),
 
-starting at the middle of the band. A trader pays for a unit
-``p_min + D C_high(1)`` and receives for one ``p_min + D (1 - C_low(1))``,
-``C`` the LMSR cost of one share; payments are rounded to whole minor units
-in the maker's favour (buyer pays the ceiling, seller gets the floor, after
-forgiving 1e-9 of a tick of float noise).
+starting at the middle of the band. A trader pays for ``n`` units
+``n p_min + D C_high(n)`` and receives for them ``n p_min + D (n - C_low(n))``,
+``C`` the LMSR cost of ``n`` shares (the integral of ``p(q)`` over the
+units); a payment is rounded to whole minor units in the maker's favour
+(buyer pays the ceiling, seller gets the floor, after forgiving 1e-9 of a
+tick per unit of float noise).
+
+An order is filled in one step: the trader gets the largest number of
+units ``n`` whose last unit still strictly raises its utility -- the gain
+of unit ``n`` at its exact marginal cost, after the first ``n - 1`` at
+theirs -- within what it ordered, what it can pay or deliver and what the
+maker holds. That is where buying one unit at a time at the LMSR's
+prices would stop (the cost is path-independent, so one purchase of ``n``
+shares moves the price exactly as ``n`` purchases of one), found by
+bisection in about ``log2 n`` utility evaluations instead of ``n`` fills.
+The lot's payment is rounded once, not once per unit: the trader pays (or
+gets) the exact integral to within one minor unit, never more (less) than
+rounding every unit would have charged (paid).
 
 Valuing the maker's goods at any price in ``[p_min, p_max]``, its loss is
 at most ``D`` times the LMSR's worst-case loss in shares, which Hanson's
@@ -30,16 +43,20 @@ Reference: R. Hanson (2003), "Combinatorial information market design".
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 from pydantic import Field
 
+from vmt.markets.posts.exchange import MAKER, PairMarket
 from vmt.markets.posts.mechanisms.base import BoundedReal, register_mechanism
 from vmt.markets.posts.mechanisms.maker import MakerMechanism, MakerParams
-from vmt.markets.posts.orders import BUY
+from vmt.markets.posts.orders import BUY, SELL
 from vmt.mechanisms.lmsr import LMSRMarket
 from vmt.world.state import PAIRS
 
 HIGH, LOW = "high", "low"
+#: Float noise forgiven per unit before a payment is rounded for the maker (ticks).
+_NOISE = 1e-9
 
 
 class LMSRParams(MakerParams):
@@ -53,9 +70,11 @@ class LMSRParams(MakerParams):
 class LMSRMaker(MakerMechanism):
     """Hanson's LMSR market maker on a price band; worst-case loss b·ln 2 asserted."""
 
+    fills_whole_order = True
+
     def __init__(self, params: LMSRParams, setup) -> None:
         super().__init__(params, setup)
-        self.markets, self.band = {}, {}
+        self.markets, self.band, self._quotes = {}, {}, {}
         for k in setup.pairs:
             shares = params.liquidity / setup.units[PAIRS[k][0]]
             self.markets[k] = LMSRMarket((HIGH, LOW), shares)
@@ -74,25 +93,129 @@ class LMSRMaker(MakerMechanism):
         lo, hi = self.band[k]
         return lo + (hi - lo) * float(self.markets[k].prices()[0])
 
-    def ask_payment(self, k: int) -> int | None:
+    def lot_values(self, k: int, side: int) -> Callable[[float], float]:
+        """``units -> `` exact ticks a trader pays for (``BUY``) or gets for (``SELL``) ``units`` units
+        at the current state: the LMSR cost (valid until the next trade)."""
         lo, hi = self.band[k]
-        return math.ceil(lo + (hi - lo) * self.markets[k].cost_to_buy(HIGH, 1.0) - 1e-9)
+        if side == BUY:
+            cost = self.markets[k].cost_schedule(HIGH)
+            return lambda units: lo * units + (hi - lo) * cost(float(units))
+        cost = self.markets[k].cost_schedule(LOW)
+        return lambda units: lo * units + (hi - lo) * (units - cost(float(units)))
+
+    def lot_value(self, k: int, side: int, units: float) -> float:
+        return self.lot_values(k, side)(units)
+
+    @staticmethod
+    def rounded_payment(side: int, value: float, units: int) -> int | None:
+        """Ticks ``value`` of ``units`` units in whole minor units, rounded in the maker's favour.
+
+        None when a seller would get nothing.
+        """
+        if side == BUY:
+            return math.ceil(value - _NOISE * units)
+        paid = math.floor(value + _NOISE * units)
+        return paid if paid >= 1 else None
+
+    def lot_payment(self, k: int, side: int, units: int) -> int | None:
+        """:meth:`lot_value` in whole minor units of the second good (:meth:`rounded_payment`)."""
+        return self.rounded_payment(side, self.lot_value(k, side, units), units)
+
+    def ask_payment(self, k: int) -> int | None:
+        return self._quote(k, BUY)
 
     def bid_payment(self, k: int) -> int | None:
-        lo, hi = self.band[k]
-        paid = math.floor(lo + (hi - lo) * (1.0 - self.markets[k].cost_to_buy(LOW, 1.0)) + 1e-9)
-        return paid if paid >= 1 else None
+        return self._quote(k, SELL)
+
+    def _quote(self, k: int, side: int) -> int | None:
+        """One unit's payment, kept until the next trade at pair ``k`` (every participant asks for it)."""
+        if (k, side) not in self._quotes:
+            self._quotes[k, side] = self.lot_payment(k, side, 1)
+        return self._quotes[k, side]
 
     def quoted_price(self, k: int) -> int:
         return max(1, round(self.marginal_price(k)))
 
-    def traded(self, k: int, agent: int, side: int) -> None:
+    def traded(self, k: int, agent: int, side: int, units: int = 1) -> None:
         market = self.markets[k]
-        market.buy(agent, HIGH if side == BUY else LOW, 1.0)
+        market.buy(agent, HIGH if side == BUY else LOW, float(units))
+        self._quotes.pop((k, BUY), None)
+        self._quotes.pop((k, SELL), None)
         if market.worst_case_loss() > market.loss_bound * (1 + 1e-12) + 1e-9:
             raise AssertionError(f"LMSR worst-case loss {market.worst_case_loss()} exceeds b ln 2 = {market.loss_bound}")
+
+    def _fill_lot(self, market: PairMarket, agent: int, side: int, remaining: int, prices: list) -> int:
+        """Fill the whole worthwhile part of the order at once (see the module docstring)."""
+        lot = _WorthwhileLot(self, market, agent, side)
+        units = lot.largest(remaining)
+        while units >= 1:  # a refused fill (it should not be) is retried with half the units
+            payment = lot.payment(units)
+            buyer, seller = (agent, MAKER) if side == BUY else (MAKER, agent)
+            if payment is not None and market.fill(buyer, seller, units, payment) is None:
+                prices.append(lot.marginal(units))
+                self.traded(market.k, agent, side, units)
+                return units
+            units //= 2
+        return 0
 
     def loss_bound_money(self, k: int) -> float:
         """Hanson's bound in minor units of the second good: ``(p_max - p_min) b ln 2``."""
         lo, hi = self.band[k]
         return (hi - lo) * self.markets[k].loss_bound
+
+
+class _WorthwhileLot:
+    """The units of one order worth filling at the LMSR's prices, found by bisection.
+
+    Unit ``n`` is worth it when the trader can pay (or deliver) the first
+    ``n`` units, the maker can deliver (or pay for) them, and receiving unit
+    ``n`` at its exact marginal cost, after the first ``n - 1`` at theirs,
+    strictly raises the trader's utility. Marginal costs rise with ``n``
+    (the LMSR cost is convex) and marginal values fall (utilities are
+    quasi-concave), so the units worth it are ``1 .. n*``: bisection finds
+    ``n*``. (Rounded marginal payments would jitter by a minor unit from one
+    unit to the next and break that order; the exact costs do not.)
+    """
+
+    def __init__(self, maker: LMSRMaker, market: PairMarket, agent: int, side: int) -> None:
+        self.maker, self.market, self.agent, self.side = maker, market, agent, side
+        self.held = market.holdings(agent)
+        self.maker_held = market.holdings(MAKER)
+        self._lot_values, self._values = maker.lot_values(market.k, side), {0: 0.0}
+
+    def value(self, units: int) -> float:
+        """Exact ticks paid (or received) for the first ``units`` units."""
+        if units not in self._values:
+            self._values[units] = self._lot_values(units)
+        return self._values[units]
+
+    def payment(self, units: int) -> int | None:
+        return self.maker.rounded_payment(self.side, self.value(units), units)
+
+    def marginal(self, units: int) -> int:
+        """Minor units of the second good paid (or received) for unit ``units`` alone, as rounded."""
+        return (self.payment(units) or 0) - ((self.payment(units - 1) or 0) if units > 1 else 0)
+
+    def worth(self, units: int) -> bool:
+        total = self.payment(units)
+        buyer_cash, seller_stock = (self.held[1], self.maker_held[0]) if self.side == BUY \
+            else (self.maker_held[1], self.held[0])
+        if total is None or total > buyer_cash or units > seller_stock:
+            return False
+        first, second, before = self.market.first, self.market.second, units - 1
+        paid, cost = self.value(before), self.value(units) - self.value(before)
+        if self.side == BUY:
+            gain = self.market.gain(self.agent, first, 1, second, cost, traded=(before, -paid))
+        else:
+            gain = self.market.gain(self.agent, second, cost, first, 1, traded=(-before, paid))
+        return gain > 0.0
+
+    def largest(self, most: int) -> int:
+        """The largest ``n <= most`` with every unit up to ``n`` worth it (0 if the first is not)."""
+        if most < 1 or not self.worth(1):
+            return 0
+        lo, hi = 1, most
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            lo, hi = (mid, hi) if self.worth(mid) else (lo, mid - 1)
+        return lo

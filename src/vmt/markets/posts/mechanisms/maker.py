@@ -50,6 +50,9 @@ def initial_account(params: MakerParams, pairs, units) -> MakerAccount:
 class MakerMechanism(Mechanism):
     """Market maker skeleton: quotes come from the subclass, trading is shared."""
 
+    #: True when one lot (:meth:`_fill_lot`) is all of the order worth filling, so no second lot is tried.
+    fills_whole_order = False
+
     def __init__(self, params: MakerParams, setup) -> None:
         super().__init__(params, setup)
         self.account = initial_account(params, setup.pairs, setup.units)
@@ -110,9 +113,9 @@ class MakerMechanism(Mechanism):
             record.supplied += wanted
         while order.remaining > 0:
             lot = self._fill_lot(market, agent, side, order.remaining, prices)
-            if lot == 0:
-                break
             order.filled += lot
+            if lot == 0 or self.fills_whole_order:
+                break
 
     def lot_size(self, remaining: int) -> int:
         """Minor units the maker fills at one quote: one, so the quote moves after every unit."""

@@ -1,0 +1,79 @@
+"""Start-up: the first run after an install, an edit or a cleared cache says it compiles."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numba
+
+import vmt
+from vmt.simulation import warmup
+
+
+def _fake_package(tmp_path, monkeypatch):
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "kernels.py").write_text("x = 1\n")
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / "kernels.f-1.py311.nbi").write_text("index")
+    monkeypatch.setattr(vmt, "__file__", str(package / "__init__.py"))
+    monkeypatch.setattr(numba.config, "CACHE_DIR", str(cache))
+    return package, cache
+
+
+def test_the_compiled_stamp_holds_until_a_source_changes(tmp_path, monkeypatch):
+    package, _ = _fake_package(tmp_path, monkeypatch)
+    assert warmup.needs_compiling()
+    warmup.mark_compiled()
+    assert not warmup.needs_compiling()
+    source = package / "kernels.py"
+    source.write_text("x = 2\n")
+    os.utime(source, ns=(0, 10**18))
+    assert warmup.needs_compiling()  # an edited kernel module recompiles: say so
+    warmup.mark_compiled()
+    assert not warmup.needs_compiling()
+
+
+def test_the_compiled_stamp_falls_when_the_cache_is_deleted(tmp_path, monkeypatch):
+    _, cache = _fake_package(tmp_path, monkeypatch)
+    warmup.mark_compiled()
+    assert not warmup.needs_compiling()
+    (cache / "kernels.f-1.py311.nbi").unlink()  # what `make clean-cache` does
+    assert warmup.needs_compiling()
+
+
+def test_a_bilateral_run_loads_no_market_institution():
+    # Market posts (and their mechanisms, and the mechanism library) and market areas are
+    # imported when a scenario asks for them, not by every run.
+    code = ("import sys\nfrom vmt.simulation import Simulation\nSimulation('edgeworth_box', seed=0).run(2)\n"
+            "print(sorted(m for m in sys.modules if m.startswith(('vmt.markets.posts', 'vmt.markets.price_signals',"
+            " 'vmt.markets.areas', 'vmt.mechanisms'))))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_a_post_scenario_still_finds_its_institution():
+    from vmt.markets import institution_names
+    from vmt.simulation import Simulation
+
+    assert {"bilateral", "centralized", "mixed_bilateral_centralized", "price_signals"} <= set(institution_names())
+    sim = Simulation("walrasian_single_post", seed=0)
+    assert [type(c).__name__ for c in sim.tick_state.components] == ["PostsComponent"]
+
+
+def test_the_startup_benchmark_prints_its_table():
+    script = Path(__file__).parent.parent / "benchmarks" / "bench_startup.py"
+    done = subprocess.run([sys.executable, str(script), "--repeat", "1", "--ticks", "2"],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.strip().splitlines()
+    assert lines[0].startswith("| stage | wall s") and len(lines) == 2 + 6
+    for line, stage in zip(lines[2:], ("floor", "import", "build", "first tick", "to first tick", "process")):
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        assert cells[0].startswith(stage) and all(float(c) > 0 for c in cells[1:])
