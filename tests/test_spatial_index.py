@@ -36,3 +36,4 @@ def test_row_index_lists_exactly_the_resources_of_a_row_span():
         assert found == [r for r in range(x.size) if y[r] == row and x0 <= x[r] <= x1]
     with pytest.raises(ValueError, match="cell order"):
         resource_row_index(x[::-1], y[::-1], width, height)
+
