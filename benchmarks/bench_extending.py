@@ -14,12 +14,12 @@ the numba rule runs one compiled loop per tick.
 from __future__ import annotations
 
 import argparse
-import statistics
 import time
 
 from numba import njit
 from pydantic import Field
 
+from interleaved import interleaved_medians
 from vmt.extend import (NO_TRADE, ProtocolParams, contract_economy, exchange_pairs_by_gap, largest_block_at,
                         register_bargaining_rule)
 from vmt.simulation import Simulation
@@ -75,14 +75,9 @@ def main() -> None:
     protocols = ("bench_python", "bench_numba", "split_difference")
     print(f"{'agents':>7} {'protocol':>17} {'pairs/tick':>10} {'trade s/tick':>13}")
     for n in (int(a) for a in args.agents.split(",")):
-        times = {p: [] for p in protocols}
-        pairs = {}
-        for _ in range(args.repeats):
-            for p in protocols:
-                seconds, pairs[p] = trade_seconds(p, n, args.ticks)
-                times[p].append(seconds)
-        for p in protocols:
-            print(f"{n:>7} {p:>17} {pairs[p]:>10.1f} {statistics.median(times[p]):>13.6f}")
+        rows = interleaved_medians(protocols, lambda p: trade_seconds(p, n, args.ticks), args.repeats)
+        for p, (seconds, pairs) in rows.items():
+            print(f"{n:>7} {p:>17} {pairs:>10.1f} {seconds:>13.6f}")
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ timed ticks (the first two rows must agree), and what registering cost.
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -23,6 +22,7 @@ import numba
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from extending_families import CLOSED_FORMS, CobbDouglasParams, cobb_douglas_utility  # noqa: E402
+from interleaved import interleaved_medians  # noqa: E402
 
 from vmt.extend import contract_economy, register_family  # noqa: E402
 from vmt.simulation import Simulation  # noqa: E402
@@ -63,14 +63,9 @@ def main() -> None:
     families = ("cobb_douglas", "bench_cd_closed_forms", "bench_cd_utility_only")
     print(f"{'agents':>7} {'family':>22} {'s/tick':>8} {'trades':>7}")
     for n in (int(a) for a in args.agents.split(",")):
-        times = {f: [] for f in families}
-        trades = {}
-        for _ in range(args.repeats):
-            for family in families:
-                seconds, trades[family] = tick_seconds(family, n, args.ticks)
-                times[family].append(seconds)
-        for family in families:
-            print(f"{n:>7} {family:>22} {statistics.median(times[family]):>8.4f} {trades[family]:>7}")
+        rows = interleaved_medians(families, lambda family: tick_seconds(family, n, args.ticks), args.repeats)
+        for family, (seconds, trades) in rows.items():
+            print(f"{n:>7} {family:>22} {seconds:>8.4f} {trades:>7}")
 
 
 if __name__ == "__main__":

@@ -15,11 +15,13 @@ from vmt import plugins
 from vmt.cli.listing import LISTERS
 from vmt.economics import vectorized as V
 from vmt.economics.equilibrium import cobb_douglas_equilibrium_price, equilibrium_allocation
-from vmt.economics.families import FAMILIES, UtilityParamError, canonical_utility_params, resolve_family
-from vmt.extend import FamilyRegistrationError, contract_economy, register_family, unregister_family
+from vmt.economics.families import (FAMILIES, UtilityParamError, canonical_utility_params, family_entries,
+                                   resolve_family)
+from vmt.extend import (ContractViolation, FamilyRegistrationError, check_family, contract_economy, register_family,
+                        unregister_family)
 from vmt.scenario import ScenarioError
 from vmt.simulation import Simulation
-from vmt.world.valuation import utilities
+from vmt.world.valuation import _utilities, utilities
 
 STALE = ("a kernel returned NaN for a run-time family: numba's on-disk cache holds kernels compiled "
          "before run-time families existed; run `make clean-cache`")
@@ -33,6 +35,18 @@ def registry_left_as_found():
     yield
     for name in set(FAMILIES) - before:
         unregister_family(name)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def kernels_know_run_time_families():
+    """A kernel of another layer, loaded from numba's on-disk cache, must
+    reach a run-time family (a cache older than the family table is not)."""
+    code = _family("test_cd_utility_only").code
+    out = np.zeros(1)
+    row = np.array([[0.5, 0.5, 0, 0, 0, 0, 0, 0]])
+    _utilities(np.array([code]), row, np.ones(1), np.array([[400, 400, 0]]), np.array([0.01, 0.01, 1.0]), out)
+    if not out[0] == pytest.approx(4.0):
+        pytest.fail(STALE)
 
 
 @pytest.fixture(autouse=True)
@@ -61,7 +75,7 @@ def test_cobb_douglas_registered_again_trades_identically(regime):
     _family("test_cd_closed_forms", **CLOSED_FORMS)
     sims = [Simulation(_economy(family, regime), seed=3, check_invariants=True)
             for family in ("cobb_douglas", "test_cd_closed_forms")]
-    assert np.array_equal(utilities(sims[0].world), utilities(sims[1].world)), STALE
+    assert np.array_equal(utilities(sims[0].world), utilities(sims[1].world))
     trades = [sim.run(30).trades_df() for sim in sims]
     assert len(trades[0]) > 20
     assert trades[0].equals(trades[1])
@@ -91,10 +105,12 @@ def test_a_family_given_by_its_utility_alone_meets_the_closed_forms():
     assert (V.utility(user, params, a + 0.01, b - 0.01 * bid) >= before).all()
 
 
-def test_a_family_given_by_its_utility_alone_runs_with_the_invariant_checker():
+def test_a_family_given_by_its_utility_alone_runs_the_same_on_one_and_two_threads():
     _family("test_cd_utility_only")
-    sim = Simulation(_economy("test_cd_utility_only"), seed=3, check_invariants=True).run(30)
-    assert len(sim.trades_df()) > 20
+    one, two = (Simulation(_economy("test_cd_utility_only"), seed=3, check_invariants=True, threads=t).run(30)
+                for t in (1, 2))
+    assert len(one.trades_df()) > 20
+    assert one.trades_df().equals(two.trades_df())
 
 
 def test_bad_parameters_get_the_scenario_error_naming_the_key():
@@ -131,6 +147,8 @@ def test_a_plugin_family_is_found_by_name(tmp_path, monkeypatch):
     monkeypatch.setattr(plugins, "_loaded", False)  # entry points are read again at the first miss
     family = resolve_family("plugin-cobb-douglas")
     assert family.source == "vmt-cdfamily"
+    with pytest.raises(UtilityParamError, match=r"valid families: .*plugin_cobb_douglas \(plug-in from vmt-cdfamily\)"):
+        resolve_family("no_such_family")
     sim = Simulation(_economy("plugin_cobb_douglas"), seed=3).run(5)
     assert len(sim.trades_df()) > 0
     assert any(line.startswith("plugin_cobb_douglas — a**alpha b**beta, written again.")
@@ -153,3 +171,32 @@ def test_a_checkpoint_resumes_where_families_were_registered_in_another_order(tm
         assert resumed.run(5).trades_df().equals(expected)
     finally:
         unregister_family(linear.name)
+
+
+FAMILY_SAMPLES = {
+    "cobb_douglas": {"alpha": 0.4, "beta": 0.6}, "ces": {"alpha": 0.5, "beta": 0.5, "rho": -0.5},
+    "linear": {"alpha": 1.0, "beta": 1.3}, "leontief": {"alpha": 1.0, "beta": 2.0},
+    "quadratic": {"bliss_a": 40, "bliss_b": 40}, "stone_geary": {"alpha": 0.5, "beta": 0.5, "gamma_a": 0.2},
+    "translog": {"alpha_a": 0.4, "alpha_b": 0.5, "beta_aa": -0.02, "beta_bb": -0.02, "beta_ab": 0.01},
+    "test_cd_utility_only": {"alpha": 0.4, "beta": 0.6}, "test_cd_closed_forms": {"alpha": 0.4, "beta": 0.6},
+}
+
+
+@pytest.mark.parametrize("name", FAMILY_SAMPLES)
+def test_every_family_passes_the_family_contract(name):
+    if name.startswith("test_"):
+        _family(name, **(CLOSED_FORMS if name == "test_cd_closed_forms" else {}))
+    assert name in {f.name for f in family_entries()}
+    sim = check_family(name, FAMILY_SAMPLES[name])
+    assert sim.tick == 10 and (sim.utilities() >= sim.initial_utility).all()
+
+
+def test_the_family_contract_names_a_broken_family():
+    wrong_slope = {**CLOSED_FORMS, "marginal_utilities": lambda p, a, b: (p[0] * b, p[1] * a)}
+    _family("test_cd_wrong_marginals", **wrong_slope)
+    with pytest.raises(ContractViolation, match=r"utility family 'test_cd_wrong_marginals' gives marginal utility "
+                                                r"of A [\d.]+ at \(a, b\) = .* central difference is"):
+        check_family("test_cd_wrong_marginals", {"alpha": 0.4, "beta": 0.6})
+    register_family("test_hates_b", lambda p, a, b: a - p[0] * b, CobbDouglasParams)
+    with pytest.raises(ContractViolation, match=r"'test_hates_b' has marginal utility of B -0.4\d* at \(a, b\)"):
+        check_family("test_hates_b", {"alpha": 0.4, "beta": 0.6})

@@ -34,11 +34,12 @@ from vmt.protocols.registry import ProtocolParams, register, unregister
 from vmt.simulation.collect import AGENT_REPORTERS, MODEL_REPORTERS
 
 __all__ = [
-    "AGENT_REPORTERS", "MAX_CANDIDATES", "MODEL_REPORTERS", "NO_TRADE", "BargainingState", "Candidates", "ClearRecord",
-    "ContractViolation", "FamilyParams", "FamilyRegistrationError", "Mechanism", "MechanismParams", "ProtocolParams", "TickContext", "bargaining_state",
-    "check_mechanism", "check_protocol", "contract_economy", "exchange_pairs_by_gap", "hashed_uniform", "largest_block_at",
-    "payment_at", "register", "register_bargaining_rule", "register_family", "register_mechanism",
-    "trade_at_one_price", "trade_gains", "unregister", "unregister_family", "unregister_mechanism",
+    "AGENT_REPORTERS", "MAX_CANDIDATES", "MODEL_REPORTERS", "NO_TRADE", "BargainingState", "Candidates",
+    "ClearRecord", "ContractViolation", "FamilyParams", "FamilyRegistrationError", "Mechanism", "MechanismParams",
+    "ProtocolParams", "TickContext", "bargaining_state", "check_family", "check_mechanism", "check_protocol",
+    "contract_economy", "exchange_pairs_by_gap", "hashed_uniform", "largest_block_at", "payment_at", "register",
+    "register_bargaining_rule", "register_family", "register_mechanism", "trade_at_one_price", "trade_gains",
+    "unregister", "unregister_family", "unregister_mechanism",
 ]
 
 
@@ -87,6 +88,33 @@ def _same_trades(what: str, seed: int, runs) -> None:
     if not first.equals(second):
         raise ContractViolation(f"{what} is not deterministic: two runs under seed {seed} "
                                 f"traded differently ({len(first)} vs {len(second)} trades)")
+
+
+def check_family(name: str, params: dict | None = None, *, ticks: int = 10, seed: int = 0):
+    """Hold utility family ``name`` at ``params`` to the contract every family meets.
+
+    On a grid of holdings (:func:`vmt.economics.family_contract.family_faults`):
+    finite utility, non-negative marginal utilities that are the utility's
+    derivatives, reservation prices at which a one-unit trade never lowers
+    utility, demand that spends the budget and is optimal on it. Then the
+    contract economy, every agent of the family (the two groups differ in
+    their endowments), runs with the invariant checker, twice under the
+    same seed, and must trade identically. Raises
+    :class:`ContractViolation` naming the family and the broken rule;
+    returns the first simulation.
+    """
+    from vmt.economics.family_contract import family_faults
+    from vmt.simulation import Simulation
+
+    faults = family_faults(name, params)
+    if faults:
+        raise ContractViolation("; ".join(faults))
+    scenario = contract_economy()
+    for group in scenario["agents"]:
+        group["utility"] = {"family": name, "params": dict(params or {})}
+    runs = [Simulation(scenario, seed=seed, check_invariants=True).run(ticks) for _ in range(2)]
+    _same_trades(f"utility family {name!r}", seed, runs)
+    return runs[0]
 
 
 def check_protocol(kind: str, name: str, params: dict | None = None, *, economy: dict | None = None,

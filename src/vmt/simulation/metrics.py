@@ -7,7 +7,7 @@ seed, the equilibrium prices and the per-tick valuation dispersion) that
 returns a float or a mapping of floats. A mapping becomes one column per key,
 named ``metric[key]`` (``final_price[A<->B]``). Register your own by name::
 
-    from vmt.experiments import register_metric
+    from vmt.simulation.metrics import register_metric  # also vmt.experiments.register_metric
 
     @register_metric("richest_share", description="share of utility held by the top agent")
     def richest_share(sim):
