@@ -28,6 +28,8 @@ def trade_columns(tick: int, proposals: Proposals, world: World) -> dict[str, np
     ``pair_type`` as codes (int8) into the pair names."""
     p, ag = proposals, world.agents
     count = int(np.count_nonzero(p.pair_type >= 0))
+    if not count:  # most ticks of a small economy: no per-pair work
+        return _no_trades(proposals, world)
     buyer, seller, moved = np.empty(count, np.int64), np.empty(count, np.int64), np.zeros((3, count))
     code, price, x, y = np.empty(count, np.int8), np.empty(count), np.empty(count, np.int64), np.empty(count, np.int64)
     row = np.empty(count, np.int64)
@@ -73,6 +75,24 @@ def pair_codes(pair_type: np.ndarray) -> np.ndarray:
 def pair_names(codes: np.ndarray) -> np.ndarray:
     """Codes from :func:`pair_codes` as the pair names (object array)."""
     return _PAIR_LABELS.take(np.asarray(codes, dtype=np.intp))
+
+
+def _no_trades(proposals: Proposals, world: World) -> dict[str, np.ndarray]:
+    """The columns of :func:`trade_columns` for a tick without trades (same dtypes)."""
+    none = np.zeros(0)
+    return {
+        "tick": np.zeros(0, dtype=np.int64),
+        "buyer_id": proposals.buyer[:0],
+        "seller_id": proposals.seller[:0],
+        "pair_type": np.zeros(0, dtype=np.int8),
+        "quantity_A": none,
+        "quantity_B": none,
+        "quantity_M": none,
+        "price": none,
+        "market_id": proposals.market_id[:0] if proposals.market_id is not None else none,
+        "x": world.agents.x[:0],
+        "y": world.agents.y[:0],
+    }
 
 
 def with_component_trades(columns: dict[str, np.ndarray], tick: int, components) -> dict[str, np.ndarray]:

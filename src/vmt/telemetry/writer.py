@@ -18,6 +18,7 @@ tick committed before stays readable.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import time
@@ -28,6 +29,7 @@ from typing import Any
 
 from vmt.telemetry.blocks import python_values
 from vmt.telemetry.blockstore import block_ddl, insert_blocks, truncate_blocks
+from vmt.telemetry.checkpointer import WalCheckpointer
 from vmt.telemetry.columns import Values, convert_columns, json_default
 from vmt.telemetry.dbfile import check_existing_vmt_file
 from vmt.telemetry.errors import TelemetryError
@@ -125,6 +127,8 @@ class TelemetryWriter:
         self._ticks_committed = 0
         self._committed_at = time.monotonic()
         self._conn = self._connect()
+        # column blocks write tens of MB a tick: the log is checkpointed off the engine's thread
+        self._checkpointer = WalCheckpointer(self.path) if layout == "columns" else None
 
     # -- file -----------------------------------------------------------------
     def _connect(self) -> sqlite3.Connection:
@@ -135,6 +139,8 @@ class TelemetryWriter:
             conn.execute(f"PRAGMA page_size={PAGE_SIZE}")  # a new file only
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
+            if self.layout == "columns":
+                conn.execute("PRAGMA wal_autocheckpoint=0")  # the WalCheckpointer's thread does it
             conn.execute("PRAGMA cache_size=-65536")  # 64 MiB: bulk inserts into the indexes
             self._create_schema(conn)
         except (OSError, sqlite3.Error) as exc:
@@ -243,7 +249,9 @@ class TelemetryWriter:
         """Commit, then record ``finished_at``, ``status`` and ``ticks_completed``.
 
         After a failed commit only the status is written (if the file still
-        takes it); the buffered rows are dropped.
+        takes it); the buffered rows are dropped. A commit that fails here
+        (the run's first, on a full disk) marks the run ``failed`` too, then
+        raises its :class:`TelemetryError`.
         """
         if status not in RUN_STATUSES or status == "running":
             raise TelemetryError(f"Unknown final run status {status!r}; use one of "
@@ -252,8 +260,11 @@ class TelemetryWriter:
         if status != "completed":  # rows of a tick that did not end are not committed
             del self._buffer[self._tick_mark[0]:]
             self._buffered_rows = self._tick_mark[1]
+        failed_before = self.failure
+        if failed_before is None:
+            with contextlib.suppress(TelemetryError):  # kept in self.failure, raised below
+                self.flush()
         if self.failure is None:
-            self.flush()
             ticks = self._ticks_completed
         else:
             status, ticks = "failed", self._ticks_committed
@@ -264,6 +275,8 @@ class TelemetryWriter:
         except sqlite3.Error as exc:
             if self.failure is None:
                 raise _commit_failure(self.path, exc, self._ticks_committed) from None
+        if self.failure is not failed_before:
+            raise self.failure
 
     def _require_run(self) -> int:
         if self.run_id is None:
@@ -308,6 +321,8 @@ class TelemetryWriter:
         self._drop_buffer()
         self._ticks_committed = self._ticks_completed
         self._committed_at = time.monotonic()
+        if self._checkpointer is not None:
+            self._checkpointer.after_commit()
 
     def _write_buffer(self, conn: sqlite3.Connection) -> None:
         """Insert the buffered appends in the writer's layout."""
@@ -347,8 +362,15 @@ class TelemetryWriter:
             elif self.failure is None:
                 self.flush()
         finally:
-            self._conn.close()
-            self._conn = None
+            self._close_connections()
+
+    def _close_connections(self) -> None:
+        """Close the checkpointer's connection, then the writer's: the last one
+        to close moves the log into the file and removes it."""
+        if self._checkpointer is not None:
+            self._checkpointer.close()
+        self._conn.close()
+        self._conn = None
 
     def _abort(self, status: str) -> None:
         """End the open run with ``status`` after an exception; keep what can be kept."""
@@ -359,8 +381,7 @@ class TelemetryWriter:
             warnings.warn(f"Could not mark run {self.run_id} in {str(self.path)!r} as "
                           f"{status!r}: {exc}", RuntimeWarning, stacklevel=3)
         finally:
-            self._conn.close()
-            self._conn = None
+            self._close_connections()
 
     def __enter__(self) -> "TelemetryWriter":
         return self
