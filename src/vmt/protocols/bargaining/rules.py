@@ -30,30 +30,29 @@ from vmt.protocols.context import hashed_uniform
 
 
 @njit(cache=True)
+def _economy(state):
+    """The arrays every built-in per-pair kernel takes after the two ids, in its order."""
+    return (state.family, state.utility_params, state.lambda_money, state.inventory, state.units,
+            state.pair_active, state.max_block)
+
+
+@njit(cache=True)
 def split_difference_rule(i, j, state, params):
     """Midpoint (or anchored) price, largest mutually beneficial block."""
-    k, b, s, q1, q2, _ = _midpoint_trade(i, j, state.family, state.utility_params, state.lambda_money,
-                                         state.inventory, state.units, state.pair_active, state.max_block,
-                                         params.contract_curve_tolerance, state.anchor)
-    return k, b, s, q1, q2
+    return _midpoint_trade(i, j, *_economy(state), params.contract_curve_tolerance, state.anchor)[:5]
 
 
 @njit(cache=True)
 def compensating_block_rule(i, j, state, params):
     """Midpoint (or anchored) price, the short side's block."""
-    k, b, s, q1, q2, _ = _midpoint_block(i, j, state.family, state.utility_params, state.lambda_money,
-                                         state.inventory, state.units, state.pair_active, state.max_block,
-                                         params.contract_curve_tolerance, state.anchor)
-    return k, b, s, q1, q2
+    return _midpoint_block(i, j, *_economy(state), params.contract_curve_tolerance, state.anchor)[:5]
 
 
 @njit(cache=True)
 def nash_rule(i, j, state, params):
     """The candidate price and block with the largest product of utility gains."""
-    k, b, s, q1, q2, _ = _nash_trade(i, j, state.family, state.utility_params, state.lambda_money,
-                                     state.inventory, state.units, state.pair_active, state.max_block,
-                                     params.contract_curve_tolerance, params.price_candidates, state.anchor)
-    return k, b, s, q1, q2
+    return _nash_trade(i, j, *_economy(state), params.contract_curve_tolerance, params.price_candidates,
+                       state.anchor)[:5]
 
 
 @njit(cache=True)
@@ -62,20 +61,15 @@ def take_it_or_leave_it_rule(i, j, state, params):
     proposer = i
     if params.proposer == "random" and hashed_uniform(state.tick_seed, i, j) >= 0.5:
         proposer = j
-    k, b, s, q1, q2, _ = _offer(i, j, proposer, state.family, state.utility_params, state.lambda_money,
-                                state.inventory, state.units, state.pair_active, state.max_block,
-                                params.contract_curve_tolerance, params.responder_share, state.anchor)
-    return k, b, s, q1, q2
+    return _offer(i, j, proposer, *_economy(state), params.contract_curve_tolerance, params.responder_share,
+                  state.anchor)[:5]
 
 
 @njit(cache=True)
 def pairwise_walrasian_rule(i, j, state, params):
     """Both move to the pair's contract curve at its clearing price (no block limit)."""
     unlimited = np.full(3, _UNLIMITED, dtype=np.int64)
-    k, b, s, q1, q2, _ = _clearing_trade(i, j, state.family, state.utility_params, state.lambda_money,
-                                         state.inventory, state.units, state.pair_active, unlimited,
-                                         params.contract_curve_tolerance)
-    return k, b, s, q1, q2
+    return _clearing_trade(i, j, *_economy(state)[:6], unlimited, params.contract_curve_tolerance)[:5]
 
 
 BUILT_IN_RULES = {
