@@ -2,9 +2,11 @@
 
 For each condition — ``idle``, ``loop`` (one other process spinning a Python
 loop) and ``numba`` (one other process running a parallel numba kernel in a
-loop) — runs the benchmark economy with 1 and 2 threads, interleaved,
-``--repeat`` times, and prints the median seconds per tick and the ratio
-(1-thread time / 2-thread time: above 1 means two threads help). The busy
+loop) — runs the benchmark economy with 1 and 2 threads and with the
+default choice (``auto``: one thread below 20,000 agents, else probing both),
+interleaved, ``--repeat`` times, and prints the median seconds per tick and
+the ratios (1-thread time / 2-thread or default time: above 1 means two
+threads, or the default, help; the default must never be much below 1). The busy
 process is started and stopped by this script.
 
     .venv/bin/python benchmarks/bench_threads_loaded.py [--agents 1000,100000] [--ticks 10] [--repeat 3]
@@ -38,7 +40,7 @@ def measure(agents: list[int], ticks: int, repeat: int, condition: str) -> dict[
         times: dict[tuple, list[float]] = {}
         for _ in range(repeat):
             for n in agents:
-                for threads in (1, 2):
+                for threads in (1, 2, "auto"):
                     row = run_row_in_subprocess(BenchCase(n), ticks, threads)
                     times.setdefault((n, threads), []).append(row.s_per_tick)
     finally:
@@ -56,13 +58,14 @@ def main() -> None:
     parser.add_argument("--conditions", default="idle,loop,numba")
     args = parser.parse_args()
     agents = [int(v) for v in args.agents.split(",")]
-    print("| condition | agents | 1 thread s/tick | 2 threads s/tick | 1/2 |")
-    print("| --- | ---: | ---: | ---: | ---: |")
+    print("| condition | agents | 1 thread s/tick | 2 threads s/tick | auto s/tick | 1/2 | 1/auto |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for condition in args.conditions.split(","):
         medians = measure(agents, args.ticks, args.repeat, condition)
         for n in agents:
-            one, two = medians[(n, 1)], medians[(n, 2)]
-            print(f"| {condition} | {n:,} | {one:.4g} | {two:.4g} | {one / two:.2f} |", flush=True)
+            one, two, auto = medians[(n, 1)], medians[(n, 2)], medians[(n, "auto")]
+            print(f"| {condition} | {n:,} | {one:.4g} | {two:.4g} | {auto:.4g} | {one / two:.2f} | {one / auto:.2f} |",
+                  flush=True)
 
 
 if __name__ == "__main__":

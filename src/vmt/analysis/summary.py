@@ -50,6 +50,7 @@ class RunSummary:
     post_fills: int = 0  # trades made at market posts
     welfare_share: float = float("nan")  # share of the Walrasian gains from trade realised
     welfare_note: str = ""
+    history_note: str = ""  # why the per-pair price statistics are missing, if they are
 
     @property
     def ticks_per_second(self) -> float:
@@ -72,6 +73,8 @@ class RunSummary:
                        f"dispersion {p.late_log_price_std:.4g};  late VWAP {_fmt(p.late_vwap)}")
             out.append(f"      Walrasian p* (starting holdings) {_fmt(p.walrasian_price)};  "
                        f"{LATE_GAP_LABEL} {_fmt(p.distance_to_p_star)}")
+        if self.history_note:
+            out.append(f"  price statistics: {self.history_note}")
         out.append(f"wall time {self.wall_seconds:.2f} s, {self.ticks_per_second:.1f} ticks/s")
         return out
 
@@ -123,18 +126,27 @@ def reference_prices(sim) -> dict[str, float]:
 
 
 def summarize(sim, wall_seconds: float) -> RunSummary:
-    trades = sim.trades_df()
+    from vmt.simulation.trades import TRADE_COLUMNS, TradeHistoryError
+
+    history_note = ""
+    try:
+        trades = sim.trades_df()
+    except TradeHistoryError:  # a long large run that kept only running totals
+        trades = pd.DataFrame({c: [] for c in TRADE_COLUMNS})
+        history_note = ("n/a: the run kept no in-memory trade history (Simulation(trade_history='all') "
+                        "keeps it; post fills and market areas are counted from it too)")
     welfare = sim.welfare()
     posts = _post_ids(sim)
     at_posts = trades["market_id"].isin(posts) if posts else pd.Series(False, index=trades.index)
     params = sim.scenario.params
     return RunSummary(
         scenario=sim.scenario.name, seed=sim.seed, agents=sim.world.agents.n, ticks=sim.tick,
-        trades=len(trades), utility_change=float(sim.utilities().sum() - sim.initial_utility.sum()),
+        trades=sim.trade_log.count, utility_change=float(sim.utilities().sum() - sim.initial_utility.sum()),
         wall_seconds=wall_seconds, pairs=pair_summaries(trades, reference_prices(sim)),
         institution=params.institution, exchange_regime=params.exchange_regime,
         market_areas=int(trades.loc[~at_posts, "market_id"].dropna().nunique()) if len(trades) else 0,
         post_fills=int(at_posts.sum()), welfare_share=float(welfare.share), welfare_note=welfare.note,
+        history_note=history_note,
     )
 
 

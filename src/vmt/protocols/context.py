@@ -40,7 +40,8 @@ class TickContext:
 class Candidates:
     """Search output: ranked partners and the best resource per agent.
 
-    ``partner_ids[i]`` holds up to MAX_CANDIDATES agent ids (−1 padded) in
+    ``partner_ids[i]`` holds up to MAX_CANDIDATES agent ids (int32 below 2**31
+    agents: the lists are a large part of a big run's memory; −1 padded) in
     descending ``partner_scores`` (distance-discounted expected gain);
     ``resource[i]`` is the best resource id (−1 if none) with its score.
     """
@@ -55,7 +56,7 @@ class Candidates:
     @classmethod
     def empty(cls, n: int) -> "Candidates":
         return cls(
-            partner_ids=np.full((n, MAX_CANDIDATES), -1, dtype=np.int64),
+            partner_ids=np.full((n, MAX_CANDIDATES), -1, dtype=np.int32 if n < 2**31 else np.int64),
             partner_scores=np.zeros((n, MAX_CANDIDATES)),
             resource=np.full(n, -1, dtype=np.int64),
             resource_score=np.zeros(n),

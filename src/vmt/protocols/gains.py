@@ -50,18 +50,27 @@ def expected_trade_gain_from(i, j, held, before_u, family, params, lam, units, a
     """
     best = 0.0
     for k in range(3):
-        if not pair_active[k]:
-            continue
-        g1, g2 = pair_goods(k)
-        unit = units[g1]
-        if bid[i, k] > ask[j, k]:  # i buys g1 from j
-            price = 0.5 * (bid[i, k] + ask[j, k])
-            gain = trade_gain_from(family[i], params[i], lam[i], held, before_u, g1, unit, g2, price * unit)
-            best = max(best, gain)
-        if bid[j, k] > ask[i, k]:  # i sells g1 to j
-            price = 0.5 * (bid[j, k] + ask[i, k])
-            gain = trade_gain_from(family[i], params[i], lam[i], held, before_u, g2, price * unit, g1, unit)
-            best = max(best, gain)
+        if pair_active[k]:
+            best = midpoint_gain(best, family[i], params[i], lam[i], held, before_u, units, k,
+                                 bid[i, k], ask[i, k], bid[j, k], ask[j, k])
+    return best
+
+
+@njit(cache=True)
+def midpoint_gain(best, code, p, lam, held, before_u, units, k, bid_i, ask_i, bid_j, ask_j):
+    """``max(best, gains)`` over both directions of pair ``k`` for ``i``
+    (utility ``code``/``p``/``lam``, holding ``held`` of utility ``before_u``)
+    trading one unit of the pair's first good at the midpoint of the quotes,
+    where they cross: ``i`` buys when ``bid_i > ask_j``, sells when
+    ``bid_j > ask_i``."""
+    g1, g2 = pair_goods(k)
+    unit = units[g1]
+    if bid_i > ask_j:  # i buys g1 from j
+        price = 0.5 * (bid_i + ask_j)
+        best = max(best, trade_gain_from(code, p, lam, held, before_u, g1, unit, g2, price * unit))
+    if bid_j > ask_i:  # i sells g1 to j
+        price = 0.5 * (bid_j + ask_i)
+        best = max(best, trade_gain_from(code, p, lam, held, before_u, g2, price * unit, g1, unit))
     return best
 
 

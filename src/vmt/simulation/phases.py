@@ -95,7 +95,8 @@ class BilateralTick:
         self.candidates = None  # last tick's lists go before this tick's are made (peak memory)
         self.candidates = self.search.rank(self.ctx)
         self.matching.match(self.ctx, self.candidates)
-        self.stop_distance = _set_targets(self.world, self.candidates, self.params.interaction_radius)
+        self.stop_distance = _set_targets(self.world, self.candidates, self.params.interaction_radius,
+                                          getattr(self, "stop_distance", None))
 
     def move(self, tick: int) -> None:
         ag = self.world.agents
@@ -111,9 +112,10 @@ class BilateralTick:
     def forage(self, tick: int) -> None:
         w, ag, res = self.world, self.world.agents, self.world.resources
         self.harvested = np.zeros(3, dtype=np.int64)
-        forage(ag.x, ag.y, ag.partner, ag.inventory, ag.family, ag.utility_params, ag.lambda_money,
-               w.units, res.cell_resource, res.good, res.amount, res.cooldown, res.cooldown_left,
-               float(self.params.forage_rate), self.harvested, ag.quotes_stale)
+        self._forage_claims = forage(
+            ag.x, ag.y, ag.partner, ag.inventory, ag.family, ag.utility_params, ag.lambda_money,
+            w.units, res.cell_resource, res.good, res.amount, res.cooldown, res.cooldown_left,
+            float(self.params.forage_rate), self.harvested, ag.quotes_stale, getattr(self, "_forage_claims", None))
 
     def regenerate(self, tick: int) -> None:
         res = self.world.resources
@@ -127,7 +129,7 @@ class BilateralTick:
         self.world.tick = tick + 1
 
 
-def _set_targets(world: World, cand: Candidates, interaction_radius: int) -> np.ndarray:
+def _set_targets(world: World, cand: Candidates, interaction_radius: int, stop=None) -> np.ndarray:
     """Where each agent heads this tick and how close it must get.
 
     Paired agents head for their partner (stop within the interaction radius);
@@ -135,7 +137,8 @@ def _set_targets(world: World, cand: Candidates, interaction_radius: int) -> np.
     (already taken) partner candidate, else wander (random search) or stay.
     """
     ag, res = world.agents, world.resources
-    stop = np.empty(ag.n, dtype=np.int64)
+    if stop is None or stop.shape[0] != ag.n:
+        stop = np.empty(ag.n, dtype=np.int64)  # else last tick's, overwritten
     wander = cand.wander_x is not None
     set_targets(ag.x, ag.y, ag.partner, cand.partner_ids[:, 0], cand.resource, res.x, res.y,
                 cand.wander_x if wander else ag.x, cand.wander_y if wander else ag.y,

@@ -63,6 +63,11 @@ class Simulation:
         one for small runs, and for large ones whichever of all or one is
         faster on the machine as it is; see ``vmt.engine.threads``). Results
         do not depend on it.
+    trade_history : which executed trades ``trades_df`` keeps in memory:
+        ``"auto"`` (every trade up to a million, then none: memory stays
+        bounded in long large runs), ``"all"`` or ``"recent"`` (none). The
+        trade count, the last tick's trades and the welfare yardstick are
+        kept whatever the choice (``vmt.simulation.trades.TradeLog``).
 
     A tick is atomic for the caller: if a phase or a hook raises, the
     simulation is marked failed (its state is part-way through a tick) and
@@ -72,7 +77,7 @@ class Simulation:
     """
 
     def __init__(self, scenario, seed: int | None = None, *, overrides=(), telemetry=None,
-                 check_invariants: bool = False, threads: int | None = None):
+                 check_invariants: bool = False, threads: int | None = None, trade_history: str = "auto"):
         if not isinstance(scenario, Scenario) or overrides:
             scenario = load_scenario(scenario, overrides)
         self.scenario = scenario
@@ -86,7 +91,7 @@ class Simulation:
         tick_state.components = build_components(scenario, world, np.random.default_rng(market_seq))
         initial = {"utility": utilities(world), "inventory": world.agents.inventory.copy(),
                    "lambda": world.agents.lambda_money.copy()}
-        self._assemble(tick_state, TradeLog(), initial, check_invariants)
+        self._assemble(tick_state, TradeLog(trade_history, world.agents.n), initial, check_invariants)
         if telemetry is not None:
             from vmt.telemetry.recorder import RunRecorder
 
@@ -275,7 +280,8 @@ class Simulation:
         })
 
     def trades_df(self) -> "pd.DataFrame":
-        """Every executed trade so far, in execution order."""
+        """Every executed trade so far, in execution order (raises
+        ``TradeHistoryError`` when the run did not keep them; see ``trade_history``)."""
         return self.trade_log.frame()
 
     def collect(self, model=None, agents=None, every: int = 1):

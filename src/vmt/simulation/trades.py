@@ -7,6 +7,7 @@ second good per real unit of its first (B per A, M per A, M per B).
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from vmt.protocols.bargaining.common import Proposals
 from vmt.world.state import PAIR_NAMES, PAIRS, World
@@ -64,35 +65,119 @@ def with_component_trades(columns: dict[str, np.ndarray], tick: int, components)
 _COMPACT = {"tick": np.int32, "buyer_id": np.int32, "seller_id": np.int32, "x": np.int32, "y": np.int32}
 
 
-class TradeLog:
-    """Accumulates each tick's trade columns in memory for ``trades_df``.
+#: Trade history policies (``Simulation(trade_history=...)``).
+TRADE_HISTORY = ("auto", "all", "recent")
 
-    ``last`` is the latest tick's columns as made (what telemetry writes);
-    the kept chunks are stored compactly.
+#: ``auto`` keeps every trade in memory up to this many, then only the
+#: running totals (about 60 bytes a trade: 1,000,000 trades ≈ 60 MB).
+AUTO_HISTORY_TRADES = 1_000_000
+
+
+class TradeHistoryError(RuntimeError):
+    """The in-memory trade history was not kept (see ``TradeLog``)."""
+
+
+class TradeLog:
+    """Each tick's trade columns for ``trades_df``, and running totals.
+
+    ``last`` is the latest tick's columns as made (what telemetry and
+    collectors read); ``count`` and ``net`` (real A, B, M each agent gained
+    by trade, for the welfare yardstick) are kept whatever the policy. The
+    whole history costs ~60 bytes a trade and grows every tick (a million
+    agents trade ~400,000 times a tick), so it is bounded by ``history``:
+
+    * ``"all"``: keep every trade (``frame`` gives them all);
+    * ``"recent"``: keep none; ``frame`` raises :class:`TradeHistoryError`;
+    * ``"auto"`` (default): keep every trade until more than
+      :data:`AUTO_HISTORY_TRADES`, then drop them and go on as ``"recent"``.
+
+    While the history is complete the welfare yardstick nets it
+    (``vmt.simulation.welfare.net_trades`` on ``frame``); once it is dropped,
+    ``net`` adds the trades up tick by tick instead. The two agree up to the
+    order of floating-point additions.
     """
 
-    def __init__(self) -> None:
+    history_kept = True  # class defaults: logs pickled before these existed
+    history = "all"
+    _net = None
+
+    def __init__(self, history: str = "auto", n_agents: int = 0) -> None:
+        if history not in TRADE_HISTORY:
+            raise ValueError(f"trade_history must be one of {', '.join(TRADE_HISTORY)}, got {history!r}")
         self._chunks: list[dict[str, np.ndarray]] = []
         self.count = 0
         self.last: dict[str, np.ndarray] | None = None
         self.last_tick = -1
+        self.history = history
+        self.n_agents = n_agents
+        self.history_kept = history != "recent"
+        self._net = np.zeros((n_agents, 3)) if history == "recent" else None
 
     def add(self, columns: dict[str, np.ndarray]) -> None:
         self.last = columns
         self.last_tick = int(columns["tick"][0]) if columns["tick"].size else self.last_tick
-        if columns["tick"].size:
+        if not columns["tick"].size:
+            return
+        self.count += int(columns["tick"].size)
+        if self.history_kept:
             self._chunks.append(_compact(columns))
-            self.count += int(columns["tick"].size)
+            if self.history == "auto" and self.count > AUTO_HISTORY_TRADES:
+                self._drop_history()
+        else:
+            add_net_trades(self._net, columns)
+
+    def _drop_history(self) -> None:
+        self._net = np.zeros((self.n_agents, 3))
+        while self._chunks:  # oldest first, freeing each as it is added
+            add_net_trades(self._net, self._chunks.pop(0))
+        self.history_kept = False
+
+    def net(self) -> np.ndarray | None:
+        """Running net trades (n, 3) once the history was dropped, else None
+        (compute them from :meth:`frame`)."""
+        return None if self.history_kept else self._net
 
     def frame(self) -> "pd.DataFrame":
         import pandas as pd
 
+        if not self.history_kept:
+            raise TradeHistoryError(
+                f"this run kept no in-memory history of its {self.count} trades (trade_history={self.history!r}"
+                f"{'' if self.history != 'auto' else f', more than {AUTO_HISTORY_TRADES:,} trades'}); "
+                "build the Simulation with trade_history='all' to keep every trade in memory, "
+                "or record telemetry and read the trades from it.")
         if not self._chunks:
             return pd.DataFrame({c: [] for c in TRADE_COLUMNS})
         columns = {c: np.concatenate([ch[c] for ch in self._chunks]) for c in TRADE_COLUMNS}
         for name in _COMPACT:
             columns[name] = columns[name].astype(np.int64)
         return pd.DataFrame(columns)
+
+
+def add_net_trades(net: np.ndarray, columns: dict[str, np.ndarray]) -> None:
+    """Add one tick's trades to the running net trades ``net`` (n, 3)."""
+    names = np.asarray(columns["pair_type"])
+    kinds = sum(k * (names == name) for k, name in enumerate(PAIR_NAMES))
+    flows = np.stack([columns["quantity_A"], columns["quantity_B"], columns["quantity_M"]], axis=1).astype(float)
+    _add_flows(net, np.asarray(kinds, dtype=np.int64), np.asarray(columns["buyer_id"], dtype=np.int64),
+               np.asarray(columns["seller_id"], dtype=np.int64), flows, _SECOND_GOOD)
+
+
+_SECOND_GOOD = np.array([p[1] for p in PAIRS], dtype=np.int64)
+
+
+@njit(cache=True)
+def _add_flows(net, kinds, buyers, sellers, flows, second_good):
+    """The buyer gains the flows with the pair's second good paid (negated);
+    the seller the opposite. A post's market maker (id -1) is not an agent."""
+    for t in range(kinds.shape[0]):
+        paid = second_good[kinds[t]]
+        for g in range(3):
+            flow = -flows[t, g] if g == paid else flows[t, g]
+            if buyers[t] >= 0:
+                net[buyers[t], g] += flow
+            if sellers[t] >= 0:
+                net[sellers[t], g] -= flow
 
 
 def _compact(columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

@@ -37,13 +37,15 @@ def net_trades(trades: pd.DataFrame, n_agents: int) -> np.ndarray:
     return net
 
 
-def holdings_welfare(codes, params, after: np.ndarray, trades: pd.DataFrame, money_lambda=None) -> WelfareShare:
-    """Welfare share of real holdings ``after`` (n, 3) reached through ``trades``.
+def holdings_welfare(codes, params, after: np.ndarray, trades: pd.DataFrame | None, money_lambda=None,
+                     net: np.ndarray | None = None) -> WelfareShare:
+    """Welfare share of real holdings ``after`` (n, 3) reached through ``trades``
+    (or through ``net`` trades per agent, when given instead).
 
     ``money_lambda``: None in barter (money ignored), else each agent's
     marginal utility of money at the start of the run (its preference).
     """
-    before = after - net_trades(trades, after.shape[0])
+    before = after - (net_trades(trades, after.shape[0]) if net is None else net)
     return welfare_share(codes, params, np.maximum(before, 0.0), after, lam=money_lambda)
 
 
@@ -51,5 +53,6 @@ def run_welfare(sim) -> WelfareShare:
     """Share of the Walrasian gains from trade the run has realised so far."""
     ag = sim.world.agents
     money = bool(sim.tick_state.pair_active[1] or sim.tick_state.pair_active[2])
-    return holdings_welfare(ag.family, ag.utility_params, sim.world.real_holdings(), sim.trades_df(),
-                            sim.initial_lambda if money else None)
+    net = sim.trade_log.net()  # running totals when the run kept no trade history
+    return holdings_welfare(ag.family, ag.utility_params, sim.world.real_holdings(),
+                            sim.trades_df() if net is None else None, sim.initial_lambda if money else None, net=net)

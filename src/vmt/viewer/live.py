@@ -138,7 +138,7 @@ class LiveRun:
                 "quotes": {PAIR_NAMES[k]: {"ask": _num(ag.ask[agent_id, k]), "bid": _num(ag.bid[agent_id, k])}
                            for k in active},
                 "observed_price": {PAIR_NAMES[k]: _num(ag.observed_price[agent_id, k]) for k in active},
-                "trades": agent_trades(self.sim.trades_df(), agent_id)}
+                "trades": agent_trades(self.sim.trades_df(), agent_id) if self.sim.trade_log.history_kept else []}
 
     # -- frames --------------------------------------------------------------
     def _frame(self, tick: int, trades: dict | None) -> dict:

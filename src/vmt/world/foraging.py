@@ -1,51 +1,129 @@
 """Foraging and regeneration of resource cells.
 
-Foraging is serial in agent-id order, so when two agents share a cell the
-lower id harvests first: a deterministic rule without random draws. An agent
+When two agents share a cell the lower id harvests first: a deterministic
+rule without random draws (agents alone on their cell harvest in parallel). An agent
 only harvests what raises its utility (a satiated agent leaves the cell).
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from vmt.world.valuation import trade_gain
 
 
-@njit(cache=True)
-def forage(x, y, partner, inventory, family, params, lam, units, cell_resource,
-           resource_good, resource_amount, cooldown, cooldown_left, forage_rate, harvested, stale):
+class ForageClaims:
+    """Work arrays of :func:`forage`, kept across ticks (no per-tick allocation)."""
+
+    def __init__(self, n_agents: int, n_resources: int):
+        self.claim = np.empty(n_agents, dtype=np.int32 if n_resources < 2**31 else np.int64)
+        self.took = np.zeros(n_agents, dtype=np.int64)
+        self.first = np.full(n_resources, -1, dtype=np.int64)
+        self.shared = np.zeros(n_resources, dtype=np.bool_)
+
+    def fits(self, n_agents: int, n_resources: int) -> bool:
+        return self.claim.shape[0] == n_agents and self.first.shape[0] == n_resources
+
+
+def forage(x, y, partner, inventory, family, params, lam, units, cell_resource, resource_good, resource_amount,
+           cooldown, cooldown_left, forage_rate, harvested, stale, claims: ForageClaims | None = None):
     """Unpaired agents on a stocked cell harvest up to ``forage_rate`` real units.
 
-    ``harvested`` (int64, shape (3,)) receives the minor units taken per good,
-    so callers can check that holdings changed only by foraging.
+    The rule is serial in agent-id order (the lower id harvests first on a
+    shared cell), but only agents sharing a cell depend on each other: the
+    cells one agent claims are harvested in parallel, the shared ones
+    serially in id order afterwards — the same harvests as one pass in id
+    order. ``harvested`` (int64, shape (3,)) receives the minor units taken
+    per good, so callers can check that holdings changed only by foraging.
+    ``claims``: work arrays to reuse (made when None).
     """
-    held = np.empty(3)
-    for i in range(x.shape[0]):
-        if partner[i] >= 0:
-            continue
-        r = cell_resource[y[i], x[i]]
-        if r < 0 or resource_amount[r] <= 0:
-            continue
-        g = resource_good[r]
-        take = min(resource_amount[r], max(1, int(round(forage_rate / units[g]))))
-        for k in range(3):
-            held[k] = inventory[i, k] * units[k]
-        if trade_gain(family[i], params[i], lam[i], held, g, take * units[g], 2, 0.0) <= 0.0:
-            continue
-        inventory[i, g] += take
-        resource_amount[r] -= take
-        harvested[g] += take
-        stale[i] = True
-        if resource_amount[r] == 0:
-            cooldown_left[r] = cooldown[r]
+    if claims is None or not claims.fits(x.shape[0], resource_amount.shape[0]):
+        claims = ForageClaims(x.shape[0], resource_amount.shape[0])
+    _claim_cells(x, y, partner, cell_resource, resource_amount, claims.claim)
+    _mark_shared(claims.claim, claims.first, claims.shared)
+    _harvest_alone(claims.claim, claims.shared, inventory, family, params, lam, units, resource_good,
+                   resource_amount, cooldown, cooldown_left, forage_rate, stale, claims.took)
+    _harvest_shared_in_id_order(claims.claim, claims.first, claims.shared, inventory, family, params, lam, units,
+                                resource_good, resource_amount, cooldown, cooldown_left, forage_rate, stale,
+                                claims.took, harvested)
+    return claims
+
+
+@njit(cache=True, parallel=True)
+def _claim_cells(x, y, partner, cell_resource, resource_amount, claim):
+    """``claim[i]``: the stocked resource under unpaired agent ``i``, else -1."""
+    for i in prange(x.shape[0]):
+        r = cell_resource[y[i], x[i]] if partner[i] < 0 else -1
+        claim[i] = r if r >= 0 and resource_amount[r] > 0 else -1
 
 
 @njit(cache=True)
+def _mark_shared(claim, first, shared):
+    """``first[r]``: the lowest id claiming ``r``; ``shared[r]``: claimed by more than one."""
+    for i in range(claim.shape[0]):
+        r = claim[i]
+        if r >= 0:
+            if first[r] < 0:
+                first[r] = i
+            else:
+                shared[r] = True
+
+
+@njit(cache=True)
+def _harvest(i, r, inventory, family, params, lam, units, resource_good, resource_amount, cooldown, cooldown_left,
+             forage_rate, stale):
+    """Agent ``i`` harvests resource ``r`` if that raises its utility; returns the minor units taken."""
+    if resource_amount[r] <= 0:
+        return 0
+    g = resource_good[r]
+    take = min(resource_amount[r], max(1, int(round(forage_rate / units[g]))))
+    held = (inventory[i, 0] * units[0], inventory[i, 1] * units[1], inventory[i, 2] * units[2])
+    if trade_gain(family[i], params[i], lam[i], held, g, take * units[g], 2, 0.0) <= 0.0:
+        return 0
+    inventory[i, g] += take
+    resource_amount[r] -= take
+    stale[i] = True
+    if resource_amount[r] == 0:
+        cooldown_left[r] = cooldown[r]
+    return take
+
+
+@njit(cache=True, parallel=True)
+def _harvest_alone(claim, shared, inventory, family, params, lam, units, resource_good, resource_amount,
+                   cooldown, cooldown_left, forage_rate, stale, took):
+    # a cell claimed by one agent is touched by that agent's iteration only
+    for i in prange(claim.shape[0]):
+        r = claim[i]
+        took[i] = 0
+        if r >= 0 and not shared[r]:
+            took[i] = _harvest(i, r, inventory, family, params, lam, units, resource_good, resource_amount,
+                               cooldown, cooldown_left, forage_rate, stale)
+
+
+@njit(cache=True)
+def _harvest_shared_in_id_order(claim, first, shared, inventory, family, params, lam, units, resource_good,
+                                resource_amount, cooldown, cooldown_left, forage_rate, stale, took, harvested):
+    """Shared cells in id order; then add up the harvest and clear the marks."""
+    for i in range(claim.shape[0]):
+        r = claim[i]
+        if r < 0:
+            continue
+        if shared[r]:
+            took[i] = _harvest(i, r, inventory, family, params, lam, units, resource_good, resource_amount,
+                               cooldown, cooldown_left, forage_rate, stale)
+        harvested[resource_good[r]] += took[i]
+    for i in range(claim.shape[0]):
+        if claim[i] >= 0:
+            first[claim[i]] = -1
+            shared[claim[i]] = False
+
+
+@njit(cache=True, parallel=True)
 def regenerate(amount, cap, rate, cooldown_left, progress):
-    """Regrow each cell by ``rate`` minor units per tick after its cooldown."""
-    for r in range(amount.shape[0]):
+    """Regrow each cell by ``rate`` minor units per tick after its cooldown
+    (cells are independent: in parallel)."""
+    for r in prange(amount.shape[0]):
         if cooldown_left[r] > 0:
             cooldown_left[r] -= 1
             continue

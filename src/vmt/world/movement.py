@@ -14,17 +14,17 @@ from numba import njit, prange
 
 @njit(cache=True, parallel=True)
 def move_agents(x, y, target_x, target_y, stop_distance, partner, move_budget):
-    """Move every agent in place; positions are read before any agent moves."""
-    old_x = x.copy()
-    old_y = y.copy()
+    """Move every agent in place. Each agent reads only its own position (the
+    targets were set from positions before anyone moved), so the agents can
+    move in any order and nothing is copied."""
     for i in prange(x.shape[0]):
-        dx = target_x[i] - old_x[i]
-        dy = target_y[i] - old_y[i]
+        dx = target_x[i] - x[i]
+        dy = target_y[i] - y[i]
         gap = max(0, abs(dx) + abs(dy) - stop_distance[i])
         if partner[i] >= 0:
             gap = (gap + 1) // 2 if i < partner[i] else gap // 2
         steps = min(move_budget, gap)
-        nx, ny = old_x[i], old_y[i]
+        nx, ny = x[i], y[i]
         for _ in range(steps):
             if abs(dx) >= abs(dy) and dx != 0:
                 step = 1 if dx > 0 else -1

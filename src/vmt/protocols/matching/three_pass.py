@@ -4,13 +4,21 @@
 2. greedy by surplus over mutually acceptable pairs (both listed the other),
    best combined score first;
 3. remaining agents, in id order, take their best still-free candidate.
+
+Only agents that are free and listed someone take part. Passes 1 and 2 run
+in parallel (pass 1's pairs are disjoint; pass 2 reaches the sorted greedy
+result by locally dominant rounds, :mod:`vmt.protocols.matching.dominant`);
+pass 3 is serial over those agents, in id order. The pairs are those of the
+serial three passes, whatever the threads (tested).
 """
 
 from __future__ import annotations
 
-from numba import njit
+import numpy as np
+from numba import njit, prange
 
-from vmt.protocols.matching.common import candidate_edges, first_free_candidate, greedy_pairs, pair_up
+from vmt.protocols.matching.common import first_free_candidate, pair_up
+from vmt.protocols.matching.dominant import greedy_mutual_pairs, listing_agents
 from vmt.protocols.registry import register
 
 
@@ -20,21 +28,41 @@ class ThreePassMatching:
 
     def __init__(self, params):
         self.params = params
+        self._best = np.empty(0, dtype=np.int64)
 
     def match(self, ctx, candidates) -> None:
-        _three_pass(ctx.world.agents.partner, candidates.partner_ids, candidates.partner_scores)
+        partner = ctx.world.agents.partner
+        if self._best.shape != partner.shape:
+            self._best = np.empty(partner.shape[0], dtype=np.int64)
+        three_pass(partner, candidates.partner_ids, candidates.partner_scores, self._best)
+
+
+def three_pass(partner, cand_ids, cand_scores, best=None):
+    """The three passes over ``cand_ids``/``cand_scores``, pairing in ``partner``."""
+    flags = np.empty(partner.shape[0], dtype=np.bool_)
+    listing_agents(partner, cand_ids, flags)
+    active = np.flatnonzero(flags)
+    _mutual_first_choices(active, partner, cand_ids)
+    greedy_mutual_pairs(partner, cand_ids, cand_scores, active,
+                        np.empty(partner.shape[0], dtype=np.int64) if best is None else best)
+    _take_first_free(active, partner, cand_ids)
+
+
+@njit(cache=True, parallel=True)
+def _mutual_first_choices(active, partner, cand_ids):
+    # Each agent has one first choice, so these pairs are disjoint: each is
+    # written once, by its lower id, and read by no other iteration.
+    for a in prange(active.shape[0]):
+        i = active[a]
+        j = cand_ids[i, 0]
+        if j > i and partner[j] < 0 and cand_ids[j, 0] == i:
+            pair_up(partner, i, j)
 
 
 @njit(cache=True)
-def _three_pass(partner, cand_ids, cand_scores):
-    n = partner.shape[0]
-    for i in range(n):
-        j = cand_ids[i, 0]
-        if j > i and partner[i] < 0 and partner[j] < 0 and cand_ids[j, 0] == i:
-            pair_up(partner, i, j)
-    lo, hi = candidate_edges(cand_ids, cand_scores, True)
-    greedy_pairs(partner, lo, hi)
-    for i in range(n):
+def _take_first_free(active, partner, cand_ids):
+    for a in range(active.shape[0]):
+        i = active[a]
         if partner[i] < 0:
             j = first_free_candidate(partner, cand_ids, i)
             if j >= 0:

@@ -13,49 +13,77 @@ from numba import njit, prange
 
 from vmt.protocols.context import Candidates, TickContext
 from vmt.protocols.registry import register
-from vmt.protocols.search.scan import best_resource, discount_table, own_utility, rank_partners
+from vmt.protocols.search.scan import (
+    NeighbourSlots, best_resource, discount_table, fill_slots, own_utility, rank_partners,
+)
 
 
 @register("search", "distance_discounted")
 class DistanceDiscountedSearch:
-    """Rank partners and resources by expected gain × beta^distance."""
+    """Rank partners and resources by expected gain × beta^distance.
+
+    The output lists and the neighbour slots are kept and overwritten tick
+    after tick (no per-tick allocation of the n×8 lists); the lists handed
+    out are valid until the next ``rank``.
+    """
 
     randomise = False
 
     def __init__(self, params):
         self.params = params
+        self._out: Candidates | None = None
+        self._slots: NeighbourSlots | None = None
 
     def rank(self, ctx: TickContext) -> Candidates:
-        world, sp = ctx.world, ctx.spatial
-        ag, res = world.agents, world.resources
-        out = Candidates.empty(ag.n)
-        rank_all(
-            ctx.tick, ctx.tick_seed, self.randomise, ag.x, ag.y, ag.partner, ag.partner,
-            np.ones(ag.n, dtype=np.bool_), ag.cooldown_partner,
-            ag.cooldown_until, ag.family, ag.utility_params, ag.lambda_money, ag.inventory,
-            world.units, ag.ask, ag.bid, ctx.pair_active, sp.cell_start, sp.order,
-            world.width, world.height, ctx.vision_radius, ctx.beta, res.x, res.row_block_first,
-            res.good, res.amount, ctx.forage_rate,
-            out.partner_ids, out.partner_scores, out.resource, out.resource_score,
-        )
-        return out
+        ag = ctx.world.agents
+        if self._out is None or self._out.resource.shape[0] != ag.n:
+            self._out = Candidates.empty(ag.n)
+        self._out.wander_x = self._out.wander_y = None
+        self._slots = rank_every_agent(ctx, self.randomise, ag.partner, np.ones(ag.n, dtype=np.bool_),
+                                       self._out, self._slots)
+        return self._out
+
+
+def rank_every_agent(ctx: TickContext, randomise: bool, available_view, bilateral_ok, out: Candidates,
+                     slots: NeighbourSlots | None = None) -> NeighbourSlots:
+    """:func:`rank_all` on the tick's state into ``out``; returns the
+    neighbour slots used (pass them back next tick to reuse them)."""
+    world, sp = ctx.world, ctx.spatial
+    ag, res = world.agents, world.resources
+    slots = NeighbourSlots.fit(slots, sp.order, ctx.pair_active)
+    rank_all(
+        ctx.tick, ctx.tick_seed, randomise, ag.x, ag.y, ag.partner, available_view, bilateral_ok,
+        ag.cooldown_partner, ag.cooldown_until, ag.family, ag.utility_params, ag.lambda_money, ag.inventory,
+        world.units, ag.ask, ag.bid, slots.pairs, sp.cell_start, sp.order, world.width, world.height,
+        ctx.vision_radius, ctx.beta, res.x, res.row_block_first, res.good, res.amount, ctx.forage_rate,
+        slots.x, slots.cooling, slots.quotes, out.partner_ids, out.partner_scores, out.resource, out.resource_score,
+    )
+    return slots
 
 
 @njit(cache=True, parallel=True)
 def rank_all(tick, seed, randomise, x, y, partner, available_view, bilateral_ok, cooldown_partner,
-             cooldown_until, family, params, lam, inventory, units, ask, bid, pair_active,
+             cooldown_until, family, params, lam, inventory, units, ask, bid, pairs,
              cell_start, order, width, height, vision, beta,
              res_x, row_block_first, res_good, res_amount, forage_rate,
-             cand_ids, cand_scores, resource, resource_score):
+             slot_x, slot_cooling, slot_quotes, cand_ids, cand_scores, resource, resource_score):
     """Rank partners and resources for every unpaired agent.
 
     ``available_view[j] >= 0`` hides ``j`` from partner lists (normally the
     ``partner`` array: taken agents are hidden); agents with
     ``bilateral_ok[i]`` False keep their resource ranking but no partners
-    (market posts' institutions use both). Agents are visited in cell order
-    (``order``), so neighbouring iterations read neighbouring memory; each
-    writes only its own rows, so the result does not depend on the threads.
+    (market posts' institutions use both). ``pairs``: the exchange pairs the
+    regime allows. First what a neighbour scan reads of every agent is copied
+    into the slots of the spatial index (:func:`fill_slots`), so the scan
+    reads consecutive memory; then agents are visited in cell order
+    (``order``), so neighbouring iterations read neighbouring memory. Every
+    row of the output is written (paired agents get empty lists); each
+    iteration writes only its own rows, so the result does not depend on the
+    threads.
     """
+    fill_slots(tick, x, available_view, cooldown_partner, cooldown_until, ask, bid, pairs, order,
+               slot_x, slot_cooling, slot_quotes)
+    _clear_lists(cand_ids, cand_scores, resource, resource_score)
     discount = discount_table(beta, vision)
     for idx in prange(order.shape[0]):
         i = order[idx]
@@ -66,6 +94,19 @@ def rank_all(tick, seed, randomise, x, y, partner, available_view, bilateral_ok,
             i, held, before_u, x, y, family, params, lam, units, width, height, vision, discount,
             res_x, row_block_first, res_good, res_amount, forage_rate)
         if bilateral_ok[i]:
-            rank_partners(i, held, before_u, tick, seed, randomise, x, y, available_view, cooldown_partner,
-                          cooldown_until, family, params, lam, units, ask, bid, pair_active,
-                          cell_start, order, width, height, vision, discount, cand_ids[i], cand_scores[i])
+            i_cooling = cooldown_partner[i] if tick < cooldown_until[i] else -1
+            rank_partners(i, held, before_u, seed, randomise, x[i], y[i], i_cooling,
+                          family[i], params[i], lam[i], units, ask[i], bid[i], pairs,
+                          cell_start, order, width, height, vision, discount,
+                          slot_x, slot_cooling, slot_quotes, cand_ids[i], cand_scores[i])
+
+
+@njit(cache=True, parallel=True)
+def _clear_lists(cand_ids, cand_scores, resource, resource_score):
+    """Empty last tick's lists, in id order (one sweep through memory; only
+    rows that hold something are written)."""
+    for i in prange(cand_ids.shape[0]):
+        if cand_ids[i, 0] >= 0 or cand_scores[i, 0] != 0.0:
+            cand_ids[i, :] = -1
+            cand_scores[i, :] = 0.0
+        resource[i], resource_score[i] = -1, 0.0

@@ -42,7 +42,7 @@ from vmt.protocols.context import Candidates, TickContext
 from vmt.protocols.gains import pair_goods
 from vmt.protocols.registry import ProtocolParams, register
 from vmt.protocols.search.distance_discounted import DistanceDiscountedSearch
-from vmt.protocols.search.distance_discounted import rank_all
+from vmt.protocols.search.distance_discounted import rank_every_agent
 from vmt.protocols.search.scan import best_resource, discount_table, own_utility
 from vmt.world.valuation import GAIN_TOLERANCE, holdings_utility
 
@@ -285,13 +285,7 @@ class MarketAwareSearch(DistanceDiscountedSearch):
         out = MarketAwareCandidates(**vars(Candidates.empty(ag.n)))
         if board.bilateral_ok.any():
             view = np.where(board.bilateral_ok, ag.partner, 0)
-            rank_all(
-                ctx.tick, ctx.tick_seed, False, ag.x, ag.y, ag.partner, view, board.bilateral_ok, ag.cooldown_partner,
-                ag.cooldown_until, ag.family, ag.utility_params, ag.lambda_money, ag.inventory, world.units,
-                ag.ask, ag.bid, ctx.pair_active, sp.cell_start, sp.order, world.width, world.height,
-                ctx.vision_radius, ctx.beta, res.x, res.row_block_first, res.good, res.amount, ctx.forage_rate,
-                out.partner_ids, out.partner_scores, out.resource, out.resource_score,
-            )
+            self._slots = rank_every_agent(ctx, False, view, board.bilateral_ok, out, self._slots)
         else:
             _rank_resources(ag.x, ag.y, ag.partner, ag.family, ag.utility_params, ag.lambda_money, ag.inventory,
                             world.units, world.width, world.height, ctx.vision_radius, ctx.beta, res.x, res.row_block_first,

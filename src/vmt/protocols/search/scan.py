@@ -22,11 +22,13 @@ equal scores wins.
 
 from __future__ import annotations
 
-import numpy as np
-from numba import njit
+from typing import NamedTuple
 
-from vmt.protocols.context import cooling_down, insert_candidate, hashed_uniform
-from vmt.protocols.gains import expected_trade_gain_from, real_holdings
+import numpy as np
+from numba import njit, prange
+
+from vmt.protocols.context import insert_candidate, hashed_uniform
+from vmt.protocols.gains import midpoint_gain, real_holdings
 from vmt.world.spatial import RESOURCE_BLOCK, diamond_row_span
 from vmt.world.valuation import holdings_utility, trade_gain_from
 
@@ -106,27 +108,77 @@ def best_resource(i, held, before_u, x, y, family, params, lam, units, width, he
     return best_r, best_score
 
 
+class NeighbourSlots(NamedTuple):
+    """What a partner scan reads of each agent, copied into the slots of the
+    spatial index (slot ``s`` holds agent ``order[s]``): the agents of a row of
+    the vision diamond are then consecutive memory, read in one sweep instead
+    of one jump per neighbour into arrays indexed by id.
+
+    ``x``: the agent's column, -1 when it is hidden from partner lists;
+    ``cooling``: the partner it is kept apart from this tick, else -1;
+    ``quotes[s, 2p]``, ``quotes[s, 2p + 1]``: ask and bid in the ``p``-th
+    allowed exchange pair (``pairs[p]``).
+    """
+
+    pairs: np.ndarray
+    x: np.ndarray
+    cooling: np.ndarray
+    quotes: np.ndarray
+
+    @classmethod
+    def fit(cls, slots: "NeighbourSlots | None", order: np.ndarray, pair_active: np.ndarray) -> "NeighbourSlots":
+        """``slots`` if they fit this population and regime, else new ones."""
+        pairs = np.flatnonzero(pair_active).astype(np.int64)
+        n = order.shape[0]
+        if slots is not None and slots.x.shape[0] == n and np.array_equal(slots.pairs, pairs):
+            return slots
+        return cls(pairs, np.empty(n, dtype=np.int32), np.empty(n, dtype=order.dtype),
+                   np.empty((n, 2 * pairs.size)))
+
+
+@njit(cache=True, parallel=True)
+def fill_slots(tick, x, available_view, cooldown_partner, cooldown_until, ask, bid, pairs, order,
+               slot_x, slot_cooling, slot_quotes):
+    """Copy each agent's scan data into its slot (see :class:`NeighbourSlots`)."""
+    for s in prange(order.shape[0]):
+        j = order[s]
+        slot_x[s] = x[j] if available_view[j] < 0 else -1
+        slot_cooling[s] = cooldown_partner[j] if tick < cooldown_until[j] else -1
+        for p in range(pairs.shape[0]):
+            slot_quotes[s, 2 * p] = ask[j, pairs[p]]
+            slot_quotes[s, 2 * p + 1] = bid[j, pairs[p]]
+
+
 @njit(cache=True)
-def rank_partners(i, held, before_u, tick, seed, randomise, x, y, partner, cooldown_partner, cooldown_until,
-                  family, params, lam, units, ask, bid, pair_active,
-                  cell_start, order, width, height, vision, discount, cand_ids, cand_scores):
+def rank_partners(i, held, before_u, seed, randomise, xi, yi, i_cooling, code, p, lam, units, ask_i, bid_i, pairs,
+                  cell_start, order, width, height, vision, discount, slot_x, slot_cooling, slot_quotes,
+                  cand_ids, cand_scores):
     """Fill agent ``i``'s partner list, best first.
 
     Scores are expected gain × ``discount[d]``; with ``randomise`` the score
     is a hashed uniform draw (random search), keeping only partners with a
-    positive expected gain.
+    positive expected gain. A pair is skipped while kept apart after a failed
+    negotiation (``i_cooling``: whom ``i`` avoids; a slot's ``cooling``: whom
+    that neighbour avoids).
     """
     for dy in range(-vision, vision + 1):
-        x0, x1 = diamond_row_span(x[i], y[i], dy, vision, width, height)
+        x0, x1 = diamond_row_span(xi, yi, dy, vision, width, height)
         if x1 < x0:
             continue
-        row_start = (y[i] + dy) * width
-        for idx in range(cell_start[row_start + x0], cell_start[row_start + x1 + 1]):
-            j = order[idx]
-            if j == i or partner[j] >= 0 or cooling_down(i, j, tick, cooldown_partner, cooldown_until):
+        row_start = (yi + dy) * width
+        for s in range(cell_start[row_start + x0], cell_start[row_start + x1 + 1]):
+            xj = slot_x[s]
+            if xj < 0:
                 continue
-            gain = expected_trade_gain_from(i, j, held, before_u, family, params, lam, units, ask, bid, pair_active)
+            j = order[s]
+            if j == i or j == i_cooling or slot_cooling[s] == i:
+                continue
+            gain = 0.0
+            for q in range(pairs.shape[0]):
+                k = pairs[q]
+                gain = midpoint_gain(gain, code, p, lam, held, before_u, units, k,
+                                     bid_i[k], ask_i[k], slot_quotes[s, 2 * q + 1], slot_quotes[s, 2 * q])
             if gain <= 0.0:
                 continue
-            score = hashed_uniform(seed, i, j) if randomise else gain * discount[abs(x[j] - x[i]) + abs(dy)]
+            score = hashed_uniform(seed, i, j) if randomise else gain * discount[abs(xj - xi) + abs(dy)]
             insert_candidate(cand_ids, cand_scores, j, score)
