@@ -88,10 +88,6 @@ def _call_slot(typingctx, slot, params, x, y, z):
                                                  types.float64)
 
     def codegen(context, builder, sig, args):
-        # The function this call is compiled into stays out of line: the
-        # built-in families' kernels, which only branch past it, stay small
-        # enough for LLVM to inline them as before.
-        builder.function.attributes.add("noinline")
         slot, row, x, y, z = args
         double = ir.DoubleType()
         row_array = context.make_array(sig.args[1])(context, builder, row)
