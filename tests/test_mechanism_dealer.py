@@ -9,6 +9,8 @@ import pytest
 
 from test_market_posts_support import pair_market, post_economy, posts_of
 from vmt.markets.posts.mechanisms import PostSetup, create_mechanism
+from vmt.markets.posts.mechanisms.dealer_kernels import dealer_mid, dealer_quotes
+from vmt.markets.posts.mechanisms.maker import MakerMechanism
 from vmt.simulation import Simulation
 from vmt.world.valuation import utilities
 from vmt.world.state import PAIR_AM
@@ -66,3 +68,42 @@ def test_a_trader_alone_at_the_dealer_stops_where_the_next_unit_would_not_pay():
         assert market.gain(agent, 0, 1, 2, dealer.ask_payment(PAIR_AM)) <= 0
         assert market.gain(agent, 2, dealer.bid_payment(PAIR_AM), 0, 1) <= 0
     assert served > 10
+
+
+def _session(sim, dealer, tick):
+    market = pair_market(sim, PAIR_AM, tick=tick, seed=tick, maker=dealer.account)
+    record = dealer.clear(market, 50)
+    return record, market._trades.rows
+
+
+@pytest.mark.parametrize("units", [None, {"A": 0.01, "B": 0.01, "M": 0.0001}], ids=["coarse", "fine"])
+@pytest.mark.parametrize("seed", range(2))
+def test_compiled_slicing_trades_exactly_as_the_shared_python_loop(units, seed):
+    # Same economy twice: the dealer's compiled order loop against the market makers' Python loop
+    # (lot by lot through PairMarket.fill): same holdings, fills, prices and records, tick after tick.
+    params = {"inventory": 30, "cash": 300, "half_spread": 0.03}
+    sims = [Simulation(post_economy("dealer", ("A", "M"), resources=False, count=30, units=units), seed=seed)
+            for _ in range(2)]
+    dealers = [_dealer(sim, **params) for sim in sims]
+    dealers[1]._fill_order = lambda *args: MakerMechanism._fill_order(dealers[1], *args)
+    fills = 0
+    for tick in range(4):
+        (compiled, rows), (reference, reference_rows) = (_session(s, d, tick) for s, d in zip(sims, dealers))
+        assert rows == reference_rows and vars(compiled) == vars(reference)
+        assert np.array_equal(sims[0].world.agents.inventory, sims[1].world.agents.inventory)
+        assert np.array_equal(dealers[0].account.holdings, dealers[1].account.holdings)
+        assert dealers[0].reference == dealers[1].reference
+        fills += len(rows)
+    assert fills > 30
+
+
+def test_compiled_quotes_follow_the_formula():
+    rng = np.random.default_rng(0)
+    for _ in range(2000):
+        reference, skew, spread = rng.uniform(1, 1e6), rng.uniform(0, 5), rng.uniform(0, 0.9)
+        target, stock = int(rng.integers(0, 10**6)), int(rng.integers(0, 2 * 10**6))
+        mid = reference * math.exp(-skew * ((stock - target) / max(target, 1)))
+        bid = math.floor(mid * (1.0 - spread) + 1e-9)
+        ask = max(math.ceil(mid * (1.0 + spread) - 1e-9), (bid if bid >= 1 else 0) + 1)
+        assert dealer_mid(reference, stock, target, skew) == mid
+        assert dealer_quotes(mid, spread) == (bid if bid >= 1 else 0, ask)

@@ -37,19 +37,3 @@ def test_row_index_lists_exactly_the_resources_of_a_row_span():
     with pytest.raises(ValueError, match="cell order"):
         resource_row_index(x[::-1], y[::-1], width, height)
 
-
-def test_counting_sort_is_the_same_with_one_or_two_threads():
-    import numba
-
-    from vmt.engine.threads import using_threads
-
-    rng = np.random.default_rng(6)
-    width, height = 9, 11  # an odd number of rows: unequal bands
-    x, y = rng.integers(0, width, 500), rng.integers(0, height, 500)
-    y[:40] = height - 1  # a crowded last row
-    cells = y * width + x
-    for threads in sorted({1, numba.config.NUMBA_NUM_THREADS}):
-        with using_threads(threads):
-            got = build_spatial_hash(x, y, width, height)
-        assert list(got.order) == list(np.argsort(cells, kind="stable"))
-        assert list(got.cell_start) == list(np.searchsorted(cells[got.order], np.arange(width * height + 1)))

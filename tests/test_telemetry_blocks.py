@@ -12,7 +12,7 @@ import pytest
 from reliability_support import one_numba_thread, tiny_economy  # noqa: F401 (autouse fixture)
 from vmt.simulation import Simulation
 from vmt.telemetry import TABLES, TelemetryError, TelemetryWriter, export_table, list_runs, read_table
-from vmt.telemetry import blockstore, recorder
+from vmt.telemetry import blockstore, checkpointer, recorder
 from vmt.telemetry.columns import Coded
 
 RUN_INFO = dict(scenario_name="demo", scenario_hash="abc123", scenario_text="name: demo\n",
@@ -188,3 +188,20 @@ def test_resume_deletes_block_rows_past_the_checkpoint_even_inside_a_block(tmp_p
     kept = read_table(tmp_path / "t.db", "agent_snapshots")
     assert sorted(kept["tick"].unique()) == [0, 1, 2]
     pd.testing.assert_frame_equal(kept, whole[whole["tick"] < 3].reset_index(drop=True), check_exact=True)
+
+
+def test_checkpoints_off_the_writing_thread_keep_every_commit_readable(tmp_path, monkeypatch):
+    monkeypatch.setattr(checkpointer, "CHECKPOINT_BYTES", 0)  # ask for a checkpoint after every commit
+    path = tmp_path / "t.db"
+    rng = np.random.default_rng(10)
+    parts = [awkward_columns("agent_snapshots", 300, rng) for _ in range(30)]
+    with TelemetryWriter(path, layout="columns", commit_ticks=1) as writer:
+        writer.begin_run(**RUN_INFO)
+        for tick, columns in enumerate(parts):
+            writer.append("agent_snapshots", **columns)
+            writer.set_progress(tick + 1)
+            assert len(read_table(path, "agent_snapshots")) == 300 * (tick + 1)  # committed, whatever the log
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.db"]  # the last close removed the log
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    conn.close()

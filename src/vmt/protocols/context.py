@@ -97,11 +97,3 @@ def insert_candidate(ids, scores, j, score):
 @njit(cache=True)
 def _ranks_before(score, j, other_score, other_j):
     return score > other_score or (score == other_score and j < other_j)
-
-
-@njit(cache=True)
-def cooling_down(i, j, tick, cooldown_partner, cooldown_until):
-    """True while ``i`` and ``j`` are kept apart after a failed negotiation."""
-    if cooldown_partner[i] == j and tick < cooldown_until[i]:
-        return True
-    return cooldown_partner[j] == i and tick < cooldown_until[j]

@@ -28,6 +28,7 @@ from typing import Any
 
 from vmt.telemetry.blocks import python_values
 from vmt.telemetry.blockstore import block_ddl, insert_blocks, truncate_blocks
+from vmt.telemetry.checkpointer import WalCheckpointer
 from vmt.telemetry.columns import Values, convert_columns, json_default
 from vmt.telemetry.dbfile import check_existing_vmt_file
 from vmt.telemetry.errors import TelemetryError
@@ -125,6 +126,8 @@ class TelemetryWriter:
         self._ticks_committed = 0
         self._committed_at = time.monotonic()
         self._conn = self._connect()
+        # column blocks write tens of MB a tick: the log is checkpointed off the engine's thread
+        self._checkpointer = WalCheckpointer(self.path) if layout == "columns" else None
 
     # -- file -----------------------------------------------------------------
     def _connect(self) -> sqlite3.Connection:
@@ -135,6 +138,8 @@ class TelemetryWriter:
             conn.execute(f"PRAGMA page_size={PAGE_SIZE}")  # a new file only
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
+            if self.layout == "columns":
+                conn.execute("PRAGMA wal_autocheckpoint=0")  # the WalCheckpointer's thread does it
             conn.execute("PRAGMA cache_size=-65536")  # 64 MiB: bulk inserts into the indexes
             self._create_schema(conn)
         except (OSError, sqlite3.Error) as exc:
@@ -308,6 +313,8 @@ class TelemetryWriter:
         self._drop_buffer()
         self._ticks_committed = self._ticks_completed
         self._committed_at = time.monotonic()
+        if self._checkpointer is not None:
+            self._checkpointer.after_commit()
 
     def _write_buffer(self, conn: sqlite3.Connection) -> None:
         """Insert the buffered appends in the writer's layout."""
@@ -347,8 +354,15 @@ class TelemetryWriter:
             elif self.failure is None:
                 self.flush()
         finally:
-            self._conn.close()
-            self._conn = None
+            self._close_connections()
+
+    def _close_connections(self) -> None:
+        """Close the checkpointer's connection, then the writer's: the last one
+        to close moves the log into the file and removes it."""
+        if self._checkpointer is not None:
+            self._checkpointer.close()
+        self._conn.close()
+        self._conn = None
 
     def _abort(self, status: str) -> None:
         """End the open run with ``status`` after an exception; keep what can be kept."""
@@ -359,8 +373,7 @@ class TelemetryWriter:
             warnings.warn(f"Could not mark run {self.run_id} in {str(self.path)!r} as "
                           f"{status!r}: {exc}", RuntimeWarning, stacklevel=3)
         finally:
-            self._conn.close()
-            self._conn = None
+            self._close_connections()
 
     def __enter__(self) -> "TelemetryWriter":
         return self

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from numba import get_num_threads, njit, prange
+from numba import njit
 
 
 class SpatialHash(NamedTuple):
@@ -34,58 +34,29 @@ def build_spatial_hash(x: np.ndarray, y: np.ndarray, width: int, height: int,
         index = np.int32 if x.shape[0] < 2**31 else np.int64  # half the memory of a 10-cells-per-agent grid
         cell_start = np.empty(n_cells + 1, dtype=index)
         order = np.empty(x.shape[0], dtype=index)
-    _counting_sort(x, y, width, cell_start, order, get_num_threads())
+    _counting_sort(x, y, width, cell_start, order)
     return SpatialHash(width, height, cell_start, order)
 
 
-@njit(cache=True, parallel=True)
-def _counting_sort(x, y, width, cell_start, order, threads):
-    """Stable counting sort in place, in bands of rows, one band per thread.
-
-    Each band counts its own agents per cell, turns the counts into running
-    totals (each cell's end), and after the bands' offsets are known places
-    its agents from the highest id down, moving each cell's pointer back to
-    its start. Every band writes only its own cells and its own part of
-    ``order``, so the result is the one-band sort's whatever the number of
-    bands (``threads``).
-    """
+@njit(cache=True)
+def _counting_sort(x, y, width, cell_start, order):
+    """Stable counting sort in place: count per cell, running totals (each
+    cell's end), then place agents from the highest id down, moving each
+    cell's pointer back to its start."""
     n = x.shape[0]
     n_cells = cell_start.shape[0] - 1
-    height = n_cells // width if width > 0 else 0
-    bands = max(1, min(threads, height))
-    rows_per_band = -(-height // bands) if height > 0 else 0
-    band_total = np.zeros(bands + 1, dtype=np.int64)
-    for b in prange(bands):
-        first, last = _band_cells(b, rows_per_band, width, height)
-        cell_start[first:last] = 0
-        for i in range(n):
-            c = y[i] * width + x[i]
-            if first <= c < last:
-                cell_start[c] += 1
-        total = 0
-        for c in range(first, last):
-            total += cell_start[c]
-            cell_start[c] = total
-        band_total[b + 1] = total
-    for b in range(bands):
-        band_total[b + 1] += band_total[b]
-    for b in prange(bands):
-        first, last = _band_cells(b, rows_per_band, width, height)
-        offset = band_total[b]
-        for c in range(first, last):
-            cell_start[c] += offset
-        for i in range(n - 1, -1, -1):
-            c = y[i] * width + x[i]
-            if first <= c < last:
-                cell_start[c] -= 1
-                order[cell_start[c]] = i
+    cell_start[:] = 0
+    for i in range(n):
+        cell_start[y[i] * width + x[i]] += 1
+    total = 0
+    for c in range(n_cells):
+        total += cell_start[c]
+        cell_start[c] = total
     cell_start[n_cells] = n
-
-
-@njit(cache=True)
-def _band_cells(band, rows_per_band, width, height):
-    """Cells ``[first, last)`` of a band of ``rows_per_band`` rows."""
-    return min(height, band * rows_per_band) * width, min(height, (band + 1) * rows_per_band) * width
+    for i in range(n - 1, -1, -1):
+        c = y[i] * width + x[i]
+        cell_start[c] -= 1
+        order[cell_start[c]] = i
 
 
 #: Cells per block of the resource row index.

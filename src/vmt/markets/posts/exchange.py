@@ -195,6 +195,30 @@ class PairMarket:
         self.fills += 1
         return None
 
+    def settle_slices(self, buyer: int, seller: int, q1: np.ndarray, q2: np.ndarray) -> None:
+        """Settle fills ``q1[i]`` for ``q2[i]``, in order, that a compiled mechanism loop already
+        checked one by one against :meth:`fill`'s rules on the holdings as they moved.
+
+        The same result as calling :meth:`fill` for each (holdings, one trade row per fill,
+        the session's totals), moved at once; the whole series is checked again (deliverable,
+        not lowering the trader's utility) and a disagreement raises, as a bug.
+        """
+        total1, total2 = int(q1.sum()), int(q2.sum())
+        if q1.size == 0:
+            return
+        if (q1 <= 0).any() or (q2 < 0).any() or self._deliverable(buyer, seller, total1, total2) \
+                or self._rational(buyer, seller, total1, total2):
+            raise AssertionError(f"compiled fills of {total1} units for {total2} break the settlement rules")
+        for agent, sign in ((buyer, 1), (seller, -1)):
+            self._move(agent, self.first, sign * total1)
+            self._move(agent, self.second, -sign * total2)
+        x, y = self._where(buyer, seller)
+        for units, paid in zip(q1.tolist(), q2.tolist()):
+            self._trades.add(buyer, seller, self.k, units, paid, self.market_id, x, y, self.world.units)
+        self.volume += total1
+        self.value += total2
+        self.fills += q1.size
+
     def _where(self, buyer: int, seller: int) -> tuple[int, int]:
         """The buyer's cell (the seller's when the maker buys)."""
         ag = self.world.agents
@@ -226,10 +250,13 @@ class PairMarket:
         part of an order has been filled.
         """
         ag, units = self.world.agents, self.world.units
-        held = ag.inventory[agent].astype(np.float64)
-        held[self.first] += traded[0]
-        held[self.second] += traded[1]
-        held *= units
+        if traded == (0, 0):
+            held = ag.inventory[agent] * units
+        else:
+            held = ag.inventory[agent].astype(np.float64)
+            held[self.first] += traded[0]
+            held[self.second] += traded[1]
+            held *= units
         return trade_gain(ag.family[agent], ag.utility_params[agent], ag.lambda_money[agent], held,
                           good_in, qty_in * units[good_in], good_out, qty_out * units[good_out])
 

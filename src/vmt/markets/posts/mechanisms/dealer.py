@@ -21,18 +21,21 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 from pydantic import Field
 
+from vmt.markets.posts.exchange import MAKER, PairMarket
 from vmt.markets.posts.mechanisms.base import BoundedReal, register_mechanism
+from vmt.markets.posts.mechanisms.dealer_kernels import (LOTS_PER_ORDER, dealer_mid, dealer_quotes, dealer_slices,
+                                                         inventory_imbalance)
 from vmt.markets.posts.mechanisms.maker import MakerMechanism, MakerParams, stock_target
+from vmt.markets.posts.orders import BUY
 from vmt.world.state import GOODS, PAIRS
 
-#: Quotes are rounded to ticks after forgiving this much float noise (so 50 x 1.1 is 55).
-_ROUNDING = 1e-9
 #: The reference price stays within [1, this] ticks, however long an imbalance lasts.
 _MAX_REFERENCE_TICKS = 1e12
-#: A dealer fills an order in slices of at most 1/LOTS_PER_ORDER of what remains.
-LOTS_PER_ORDER = 32
+#: Slices one compiled call may return (an order needs about 32 ln(units / 32) + 32).
+_SLICES_PER_CALL = 2048
 
 
 class DealerParams(MakerParams):
@@ -69,19 +72,18 @@ class Dealer(MakerMechanism):
         return max(1, remaining // LOTS_PER_ORDER)
 
     def _imbalance(self, k: int) -> float:
-        stock = self.account.holdings[PAIRS[k][0]]
-        return (stock - self.target[k]) / max(self.target[k], 1)
+        return inventory_imbalance(self.account.holdings[PAIRS[k][0]], self.target[k])
 
     def mid(self, k: int) -> float:
-        return self.reference[k] * math.exp(-self.params.inventory_skew * self._imbalance(k))
+        return dealer_mid(self.reference[k], self.account.holdings[PAIRS[k][0]], self.target[k],
+                          self.params.inventory_skew)
 
     def bid_payment(self, k: int) -> int | None:
-        bid = math.floor(self.mid(k) * (1.0 - self.params.half_spread) + _ROUNDING)
+        bid = dealer_quotes(self.mid(k), self.params.half_spread)[0]
         return bid if bid >= 1 else None
 
     def ask_payment(self, k: int) -> int | None:
-        ask = math.ceil(self.mid(k) * (1.0 + self.params.half_spread) - _ROUNDING)
-        return max(ask, (self.bid_payment(k) or 0) + 1)
+        return dealer_quotes(self.mid(k), self.params.half_spread)[1]
 
     def quoted_price(self, k: int) -> int:
         return max(1, round(self.mid(k)))
@@ -89,3 +91,20 @@ class Dealer(MakerMechanism):
     def end_of_tick(self, k: int) -> None:
         drifted = self.reference[k] * math.exp(-self.params.reference_drift * self._imbalance(k))
         self.reference[k] = min(max(drifted, 1.0), _MAX_REFERENCE_TICKS)
+
+    def _fill_order(self, market: PairMarket, agent: int, side: int, remaining: int, prices: list) -> int:
+        """The shared slicing loop (:meth:`MakerMechanism._fill_order`) in one compiled call per order."""
+        ag, k = market.world.agents, market.k
+        held, maker_held = ag.inventory[agent].copy(), self.account.holdings.copy()
+        lots, payments = np.zeros(_SLICES_PER_CALL, dtype=np.int64), np.zeros(_SLICES_PER_CALL, dtype=np.int64)
+        filled, count = 0, _SLICES_PER_CALL
+        while count == _SLICES_PER_CALL and filled < remaining:
+            count = dealer_slices(ag.family[agent], ag.utility_params[agent], ag.lambda_money[agent], held, maker_held,
+                                  market.world.units, market.first, market.second, side, remaining - filled,
+                                  self.reference[k], self.target[k], self.params.inventory_skew,
+                                  self.params.half_spread, lots, payments)
+            buyer, seller = (agent, MAKER) if side == BUY else (MAKER, agent)
+            market.settle_slices(buyer, seller, lots[:count], payments[:count] * lots[:count])
+            prices.extend(payments[:count].tolist())
+            filled += int(lots[:count].sum())
+        return filled

@@ -111,11 +111,17 @@ class MakerMechanism(Mechanism):
             record.demanded += wanted
         else:
             record.supplied += wanted
-        while order.remaining > 0:
-            lot = self._fill_lot(market, agent, side, order.remaining, prices)
-            order.filled += lot
+        order.filled += self._fill_order(market, agent, side, wanted, prices)
+
+    def _fill_order(self, market: PairMarket, agent: int, side: int, remaining: int, prices: list) -> int:
+        """Fill lot after lot (:meth:`_fill_lot`) until the order is used up or no lot fits; units filled."""
+        filled = 0
+        while filled < remaining:
+            lot = self._fill_lot(market, agent, side, remaining - filled, prices)
+            filled += lot
             if lot == 0 or self.fills_whole_order:
                 break
+        return filled
 
     def lot_size(self, remaining: int) -> int:
         """Minor units the maker fills at one quote: one, so the quote moves after every unit."""
