@@ -77,12 +77,13 @@ def test_commits_come_at_the_end_of_the_tick_that_spends_the_time_budget(tmp_pat
     assert read_table(tmp_path / "t.db", "agent_snapshots")["tick"].max() == 3
 
 
-def _fill_the_disk_after_opening(monkeypatch, spare_pages: int = 4):
+def _fill_the_disk_after_opening(monkeypatch, spare_pages: int = 4, commit_seconds: float = 2.0):
     """Simulate a full disk: the file may grow only ``spare_pages`` pages (SQLITE_FULL)."""
     original = TelemetryWriter._connect
 
     def connect_with_little_room(self):
         conn = original(self)
+        self.commit_seconds = commit_seconds
         pages = conn.execute("PRAGMA page_count").fetchone()[0]
         conn.execute(f"PRAGMA max_page_count = {pages + spare_pages}")
         return conn
@@ -112,12 +113,16 @@ def test_cli_full_disk_and_unwritable_path_give_one_paragraph_and_exit_2(tmp_pat
     unwritable = CliRunner().invoke(main, ["run", "edgeworth_box", "--quiet", "--out", str(blocker / "r.db")])
     assert unwritable.exit_code == 2 and "Traceback" not in unwritable.output
     assert "Cannot open" in unwritable.output
-    _fill_the_disk_after_opening(monkeypatch)
-    db = tmp_path / "full.db"
-    result = CliRunner().invoke(main, ["run", "foraging_economy", "--quiet", "--ticks", "5000", "--out", str(db)])
-    assert result.exit_code == 2 and "disk is full" in result.output and "Traceback" not in result.output
-    assert result.output.count("\n") == 1  # one paragraph
-    assert list_runs(db)["status"].tolist() == ["failed"]
+    # a short run's only commit is the one at its end; a long one fills the disk mid-run
+    for ticks, commit_seconds in (("20", 3600.0), ("5000", 2.0)):
+        with monkeypatch.context() as patched:
+            _fill_the_disk_after_opening(patched, commit_seconds=commit_seconds)
+            db = tmp_path / f"full-{ticks}.db"
+            result = CliRunner().invoke(main, ["run", "foraging_economy", "--quiet", "--ticks", ticks,
+                                               "--out", str(db)])
+        assert result.exit_code == 2 and "disk is full" in result.output and "Traceback" not in result.output
+        assert result.output.count("\n") == 1  # one paragraph
+        assert list_runs(db)["status"].tolist() == ["failed"]
 
 
 def test_reading_creates_no_file_beside_a_finished_run(tmp_path):

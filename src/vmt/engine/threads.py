@@ -129,8 +129,10 @@ def using_threads(count: int):
     import numba
 
     previous = numba.get_num_threads()
-    numba.set_num_threads(count)
+    if count != previous:  # setting costs more than asking: a tiny tick pays it twice
+        numba.set_num_threads(count)
     try:
         yield
     finally:
-        numba.set_num_threads(previous)
+        if numba.get_num_threads() != previous:
+            numba.set_num_threads(previous)

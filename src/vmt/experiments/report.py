@@ -66,16 +66,18 @@ def write_sweep_report(folder: str | Path, out_dir: str | Path | None = None) ->
 
 
 def _markdown(manifest, results, summary, tests, groups, seeds, figures, headline) -> str:
+    from vmt.analysis.report import escape_markdown  # text from the spec and runs: shown, never interpreted
+
     failed = results[results["status"] != "ok"]
-    parts = [f"# VMT sweep report: {manifest.get('name')}",
-             f"Scenario `{manifest.get('scenario')}`, {len(groups)} point(s) x {seeds} seed(s), "
+    parts = [f"# VMT sweep report: {escape_markdown(manifest.get('name'))}",
+             f"Scenario {escape_markdown(manifest.get('scenario'))}, {len(groups)} point(s) x {seeds} seed(s), "
              f"{manifest.get('ticks')} ticks; {len(results) - len(failed)} runs finished, {len(failed)} failed.",
-             *[f"- note: {n}" for n in manifest.get("notes", [])],
+             *[f"- note: {escape_markdown(n)}" for n in manifest.get("notes", [])],
              "## Summary", format_markdown(summary, tests, groups, seeds),
              "## Significant pairwise differences (headline metrics; all pairs in pairwise.csv)",
              "\n".join(f"- {line}" for line in significant_pairs(tests, headline)) or "None at p_holm < 0.05."]
     if len(failed):
-        parts += ["## Failed runs", "\n".join(f"- point {r.point_id}, seed {r.seed}: {r.error}"
+        parts += ["## Failed runs", "\n".join(f"- point {r.point_id}, seed {r.seed}: {escape_markdown(r.error)}"
                                               for r in failed.head(50).itertuples())]
     parts += ["## Figures", *[f"![{p.stem}]({p.name})" for p in figures]]
     return "\n\n".join(parts) + "\n"

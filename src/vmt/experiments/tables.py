@@ -66,18 +66,23 @@ def format_text(summary: pd.DataFrame, tests: pd.DataFrame, groups: list[str], s
 
 def format_markdown(summary: pd.DataFrame, tests: pd.DataFrame, groups: list[str], seeds: int) -> str:
     """The same table in Markdown, then the legend."""
+    from vmt.analysis.report import escape_markdown  # group names come from the spec
+
     metrics, rows = table_cells(summary, tests, groups)
-    lines = ["| metric | " + " | ".join(groups) + " |", "|---|" + "---|" * len(groups)]
+    lines = ["| metric | " + " | ".join(escape_markdown(g) for g in groups) + " |", "|---|" + "---|" * len(groups)]
     lines += [f"| `{m}` | " + " | ".join(r) + " |" for m, r in zip(metrics, rows)]
     return "\n".join(lines + ["", legend(groups, seeds)])
 
 
 def significant_pairs(tests: pd.DataFrame, metrics: list[str] | None = None) -> list[str]:
-    """Per metric, one line listing its significant pairwise differences (``b − a = d, p_holm``)."""
+    """Per metric, one Markdown line listing its significant pairwise differences (``b − a = d, p_holm``)."""
+    from vmt.analysis.report import escape_markdown
+
     chosen = tests[tests["significant"] & (tests["metric"].isin(metrics) if metrics is not None else True)]
     lines = []
     for metric, rows in chosen.groupby("metric", sort=False):
-        pairs = "; ".join(f"{r.group_b} − {r.group_a} = {_g(r.mean_difference)} (p_holm {r.p_holm:.2g})"
+        pairs = "; ".join(f"{escape_markdown(r.group_b)} − {escape_markdown(r.group_a)} = "
+                          f"{_g(r.mean_difference)} (p_holm {r.p_holm:.2g})"
                           for r in rows.itertuples())
         lines.append(f"`{metric}`: {pairs}")
     return lines

@@ -21,6 +21,8 @@ TRADE_COLUMNS = (
 def trade_columns(tick: int, proposals: Proposals, world: World) -> dict[str, np.ndarray]:
     """Columns for the trades agreed this tick (buyer's cell as location)."""
     agreed = proposals.agreed()
+    if not agreed.any():  # most ticks of a small economy: no per-pair work
+        return _no_trades(proposals, world)
     k = proposals.pair_type[agreed]
     buyer, seller = proposals.buyer[agreed], proposals.seller[agreed]
     q1, q2 = proposals.q1[agreed], proposals.q2[agreed]
@@ -42,6 +44,24 @@ def trade_columns(tick: int, proposals: Proposals, world: World) -> dict[str, np
         "market_id": proposals.market_id[agreed] if proposals.market_id is not None else np.full(k.size, np.nan),
         "x": world.agents.x[buyer],
         "y": world.agents.y[buyer],
+    }
+
+
+def _no_trades(proposals: Proposals, world: World) -> dict[str, np.ndarray]:
+    """The columns of :func:`trade_columns` for a tick without trades (same dtypes)."""
+    none = np.zeros(0)
+    return {
+        "tick": np.zeros(0, dtype=np.int64),
+        "buyer_id": proposals.buyer[:0],
+        "seller_id": proposals.seller[:0],
+        "pair_type": np.zeros(0, dtype=object),
+        "quantity_A": none,
+        "quantity_B": none,
+        "quantity_M": none,
+        "price": none,
+        "market_id": proposals.market_id[:0] if proposals.market_id is not None else none,
+        "x": world.agents.x[:0],
+        "y": world.agents.y[:0],
     }
 
 

@@ -18,6 +18,7 @@ tick committed before stays readable.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import time
@@ -248,7 +249,9 @@ class TelemetryWriter:
         """Commit, then record ``finished_at``, ``status`` and ``ticks_completed``.
 
         After a failed commit only the status is written (if the file still
-        takes it); the buffered rows are dropped.
+        takes it); the buffered rows are dropped. A commit that fails here
+        (the run's first, on a full disk) marks the run ``failed`` too, then
+        raises its :class:`TelemetryError`.
         """
         if status not in RUN_STATUSES or status == "running":
             raise TelemetryError(f"Unknown final run status {status!r}; use one of "
@@ -257,8 +260,11 @@ class TelemetryWriter:
         if status != "completed":  # rows of a tick that did not end are not committed
             del self._buffer[self._tick_mark[0]:]
             self._buffered_rows = self._tick_mark[1]
+        failed_before = self.failure
+        if failed_before is None:
+            with contextlib.suppress(TelemetryError):  # kept in self.failure, raised below
+                self.flush()
         if self.failure is None:
-            self.flush()
             ticks = self._ticks_completed
         else:
             status, ticks = "failed", self._ticks_committed
@@ -269,6 +275,8 @@ class TelemetryWriter:
         except sqlite3.Error as exc:
             if self.failure is None:
                 raise _commit_failure(self.path, exc, self._ticks_committed) from None
+        if self.failure is not failed_before:
+            raise self.failure
 
     def _require_run(self) -> int:
         if self.run_id is None:

@@ -72,11 +72,13 @@ def agent_utility(agents_family, agents_params, agents_lambda, inventory, units,
     )
 
 
-def utilities(world) -> np.ndarray:
-    """Total utility of every agent, shape (n,)."""
+def utilities(world, inventory: np.ndarray | None = None, lambda_money: np.ndarray | None = None) -> np.ndarray:
+    """Total utility of every agent, shape (n,): of its holdings now, or of
+    ``inventory`` (minor units, shape (n, 3)) valued with ``lambda_money`` if given."""
     ag = world.agents
     out = np.empty(ag.n)
-    _utilities(ag.family, ag.utility_params, ag.lambda_money, ag.inventory, world.units, out)
+    _utilities(ag.family, ag.utility_params, ag.lambda_money if lambda_money is None else lambda_money,
+               ag.inventory if inventory is None else inventory, world.units, out)
     return out
 
 

@@ -160,9 +160,9 @@ class PostsComponent(MarketComponent):
             held += mechanism.held_goods()
         return held
 
-    def trade_rows(self, tick: int) -> dict:
-        """This tick's trades at posts, as columns of the ``trades`` table."""
-        return self.trades.columns(tick)
+    def trade_rows(self, tick: int) -> dict | None:
+        """This tick's trades at posts, as columns of the ``trades`` table (None if none)."""
+        return self.trades.columns(tick) if self.trades.rows else None
 
     def telemetry_static(self) -> dict[str, dict]:
         return {"market_posts": post_table(self.posts)}
