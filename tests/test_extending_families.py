@@ -200,3 +200,6 @@ def test_the_family_contract_names_a_broken_family():
     register_family("test_hates_b", lambda p, a, b: a - p[0] * b, CobbDouglasParams)
     with pytest.raises(ContractViolation, match=r"'test_hates_b' has marginal utility of B -0.4\d* at \(a, b\)"):
         check_family("test_hates_b", {"alpha": 0.4, "beta": 0.6})
+    register_family("test_divides_by_zero", lambda p, a, b: a / (b - b), CobbDouglasParams)  # inf, not a crash
+    with pytest.raises(ContractViolation, match=r"'test_divides_by_zero' has utility inf at \(a, b\)"):
+        check_family("test_divides_by_zero", {"alpha": 0.4, "beta": 0.6})

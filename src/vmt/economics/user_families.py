@@ -167,7 +167,9 @@ def _validator(name: str, model) -> Callable:
 
 
 def _compiled(fn: Callable) -> CPUDispatcher:
-    return fn if isinstance(fn, CPUDispatcher) else njit(fn)
+    """``fn`` compiled like the built-in kernels: ``x/0`` is inf or NaN, never
+    an exception (a C callable cannot raise one to its caller)."""
+    return fn if isinstance(fn, CPUDispatcher) else njit(error_model="numpy")(fn)
 
 
 def _central_differences(utility: CPUDispatcher) -> CPUDispatcher:

@@ -30,38 +30,32 @@ from vmt.protocols.context import hashed_uniform
 
 
 @njit(cache=True)
-def _traders(i, j, state):
-    """The two traders of pair ``(i, j)`` (see :mod:`.traders`)."""
+def _economy(i, j, state):
+    """What every built-in per-pair kernel takes after the two ids, in its
+    order: the two traders (see :mod:`.traders`), the active exchange pairs,
+    the block sizes and the minor units."""
     return (trader(i, state.family, state.utility_params, state.lambda_money, state.inventory, state.units),
-            trader(j, state.family, state.utility_params, state.lambda_money, state.inventory, state.units))
+            trader(j, state.family, state.utility_params, state.lambda_money, state.inventory, state.units),
+            triple(state.pair_active), triple(state.max_block), triple(state.units))
 
 
 @njit(cache=True)
 def split_difference_rule(i, j, state, params):
     """Midpoint (or anchored) price, largest mutually beneficial block."""
-    ti, tj = _traders(i, j, state)
-    k, b, s, q1, q2, _ = _midpoint_trade(i, j, ti, tj, triple(state.pair_active), triple(state.max_block),
-                                         triple(state.units), params.contract_curve_tolerance, state.anchor)
-    return k, b, s, q1, q2
+    return _midpoint_trade(i, j, *_economy(i, j, state), params.contract_curve_tolerance, state.anchor)[:5]
 
 
 @njit(cache=True)
 def compensating_block_rule(i, j, state, params):
     """Midpoint (or anchored) price, the short side's block."""
-    ti, tj = _traders(i, j, state)
-    k, b, s, q1, q2, _ = _midpoint_block(i, j, ti, tj, triple(state.pair_active), triple(state.max_block),
-                                         triple(state.units), params.contract_curve_tolerance, state.anchor)
-    return k, b, s, q1, q2
+    return _midpoint_block(i, j, *_economy(i, j, state), params.contract_curve_tolerance, state.anchor)[:5]
 
 
 @njit(cache=True)
 def nash_rule(i, j, state, params):
     """The candidate price and block with the largest product of utility gains."""
-    ti, tj = _traders(i, j, state)
-    k, b, s, q1, q2, _ = _nash_trade(i, j, ti, tj, triple(state.pair_active), triple(state.max_block),
-                                     triple(state.units), params.contract_curve_tolerance,
-                                     params.price_candidates, state.anchor)
-    return k, b, s, q1, q2
+    return _nash_trade(i, j, *_economy(i, j, state), params.contract_curve_tolerance, params.price_candidates,
+                       state.anchor)[:5]
 
 
 @njit(cache=True)
@@ -70,21 +64,17 @@ def take_it_or_leave_it_rule(i, j, state, params):
     proposer = i
     if params.proposer == "random" and hashed_uniform(state.tick_seed, i, j) >= 0.5:
         proposer = j
-    ti, tj = _traders(i, j, state)
-    k, b, s, q1, q2, _ = _offer(i, j, ti, tj, proposer, triple(state.pair_active), triple(state.max_block),
-                                triple(state.units), params.contract_curve_tolerance, params.responder_share,
-                                state.anchor)
-    return k, b, s, q1, q2
+    ti, tj, active, max_q, units = _economy(i, j, state)
+    return _offer(i, j, ti, tj, proposer, active, max_q, units, params.contract_curve_tolerance,
+                  params.responder_share, state.anchor)[:5]
 
 
 @njit(cache=True)
 def pairwise_walrasian_rule(i, j, state, params):
     """Both move to the pair's contract curve at its clearing price (no block limit)."""
-    ti, tj = _traders(i, j, state)
+    ti, tj, active, _, units = _economy(i, j, state)
     unlimited = (_UNLIMITED, _UNLIMITED, _UNLIMITED)
-    k, b, s, q1, q2, _ = _clearing_trade(i, j, ti, tj, triple(state.pair_active), unlimited,
-                                         triple(state.units), params.contract_curve_tolerance)
-    return k, b, s, q1, q2
+    return _clearing_trade(i, j, ti, tj, active, unlimited, units, params.contract_curve_tolerance)[:5]
 
 
 BUILT_IN_RULES = {
