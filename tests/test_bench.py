@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from click.testing import CliRunner
 
 from vmt.cli import main
@@ -64,3 +66,23 @@ def test_bad_options_are_exit_code_2():
     assert invoke("bench", "--institution", "bilateral:cda").exit_code == 2
     assert invoke("bench", "--telemetry", "sometimes").exit_code == 2
     assert invoke("bench", "--agents", "5000", "--max-agents", "1000").exit_code == 2
+
+
+def test_the_benchmark_economy_at_ten_million_agents_passes_the_scenario_limits():
+    """The size limits guard against hostile files; the benchmark's own
+    10M-agent economy must still load (validated only: nothing is allocated)."""
+    from vmt.experiments.bench import allow_bench_size, bench_scenario
+    from vmt.scenario import load_scenario
+    from vmt.scenario.errors import ScenarioError
+    from vmt.scenario.limits import current_limits, set_limits
+
+    scenario = bench_scenario(10_000_000, "barter")
+    before = current_limits()
+    try:
+        with pytest.raises(ScenarioError, match="max_agents"):
+            load_scenario(scenario)
+        allow_bench_size(scenario)
+        loaded = load_scenario(scenario)
+        assert sum(group.count for group in loaded.agents) == 10_000_000
+    finally:
+        set_limits(**{name: getattr(before, name) for name in ("max_agents", "max_grid_cells")})

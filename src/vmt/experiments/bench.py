@@ -144,6 +144,21 @@ def peak_rss_mb() -> float:
     return peak / 2**20
 
 
+def allow_bench_size(scenario: dict) -> None:
+    """Raise the scenario size limits, for this process, to fit the benchmark economy.
+
+    The limits guard against hostile scenario files; the benchmark builds
+    its own economy at the size the user asked for (10 million agents and
+    more), so it must not be refused by them.
+    """
+    from vmt.scenario.limits import current_limits, set_limits
+
+    limits = current_limits()
+    agents = sum(int(group["count"]) for group in scenario["agents"])
+    cells = int(scenario["grid"]["width"]) * int(scenario["grid"]["height"])
+    set_limits(max_agents=max(limits.max_agents, agents), max_grid_cells=max(limits.max_grid_cells, cells))
+
+
 def run_row(case: BenchCase, ticks: int, threads: int | str) -> BenchRow:
     """Build, warm up (one tick: compile or load cached kernels), then time."""
     from vmt.simulation import Simulation
@@ -151,6 +166,7 @@ def run_row(case: BenchCase, ticks: int, threads: int | str) -> BenchRow:
     posts = default_posts(case)
     scenario = bench_scenario(case.agents, case.regime, case.institution, posts, case.mechanism,
                               TELEMETRY_LEVELS[case.telemetry])
+    allow_bench_size(scenario)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     with tempfile.TemporaryDirectory() as tmp:
         db = os.path.join(tmp, "bench.db") if TELEMETRY_LEVELS[case.telemetry] else None
