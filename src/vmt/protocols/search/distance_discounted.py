@@ -14,7 +14,7 @@ from numba import njit, prange
 from vmt.protocols.context import Candidates, TickContext
 from vmt.protocols.registry import register
 from vmt.protocols.search.scan import (
-    NeighbourSlots, best_resource, discount_table, fill_slots, own_utility, rank_partners,
+    NeighbourSlots, best_resource, discount_table, fill_slots, full_harvests, own_utility, rank_partners,
 )
 
 
@@ -85,18 +85,20 @@ def rank_all(tick, seed, randomise, x, y, partner, available_view, bilateral_ok,
                slot_x, slot_cooling, slot_quotes)
     _clear_lists(cand_ids, cand_scores, resource, resource_score)
     discount = discount_table(beta, vision)
+    full_take = full_harvests(units, forage_rate)
     for idx in prange(order.shape[0]):
         i = order[idx]
         if partner[i] >= 0:
             continue
         held, before_u = own_utility(i, family, params, lam, inventory, units)
+        code, p, lam_i, xi, yi = family[i], params[i], lam[i], x[i], y[i]
         resource[i], resource_score[i] = best_resource(
-            i, held, before_u, x, y, family, params, lam, units, width, height, vision, discount,
-            res_x, row_block_first, res_good, res_amount, forage_rate)
+            held, before_u, code, p, lam_i, xi, yi, units, width, height, vision, discount,
+            res_x, row_block_first, res_good, res_amount, full_take)
         if bilateral_ok[i]:
             i_cooling = cooldown_partner[i] if tick < cooldown_until[i] else -1
-            rank_partners(i, held, before_u, seed, randomise, x[i], y[i], i_cooling,
-                          family[i], params[i], lam[i], units, ask[i], bid[i], pairs,
+            rank_partners(i, held, before_u, seed, randomise, xi, yi, i_cooling,
+                          code, p, lam_i, units, ask[i], bid[i], pairs,
                           cell_start, order, width, height, vision, discount,
                           slot_x, slot_cooling, slot_quotes, cand_ids[i], cand_scores[i])
 

@@ -43,7 +43,7 @@ from vmt.protocols.gains import pair_goods
 from vmt.protocols.registry import ProtocolParams, register
 from vmt.protocols.search.distance_discounted import DistanceDiscountedSearch
 from vmt.protocols.search.distance_discounted import rank_every_agent
-from vmt.protocols.search.scan import best_resource, discount_table, own_utility
+from vmt.protocols.search.scan import best_resource, discount_table, full_harvests, own_utility
 from vmt.world.valuation import GAIN_TOLERANCE, holdings_utility
 
 
@@ -226,13 +226,14 @@ def _rank_resources(x, y, partner, family, params, lam, inventory, units, width,
     # The resource half of ``rank_all``, for institutions without bilateral
     # trade, where partners need not be scanned.
     discount = discount_table(beta, vision)
+    full_take = full_harvests(units, forage_rate)
     for i in prange(x.shape[0]):
         if partner[i] >= 0:
             continue
         held, before_u = own_utility(i, family, params, lam, inventory, units)
         resource[i], resource_score[i] = best_resource(
-            i, held, before_u, x, y, family, params, lam, units, width, height, vision, discount,
-            res_x, row_block_first, res_good, res_amount, forage_rate)
+            held, before_u, family[i], params[i], lam[i], x[i], y[i], units, width, height, vision, discount,
+            res_x, row_block_first, res_good, res_amount, full_take)
 
 
 @njit(cache=True)
