@@ -98,10 +98,9 @@ def ranked(e: dict, randomise: bool = False) -> Candidates:
     out.partner_ids[:] = 5  # last tick's lists: every row is rewritten
     rank_all(e["tick"], e["seed"], randomise, e["x"], e["y"], e["partner"], e["partner"], e["bilateral_ok"],
              e["cooldown_partner"], e["cooldown_until"], e["family"], e["params"], e["lam"], e["inventory"],
-             e["units"], e["ask"], e["bid"], slots.pairs, sp.cell_start, sp.order, e["width"], e["height"],
+             e["units"], e["ask"], e["bid"], sp.cell_start, sp.order, e["width"], e["height"],
              e["vision"], e["beta"], e["res_x"], row_index(e), e["res_good"], e["res_amount"],
-             e["forage_rate"], slots.x, slots.cooling, slots.quotes, out.partner_ids, out.partner_scores,
-             out.resource, out.resource_score)
+             e["forage_rate"], *slots, out.partner_ids, out.partner_scores, out.resource, out.resource_score)
     return out
 
 

@@ -119,18 +119,25 @@ def best_resource(held, before_u, code, p, lam, xi, yi, units, width, height, vi
 
 
 class NeighbourSlots(NamedTuple):
-    """What a partner scan reads of each agent, copied into the slots of the
-    spatial index (slot ``s`` holds agent ``order[s]``): the agents of a row of
-    the vision diamond are then consecutive memory, read in one sweep instead
-    of one jump per neighbour into arrays indexed by id.
+    """What a partner scan reads of each agent who may be listed, copied in
+    cell order into consecutive slots: the agents of a row of the vision
+    diamond are then consecutive memory, read in one sweep instead of one
+    jump per neighbour into arrays indexed by id, and agents hidden from
+    partner lists (taken this tick) take no slot, so the scan never visits
+    them.
 
-    ``x``: the agent's column, -1 when it is hidden from partner lists;
-    ``cooling``: the partner it is kept apart from this tick, else -1;
-    ``quotes[s, 2p]``, ``quotes[s, 2p + 1]``: ask and bid in the ``p``-th
-    allowed exchange pair (``pairs[p]``).
+    ``visible_before[s]``: how many agents of ``order[:s]`` (the spatial
+    index) have a slot, so the slots of cells ``c0 .. c1`` are
+    ``visible_before[cell_start[c0]] : visible_before[cell_start[c1 + 1]]``.
+    Per slot: ``id``, ``x``: the agent and its column; ``cooling``: the
+    partner it is kept apart from this tick, else -1; ``quotes[v, 2p]``,
+    ``quotes[v, 2p + 1]``: ask and bid in the ``p``-th allowed exchange pair
+    (``pairs[p]``).
     """
 
     pairs: np.ndarray
+    visible_before: np.ndarray
+    id: np.ndarray
     x: np.ndarray
     cooling: np.ndarray
     quotes: np.ndarray
@@ -142,34 +149,46 @@ class NeighbourSlots(NamedTuple):
         n = order.shape[0]
         if slots is not None and slots.x.shape[0] == n and np.array_equal(slots.pairs, pairs):
             return slots
-        return cls(pairs, np.empty(n, dtype=np.int32), np.empty(n, dtype=order.dtype),
-                   np.empty((n, 2 * pairs.size)))
+        return cls(pairs, np.empty(n + 1, dtype=order.dtype), np.empty(n, dtype=order.dtype),
+                   np.empty(n, dtype=np.int32), np.empty(n, dtype=order.dtype), np.empty((n, 2 * pairs.size)))
 
 
 @njit(cache=True, parallel=True)
-def fill_slots(tick, x, available_view, cooldown_partner, cooldown_until, ask, bid, pairs, order,
-               slot_x, slot_cooling, slot_quotes):
-    """Copy each agent's scan data into its slot (see :class:`NeighbourSlots`)."""
+def fill_slots(tick, x, available_view, cooldown_partner, cooldown_until, ask, bid, order, pairs,
+               visible_before, slot_id, slot_x, slot_cooling, slot_quotes):
+    """Give every agent not hidden from partner lists (``available_view < 0``)
+    its slot, in cell order, and copy its scan data there (see
+    :class:`NeighbourSlots`)."""
+    visible_before[0] = 0
     for s in prange(order.shape[0]):
+        visible_before[s + 1] = 1 if available_view[order[s]] < 0 else 0
+    for s in range(order.shape[0]):
+        visible_before[s + 1] += visible_before[s]
+    for s in prange(order.shape[0]):
+        v = visible_before[s]
+        if visible_before[s + 1] == v:
+            continue
         j = order[s]
-        slot_x[s] = x[j] if available_view[j] < 0 else -1
-        slot_cooling[s] = cooldown_partner[j] if tick < cooldown_until[j] else -1
+        slot_id[v] = j
+        slot_x[v] = x[j]
+        slot_cooling[v] = cooldown_partner[j] if tick < cooldown_until[j] else -1
         for p in range(pairs.shape[0]):
-            slot_quotes[s, 2 * p] = ask[j, pairs[p]]
-            slot_quotes[s, 2 * p + 1] = bid[j, pairs[p]]
+            slot_quotes[v, 2 * p] = ask[j, pairs[p]]
+            slot_quotes[v, 2 * p + 1] = bid[j, pairs[p]]
 
 
 @njit(cache=True)
-def rank_partners(i, held, before_u, seed, randomise, xi, yi, i_cooling, code, p, lam, units, ask_i, bid_i, pairs,
-                  cell_start, order, width, height, vision, discount, slot_x, slot_cooling, slot_quotes,
-                  cand_ids, cand_scores):
+def rank_partners(i, held, before_u, seed, randomise, xi, yi, i_cooling, code, p, lam, units, ask_i, bid_i,
+                  cell_start, width, height, vision, discount, pairs, visible_before, slot_id, slot_x, slot_cooling,
+                  slot_quotes, cand_ids, cand_scores):
     """Fill agent ``i``'s partner list, best first.
 
     Scores are expected gain × ``discount[d]``; with ``randomise`` the score
     is a hashed uniform draw (random search), keeping only partners with a
     positive expected gain. A pair is skipped while kept apart after a failed
     negotiation (``i_cooling``: whom ``i`` avoids; a slot's ``cooling``: whom
-    that neighbour avoids). The list arrives empty.
+    that neighbour avoids). The list arrives empty. ``pairs`` ..
+    ``slot_quotes``: the fields of :class:`NeighbourSlots`.
     """
     count = 0
     for dy in range(-vision, vision + 1):
@@ -177,19 +196,16 @@ def rank_partners(i, held, before_u, seed, randomise, xi, yi, i_cooling, code, p
         if x1 < x0:
             continue
         row_start = (yi + dy) * width
-        for s in range(cell_start[row_start + x0], cell_start[row_start + x1 + 1]):
-            xj = slot_x[s]
-            if xj < 0:
-                continue
-            j = order[s]
-            if j == i or j == i_cooling or slot_cooling[s] == i:
+        for v in range(visible_before[cell_start[row_start + x0]], visible_before[cell_start[row_start + x1 + 1]]):
+            j = slot_id[v]
+            if j == i or j == i_cooling or slot_cooling[v] == i:
                 continue
             gain = 0.0
             for q in range(pairs.shape[0]):
                 k = pairs[q]
                 gain = midpoint_gain(gain, code, p, lam, held, before_u, units, k,
-                                     bid_i[k], ask_i[k], slot_quotes[s, 2 * q + 1], slot_quotes[s, 2 * q])
+                                     bid_i[k], ask_i[k], slot_quotes[v, 2 * q + 1], slot_quotes[v, 2 * q])
             if gain <= 0.0:
                 continue
-            score = hashed_uniform(seed, i, j) if randomise else gain * discount[abs(xj - xi) + abs(dy)]
+            score = hashed_uniform(seed, i, j) if randomise else gain * discount[abs(slot_x[v] - xi) + abs(dy)]
             count = insert_candidate(cand_ids, cand_scores, count, j, score)
