@@ -39,6 +39,7 @@ from vmt.markets.posts.records import PostRecords, post_table
 from vmt.markets.posts.state import build_posts, opening_price, to_ticks
 from vmt.protocols.search.distance_discounted import DistanceDiscountedSearch
 from vmt.protocols.search.market_aware import MarketAwareParams, MarketAwareSearch, PostBoard, post_bound, score_posts
+from vmt.protocols.search.post_view import build_post_view
 from vmt.world.state import NO_AGENT
 
 
@@ -65,7 +66,9 @@ class PostsComponent(MarketComponent):
         self.board = PostBoard(self.posts.x, self.posts.y, self.posts.visibility, self.posts.interaction,
                                self.posts.broadcast, self.posts.pair_active, self.posts.price_ticks,
                                self.posts.price_tick, self.posts.tick_size, self.uses_posts,
-                               np.full(n, not centralized, dtype=np.bool_))
+                               np.full(n, not centralized, dtype=np.bool_),
+                               build_post_view(self.posts.x, self.posts.y, self.posts.visibility,
+                                               world.width, world.height))
         self.search_params = MarketAwareParams()
         self.bound = np.zeros(n, dtype=np.bool_)
         self.target_post = np.full(n, -1, dtype=np.int64)

@@ -43,6 +43,7 @@ from vmt.protocols.gains import pair_goods
 from vmt.protocols.registry import ProtocolParams, register
 from vmt.protocols.search.distance_discounted import DistanceDiscountedSearch
 from vmt.protocols.search.distance_discounted import rank_every_agent
+from vmt.protocols.search.post_view import PostView
 from vmt.protocols.search.scan import best_resource, discount_table, own_utility
 from vmt.world.valuation import GAIN_TOLERANCE, holdings_utility
 
@@ -66,6 +67,7 @@ class PostBoard(NamedTuple):
     tick_size: np.ndarray  # float64 (3,)
     uses_posts: np.ndarray  # bool (n,): agents who go to posts when worth it
     bilateral_ok: np.ndarray  # bool (n,): agents who may trade bilaterally
+    view: PostView  # which posts each block of cells may see (built once: posts do not move)
 
 
 # --------------------------------------------------------------- demand
@@ -178,12 +180,16 @@ def _known_price(i, j, k, tick, d, broadcast, price_ticks, price_tick, observed_
 @njit(cache=True, parallel=True)
 def _score_posts(eligible, x, y, family, params, lam, inventory, units, observed_price, observed_tick,
                  post_x, post_y, visibility, broadcast, pair_active, price_ticks, price_tick, tick_size,
-                 tick, beta, decay, best_post, best_score):
+                 view_block, view_blocks_x, view_start, view_posts, tick, beta, decay, best_post, best_score):
+    # Each agent scores only the posts its block of the visibility index lists
+    # (post_view.py), in increasing post index: the posts and order of a full scan.
     for i in prange(x.shape[0]):
         best_post[i], best_score[i] = -1, 0.0
         if not eligible[i]:
             continue
-        for j in range(post_x.shape[0]):
+        b = (y[i] // view_block) * view_blocks_x + x[i] // view_block
+        for r in range(view_start[b], view_start[b + 1]):
+            j = view_posts[r]
             d = abs(post_x[j] - x[i]) + abs(post_y[j] - y[i])
             if d > visibility[j]:
                 continue
@@ -207,7 +213,7 @@ def score_posts(board: PostBoard, ctx: TickContext, eligible: np.ndarray, stalen
     best_score = np.empty(ag.n)
     _score_posts(eligible, ag.x, ag.y, ag.family, ag.utility_params, ag.lambda_money, ag.inventory, world.units,
                  ag.observed_price, ag.observed_tick, board.x, board.y, board.visibility, board.broadcast,
-                 board.pair_active, board.price_ticks, board.price_tick, board.tick_size,
+                 board.pair_active, board.price_ticks, board.price_tick, board.tick_size, *board.view,
                  ctx.tick, ctx.beta, staleness_decay, best_post, best_score)
     return best_post, best_score
 
