@@ -28,6 +28,7 @@ Per tick (the hooks of :class:`~vmt.markets.base.MarketComponent`):
 from __future__ import annotations
 
 import numpy as np
+from numba import njit, prange
 
 from vmt.markets import register_institution
 from vmt.markets.base import MarketComponent
@@ -41,6 +42,20 @@ from vmt.protocols.search.distance_discounted import DistanceDiscountedSearch
 from vmt.protocols.search.market_aware import MarketAwareParams, MarketAwareSearch, PostBoard, post_bound, score_posts
 from vmt.protocols.search.post_view import build_post_view
 from vmt.world.state import NO_AGENT
+
+
+@njit(cache=True, parallel=True)
+def _aim_free_agents(bound, resource, res_x, res_y, wander_x, wander_y, target_x, target_y, stop_distance):
+    """Agents not bound for a post head for their best resource, else their wander target."""
+    for i in prange(bound.shape[0]):
+        if bound[i]:
+            continue
+        r = resource[i]
+        if r >= 0:
+            target_x[i], target_y[i] = res_x[r], res_y[r]
+        else:
+            target_x[i], target_y[i] = wander_x[i], wander_y[i]
+        stop_distance[i] = 0
 
 
 def post_goer_share(params) -> float:
@@ -124,22 +139,24 @@ class PostsComponent(MarketComponent):
         """Without bilateral trade an agent that is not post-bound forages, wanders (random search)
         or stays: nobody chases a partner."""
         ag, res = self.world.agents, self.world.resources
-        free = ~self.bound
-        forager = free & (cand.resource >= 0)
-        rest = free & ~forager
-        ag.target_x[forager], ag.target_y[forager] = res.x[cand.resource[forager]], res.y[cand.resource[forager]]
         wander = (cand.wander_x, cand.wander_y) if cand.wander_x is not None else (ag.x, ag.y)
-        ag.target_x[rest], ag.target_y[rest] = wander[0][rest], wander[1][rest]
-        tick_state.stop_distance[free] = 0
+        _aim_free_agents(self.bound, cand.resource, res.x, res.y, *wander, ag.target_x, ag.target_y,
+                         tick_state.stop_distance)
 
     def after_trade(self, tick: int, tick_state) -> None:
+        for j, members in self._participants():
+            self._clear_post(tick, j, members)
+
+    def _participants(self):
+        """(post, its participants in increasing id) for every post with any, in post order:
+        the post-bound agents within their target post's interaction radius."""
         ag, posts = self.world.agents, self.posts
         going = np.flatnonzero(self.bound)
-        for j in range(posts.n):
-            mine = going[self.target_post[going] == j]
-            members = mine[posts.distance(j, ag.x[mine], ag.y[mine]) <= posts.interaction[j]]
-            if members.size:
-                self._clear_post(tick, j, members)
+        target = self.target_post[going]
+        arrived = going[posts.distance(target, ag.x[going], ag.y[going]) <= posts.interaction[target]]
+        by_post = arrived[np.argsort(self.target_post[arrived], kind="stable")]
+        posts_of, first = np.unique(self.target_post[by_post], return_index=True)
+        return zip(posts_of.tolist(), np.split(by_post, first[1:]))
 
     def _clear_post(self, tick: int, j: int, members: np.ndarray) -> None:
         mechanism, posts = self.mechanisms[j], self.posts
