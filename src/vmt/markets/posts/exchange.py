@@ -62,6 +62,21 @@ def _reservation_loop(ids, family, params, lam, inventory, units, k, ask, bid):
             ask[r], bid[r] = reservation_prices_barter(family[i], params[i], a, b, units[0], units[1])
 
 
+@njit(cache=True)
+def gain_after(code, params, lam, inventory_row, units, first, second, traded_first, traded_second,
+                good_in, qty_in, good_out, qty_out):
+    """:meth:`PairMarket.gain` in one compiled call: real holdings after the assumed
+    trade (``traded``, minor units of the pair's first and second good), then the gain."""
+    held = np.empty(3)
+    for g in range(3):
+        held[g] = inventory_row[g]
+    held[first] += traded_first
+    held[second] += traded_second
+    for g in range(3):
+        held[g] *= units[g]
+    return trade_gain(code, params, lam, held, good_in, qty_in * units[good_in], good_out, qty_out * units[good_out])
+
+
 class MakerAccount:
     """Goods and money held by a post's market maker (minor units of A, B, M)."""
 
@@ -249,16 +264,10 @@ class PairMarket:
         trade assumed made before this one: the gain of a marginal unit after
         part of an order has been filled.
         """
-        ag, units = self.world.agents, self.world.units
-        if traded == (0, 0):
-            held = ag.inventory[agent] * units
-        else:
-            held = ag.inventory[agent].astype(np.float64)
-            held[self.first] += traded[0]
-            held[self.second] += traded[1]
-            held *= units
-        return trade_gain(ag.family[agent], ag.utility_params[agent], ag.lambda_money[agent], held,
-                          good_in, qty_in * units[good_in], good_out, qty_out * units[good_out])
+        ag = self.world.agents
+        return gain_after(ag.family[agent], ag.utility_params[agent], ag.lambda_money[agent], ag.inventory[agent],
+                           self.world.units, self.first, self.second, float(traded[0]), float(traded[1]),
+                           good_in, float(qty_in), good_out, float(qty_out))
 
     def _move(self, agent: int, good: int, amount: int) -> None:
         if agent == MAKER:
