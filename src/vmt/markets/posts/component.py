@@ -33,7 +33,7 @@ from numba import njit, prange
 from vmt.markets import register_institution
 from vmt.markets.base import MarketComponent
 from vmt.markets.posts.broadcast import hear_prices
-from vmt.markets.posts.exchange import PairMarket, TradeRows
+from vmt.markets.posts.exchange import PairMarket, SeededStream, TradeRows
 from vmt.markets.posts.mechanisms import PostSetup, mechanism_entry, validate_params
 from vmt.markets.posts.orders import OrderLog
 from vmt.markets.posts.records import PostRecords, post_table
@@ -161,7 +161,7 @@ class PostsComponent(MarketComponent):
     def _clear_post(self, tick: int, j: int, members: np.ndarray) -> None:
         mechanism, posts = self.mechanisms[j], self.posts
         for k in posts.pairs(j):
-            rng = np.random.default_rng((self.seed, tick, j, k))
+            rng = SeededStream((self.seed, tick, j, k))
             market = PairMarket(self.world, posts, j, k, members, tick, rng, self.orders, self.trades,
                                 mechanism.maker(k))
             record = mechanism.clear(market, int(posts.price_ticks[j, k]))

@@ -77,6 +77,23 @@ def gain_after(code, params, lam, inventory_row, units, first, second, traded_fi
     return trade_gain(code, params, lam, held, good_in, qty_in * units[good_in], good_out, qty_out * units[good_out])
 
 
+class SeededStream:
+    """A ``numpy.random.Generator`` seeded with ``seed``, made on first use.
+
+    A clearing's random stream is a pure function of (run seed, tick, post,
+    pair); most one-price clearings never draw from it (only rationing ties
+    do), and seeding a generator costs more than clearing a small post.
+    """
+
+    def __init__(self, seed) -> None:
+        self._seed, self._generator = seed, None
+
+    def __getattr__(self, name):
+        if self._generator is None:
+            self._generator = np.random.default_rng(self._seed)
+        return getattr(self._generator, name)
+
+
 class MakerAccount:
     """Goods and money held by a post's market maker (minor units of A, B, M)."""
 
@@ -148,7 +165,8 @@ class PairMarket:
         as at a reservation price.
         """
         ids = self.ids if ids is None else np.asarray(ids, dtype=np.int64)
-        ticks = np.broadcast_to(np.asarray(ticks, dtype=np.int64), ids.shape).copy()
+        ticks = np.full(ids.shape, ticks, dtype=np.int64) if np.ndim(ticks) == 0 \
+            else np.broadcast_to(np.asarray(ticks, dtype=np.int64), ids.shape).copy()
         out = np.zeros(ids.size, dtype=np.int64)
         _units_loop(ids, *self._agents(), self.k, ticks, int(side), strict, out)
         return out
@@ -164,6 +182,8 @@ class PairMarket:
         return ask_ticks, np.minimum(bid_ticks, cash).astype(np.int64)
 
     def _per_trader(self, ticks) -> np.ndarray:
+        if np.ndim(ticks) == 0:
+            return np.full(self.ids.shape, ticks, dtype=np.int64)
         return np.broadcast_to(np.asarray(ticks, dtype=np.int64), self.ids.shape).copy()
 
     def holdings(self, agent: int) -> tuple[int, int]:
@@ -281,4 +301,4 @@ class PairMarket:
         return self.value / self.volume if self.volume else float("nan")
 
 
-__all__ = ["MAKER", "MakerAccount", "PairMarket", "TradeRows"]
+__all__ = ["MAKER", "MakerAccount", "PairMarket", "SeededStream", "TradeRows"]
