@@ -182,7 +182,7 @@ class PostsComponent(MarketComponent):
 
     def trade_rows(self, tick: int) -> dict | None:
         """This tick's trades at posts, as columns of the ``trades`` table (None if none)."""
-        return self.trades.columns(tick) if self.trades.rows else None
+        return self.trades.columns(tick) if self.trades.count else None
 
     def telemetry_static(self) -> dict[str, dict]:
         return {"market_posts": post_table(self.posts)}

@@ -27,9 +27,10 @@ from numba import njit
 from vmt.economics.kernels import reservation_prices_barter, reservation_prices_money
 from vmt.markets.posts.orders import REJECTED, Order, OrderLog, rejection_reason
 from vmt.markets.posts.state import PAIR_LABELS
+from vmt.markets.posts.trade_rows import TradeRows
 from vmt.protocols.gains import pair_goods
 from vmt.protocols.search.market_aware import best_trade, max_units, units_demanded
-from vmt.world.state import GOOD_M, PAIR_NAMES, PAIRS
+from vmt.world.state import GOOD_M, PAIRS
 from vmt.world.valuation import trade_gain
 
 MAKER = -1
@@ -99,26 +100,6 @@ class MakerAccount:
 
     def __init__(self, holdings=(0, 0, 0)) -> None:
         self.holdings = np.asarray(holdings, dtype=np.int64).copy()
-
-
-class TradeRows:
-    """Fills of one tick at all posts, as columns of the ``trades`` table."""
-
-    def __init__(self) -> None:
-        self.rows: list[tuple] = []
-
-    def add(self, buyer, seller, k, q1, q2, market_id, x, y, units) -> None:
-        moved = [0.0, 0.0, 0.0]
-        first, second = PAIRS[k]
-        moved[first], moved[second] = q1 * units[first], q2 * units[second]
-        self.rows.append((buyer, seller, PAIR_NAMES[k], *moved, moved[second] / moved[first], market_id, x, y))
-
-    def columns(self, tick: int) -> dict:
-        names = ("buyer_id", "seller_id", "pair_type", "quantity_A", "quantity_B", "quantity_M", "price",
-                 "market_id", "x", "y")
-        dtypes = (np.int64, np.int64, object, float, float, float, float, float, np.int64, np.int64)
-        cols = {n: np.array([r[c] for r in self.rows], dtype=t) for c, (n, t) in enumerate(zip(names, dtypes))}
-        return {"tick": np.full(len(self.rows), tick, dtype=np.int64), **cols}
 
 
 class PairMarket:
@@ -248,8 +229,7 @@ class PairMarket:
             self._move(agent, self.first, sign * total1)
             self._move(agent, self.second, -sign * total2)
         x, y = self._where(buyer, seller)
-        for units, paid in zip(q1.tolist(), q2.tolist()):
-            self._trades.add(buyer, seller, self.k, units, paid, self.market_id, x, y, self.world.units)
+        self._trades.add_slices(buyer, seller, self.k, q1, q2, self.market_id, x, y, self.world.units)
         self.volume += total1
         self.value += total2
         self.fills += q1.size
