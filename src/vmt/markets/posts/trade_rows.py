@@ -49,6 +49,14 @@ class TradeRows:
         self._parts.append(block)
         self.count += m
 
+    @property
+    def rows(self) -> list[tuple]:
+        """Every fill as a row (``COLUMNS`` order), blocks unpacked: for inspection and tests."""
+        out = []
+        for part in self._parts:
+            out.extend(part if isinstance(part, list) else zip(*(part[name] for name in COLUMNS)))
+        return out
+
     def columns(self, tick: int) -> dict:
         parts = [self._row_columns(part) if isinstance(part, list) else part for part in self._parts]
         cols = {name: (np.concatenate([p[name] for p in parts]) if parts else np.zeros(0, dtype=dtype)).astype(dtype)
