@@ -45,6 +45,18 @@ from vmt.world.state import NO_AGENT
 
 
 @njit(cache=True, parallel=True)
+def _aim_bound_agents(bound, post, partner, post_x, post_y, interaction, target_x, target_y, stop_distance,
+                      is_bound, target_post):
+    """Unpaired post-bound agents head for their post and stop within its interaction radius."""
+    for i in prange(bound.shape[0]):
+        is_bound[i] = bound[i] and partner[i] < 0
+        target_post[i] = post[i] if is_bound[i] else -1
+        if is_bound[i]:
+            target_x[i], target_y[i] = post_x[post[i]], post_y[post[i]]
+            stop_distance[i] = interaction[post[i]]
+
+
+@njit(cache=True, parallel=True)
 def _aim_free_agents(bound, resource, res_x, res_y, wander_x, wander_y, target_x, target_y, stop_distance):
     """Agents not bound for a post head for their best resource, else their wander target."""
     for i in prange(bound.shape[0]):
@@ -116,11 +128,9 @@ class PostsComponent(MarketComponent):
         if not self.allows_bilateral_trade:
             ag.partner[:] = NO_AGENT
         post, bound = self._post_choices(tick_state, cand)
-        self.bound = bound & (ag.partner < 0)
-        self.target_post = np.where(self.bound, post, -1)
-        idx = np.flatnonzero(self.bound)
-        ag.target_x[idx], ag.target_y[idx] = self.posts.x[post[idx]], self.posts.y[post[idx]]
-        tick_state.stop_distance[idx] = self.posts.interaction[post[idx]]
+        self.bound, self.target_post = np.empty(ag.n, dtype=np.bool_), np.empty(ag.n, dtype=np.int64)
+        _aim_bound_agents(bound, post, ag.partner, self.posts.x, self.posts.y, self.posts.interaction,
+                          ag.target_x, ag.target_y, tick_state.stop_distance, self.bound, self.target_post)
         if not self.allows_bilateral_trade:
             self._retarget_without_partners(tick_state, cand)
 
