@@ -183,13 +183,12 @@ def test_resource_only_ranking_equals_the_full_scan():
     """Institutions without bilateral trade rank resources alone (market-aware search)."""
     e = random_economy(4, list(PARAMS), "mixed", width=70, height=9)  # rows of several index blocks
     resource, score = np.empty(e["x"].size, dtype=np.int64), np.empty(e["x"].size)
-    _rank_resources(e["x"], e["y"], e["partner"], e["family"], e["params"], e["lam"], e["inventory"], e["units"],
+    order = build_spatial_hash(e["x"], e["y"], e["width"], e["height"]).order
+    _rank_resources(order, e["x"], e["y"], e["partner"], e["family"], e["params"], e["lam"], e["inventory"], e["units"],
                     e["width"], e["height"], e["vision"], e["beta"], e["res_x"], row_index(e), e["res_good"],
                     e["res_amount"], e["forage_rate"], resource, score)
     full = ranked(e)
-    unpaired = e["partner"] < 0
-    assert np.array_equal(resource[unpaired], full.resource[unpaired])
-    assert np.array_equal(score[unpaired], full.resource_score[unpaired])
+    assert np.array_equal(resource, full.resource) and np.array_equal(score, full.resource_score)
     assert_matches_direct_scan(e, full)
 
 
