@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from vmt.world.spatial import RESOURCE_BLOCK, _cell_bounds, _counting_sort, build_spatial_hash, resource_row_index
+from vmt.world.spatial import RESOURCE_BLOCK, build_spatial_hash, resource_row_index
 
 
 def test_counting_sort_is_a_stable_sort_by_cell_and_reuses_its_arrays():
@@ -20,22 +20,6 @@ def test_counting_sort_is_a_stable_sort_by_cell_and_reuses_its_arrays():
     x2 = rng.integers(0, width, 200)
     again = build_spatial_hash(x2, y, width, height, reuse=first)
     assert again.order is first.order and list(again.order) == list(np.argsort(y * width + x2, kind="stable"))
-
-
-@pytest.mark.parametrize("parts", [1, 2, 3, 5])
-def test_counting_sort_split_into_cell_ranges_is_the_serial_sort(parts):
-    """Each thread sorts a range of cells; however many ranges, the result is
-    the stable sort (ranges with no agents and agents on the last cell included)."""
-    rng = np.random.default_rng(parts)
-    width, height = 11, 9
-    x, y = rng.integers(0, width, 300), rng.integers(0, height // 2, 300)
-    x[:3], y[:3] = width - 1, height - 1
-    cells = (y * width + x).astype(np.int32)
-    cell_start = np.empty(width * height + 1, dtype=np.int32)
-    order = np.empty(300, dtype=np.int32)
-    _counting_sort(cells, _cell_bounds(width * height, parts), cell_start, order)
-    assert list(order) == list(np.argsort(cells, kind="stable"))
-    assert list(cell_start) == list(np.searchsorted(cells[order], np.arange(width * height + 1)))
 
 
 def test_row_index_lists_exactly_the_resources_of_a_row_span():

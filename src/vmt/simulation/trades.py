@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from vmt.engine.chunks import CHUNKS, chunk_span, first_rows
+from vmt.world.chunks import CHUNKS, chunk_span, first_rows
 from vmt.protocols.bargaining.common import Proposals
 from vmt.world.state import PAIR_NAMES, PAIRS, World
 
@@ -45,7 +45,7 @@ def trade_columns(tick: int, proposals: Proposals, world: World) -> dict[str, np
 
 @njit(cache=True, parallel=True)
 def _agreed_rows(pair_type):
-    """Each chunk's first trade row (:mod:`vmt.engine.chunks`); the count last."""
+    """Each chunk's first trade row (:mod:`vmt.world.chunks`); the count last."""
     counts = np.zeros(CHUNKS, dtype=np.int64)
     for c in prange(CHUNKS):
         start, stop = chunk_span(c, pair_type.shape[0])

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-import numba
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 
 class SpatialHash(NamedTuple):
@@ -19,7 +18,6 @@ class SpatialHash(NamedTuple):
     height: int
     cell_start: np.ndarray  # int32 (width * height + 1,); int64 from 2**31 agents
     order: np.ndarray  # int32 (n,) agent ids grouped by cell; int64 from 2**31 agents
-    agent_cell: np.ndarray | None = None  # (n,) each agent's cell, the sort's work array
 
 
 def build_spatial_hash(x: np.ndarray, y: np.ndarray, width: int, height: int,
@@ -30,79 +28,35 @@ def build_spatial_hash(x: np.ndarray, y: np.ndarray, width: int, height: int,
     are overwritten instead of allocating (and page-faulting) new ones.
     """
     n_cells = width * height
-    if (reuse is not None and reuse.cell_start.shape[0] == n_cells + 1 and reuse.order.shape[0] == x.shape[0]
-            and reuse.agent_cell is not None):
-        cell_start, order, agent_cell = reuse.cell_start, reuse.order, reuse.agent_cell
+    if reuse is not None and reuse.cell_start.shape[0] == n_cells + 1 and reuse.order.shape[0] == x.shape[0]:
+        cell_start, order = reuse.cell_start, reuse.order
     else:
         index = np.int32 if x.shape[0] < 2**31 else np.int64  # half the memory of a 10-cells-per-agent grid
         cell_start = np.empty(n_cells + 1, dtype=index)
         order = np.empty(x.shape[0], dtype=index)
-        agent_cell = np.empty(x.shape[0], dtype=np.int32 if n_cells < 2**31 else np.int64)
-    _cells_of(x, y, width, agent_cell)
-    _counting_sort(agent_cell, _cell_bounds(n_cells, numba.get_num_threads()), cell_start, order)
-    return SpatialHash(width, height, cell_start, order, agent_cell)
-
-
-def _cell_bounds(n_cells: int, parts: int) -> np.ndarray:
-    """``parts`` + 1 boundaries splitting the cells into equal ranges, one per thread."""
-    return np.linspace(0, n_cells, parts + 1).astype(np.int64)
-
-
-@njit(cache=True, parallel=True)
-def _cells_of(x, y, width, agent_cell):
-    for i in prange(x.shape[0]):
-        agent_cell[i] = y[i] * width + x[i]
-
-
-@njit(cache=True, parallel=True)
-def _counting_sort(agent_cell, bounds, cell_start, order):
-    """Stable counting sort by cell, in place.
-
-    The cells are split into ranges (``bounds``), one per thread; each range
-    counts its own agents, turns the counts into running totals (each cell's
-    end), and, once every range knows where its first cell starts, places its
-    agents from the highest id down, moving each cell's pointer back to its
-    start. Every thread reads all agents' cells but writes only its own
-    range, so the result is the serial sort's whatever the threads.
-    """
-    n, parts = agent_cell.shape[0], bounds.shape[0] - 1
-    totals = np.zeros(parts, dtype=np.int64)
-    for t in prange(parts):
-        totals[t] = _count_range(agent_cell, bounds[t], bounds[t + 1], cell_start)
-    starts = np.zeros(parts, dtype=np.int64)
-    for t in range(1, parts):
-        starts[t] = starts[t - 1] + totals[t - 1]
-    for t in prange(parts):
-        _place_range(agent_cell, bounds[t], bounds[t + 1], starts[t], cell_start, order)
-    cell_start[cell_start.shape[0] - 1] = n
+    _counting_sort(x, y, width, cell_start, order)
+    return SpatialHash(width, height, cell_start, order)
 
 
 @njit(cache=True)
-def _count_range(agent_cell, lo, hi, cell_start):
-    """Running totals of the agents on cells ``lo .. hi - 1`` (each cell's
-    end, counted from the range's first agent); returns the range's total."""
-    cell_start[lo:hi] = 0
-    for i in range(agent_cell.shape[0]):
-        c = agent_cell[i]
-        if lo <= c < hi:
-            cell_start[c] += 1
+def _counting_sort(x, y, width, cell_start, order):
+    """Stable counting sort in place: count per cell, running totals (each
+    cell's end), then place agents from the highest id down, moving each
+    cell's pointer back to its start."""
+    n = x.shape[0]
+    n_cells = cell_start.shape[0] - 1
+    cell_start[:] = 0
+    for i in range(n):
+        cell_start[y[i] * width + x[i]] += 1
     total = 0
-    for c in range(lo, hi):
+    for c in range(n_cells):
         total += cell_start[c]
         cell_start[c] = total
-    return total
-
-
-@njit(cache=True)
-def _place_range(agent_cell, lo, hi, start, cell_start, order):
-    """Shift the range's ends by ``start`` and place its agents, highest id first."""
-    for c in range(lo, hi):
-        cell_start[c] += start
-    for i in range(agent_cell.shape[0] - 1, -1, -1):
-        c = agent_cell[i]
-        if lo <= c < hi:
-            cell_start[c] -= 1
-            order[cell_start[c]] = i
+    cell_start[n_cells] = n
+    for i in range(n - 1, -1, -1):
+        c = y[i] * width + x[i]
+        cell_start[c] -= 1
+        order[cell_start[c]] = i
 
 
 #: Cells per block of the resource row index.

@@ -27,7 +27,7 @@ from pydantic import Field
 import numpy as np
 from numba import njit, prange
 
-from vmt.engine.chunks import CHUNKS, chunk_span, first_rows
+from vmt.world.chunks import CHUNKS, chunk_span, first_rows
 from vmt.protocols.context import TickContext
 from vmt.protocols.gains import pair_goods, quote_gap
 from vmt.protocols.registry import ProtocolParams
