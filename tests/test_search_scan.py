@@ -89,14 +89,14 @@ def random_economy(seed: int, families: list[str], regime: str, width: int = 19,
     )
 
 
-def ranked(e: dict, randomise: bool = False) -> Candidates:
+def ranked(e: dict, randomise: bool = False, rank_resources: bool = True) -> Candidates:
     """``rank_all`` on economy ``e``."""
     n = e["x"].size
     sp = build_spatial_hash(e["x"], e["y"], e["width"], e["height"])
     slots = NeighbourSlots.fit(None, sp.order, e["pair_active"])
     out = Candidates.empty(n)
     out.partner_ids[:] = 5  # last tick's lists: every row is rewritten
-    rank_all(e["tick"], e["seed"], randomise, e["x"], e["y"], e["partner"], e["partner"], e["bilateral_ok"],
+    rank_all(e["tick"], e["seed"], randomise, rank_resources, e["x"], e["y"], e["partner"], e["partner"], e["bilateral_ok"],
              e["cooldown_partner"], e["cooldown_until"], e["family"], e["params"], e["lam"], e["inventory"],
              e["units"], e["ask"], e["bid"], sp.cell_start, sp.order, e["width"], e["height"],
              e["vision"], e["beta"], e["res_x"], row_index(e), e["res_good"], e["res_amount"],
@@ -176,7 +176,12 @@ def test_scan_equals_a_direct_scan_of_every_cell(regime, families):
 
 def test_random_search_keeps_the_same_partners_in_hashed_order():
     e = random_economy(3, list(PARAMS), "mixed")
-    assert_matches_direct_scan(e, ranked(e, randomise=True), randomise=True)
+    out = ranked(e, randomise=True)
+    assert_matches_direct_scan(e, out, randomise=True)
+    unranked = ranked(e, randomise=True, rank_resources=False)  # random walk: no directed foraging
+    assert np.all(unranked.resource == -1) and np.all(unranked.resource_score == 0.0)
+    assert np.array_equal(unranked.partner_ids, out.partner_ids)
+    assert np.array_equal(unranked.partner_scores, out.partner_scores)
 
 
 def test_resource_only_ranking_equals_the_full_scan():

@@ -80,24 +80,26 @@ def hashed_uniform(seed, a, b):
 
 
 @njit(cache=True, inline='always')
-def insert_candidate(ids, scores, count, j, score):
-    """Insert ``j`` into a best-first list holding ``count`` entries; ties
-    keep the lower id. Returns the new count (the list keeps at most
-    ``len(ids)``: the worst falls off the end)."""
-    k = ids.shape[0]
+def insert_candidate(ids, scores, row, count, j, score):
+    """Insert ``j`` into the best-first list of ``row`` (``ids[row]``,
+    ``scores[row]``) holding ``count`` entries; ties keep the lower id.
+    Returns the new count (a list keeps at most ``ids.shape[1]``: the worst
+    falls off the end). Indexing the two arrays, not views of a row, spares
+    parallel callers a reference count on the shared arrays per call."""
+    k = ids.shape[1]
     if count == k:
-        if not _ranks_before(score, j, scores[k - 1], ids[k - 1]):
+        if not _ranks_before(score, j, scores[row, k - 1], ids[row, k - 1]):
             return count
         pos = k - 1
     else:
         pos = count
         count += 1
-    while pos > 0 and _ranks_before(score, j, scores[pos - 1], ids[pos - 1]):
-        ids[pos] = ids[pos - 1]
-        scores[pos] = scores[pos - 1]
+    while pos > 0 and _ranks_before(score, j, scores[row, pos - 1], ids[row, pos - 1]):
+        ids[row, pos] = ids[row, pos - 1]
+        scores[row, pos] = scores[row, pos - 1]
         pos -= 1
-    ids[pos] = j
-    scores[pos] = score
+    ids[row, pos] = j
+    scores[row, pos] = score
     return count
 
 

@@ -28,6 +28,9 @@ class DistanceDiscountedSearch:
     """
 
     randomise = False
+    #: Whether agents rank the resource cells they see (random search
+    #: forages only where it happens to stand, so it skips that scan).
+    rank_resources = True
 
     def __init__(self, params):
         self.params = params
@@ -40,19 +43,20 @@ class DistanceDiscountedSearch:
             self._out = Candidates.empty(ag.n)
         self._out.wander_x = self._out.wander_y = None
         self._slots = rank_every_agent(ctx, self.randomise, ag.partner, np.ones(ag.n, dtype=np.bool_),
-                                       self._out, self._slots)
+                                       self._out, self._slots, self.rank_resources)
         return self._out
 
 
 def rank_every_agent(ctx: TickContext, randomise: bool, available_view, bilateral_ok, out: Candidates,
-                     slots: NeighbourSlots | None = None) -> NeighbourSlots:
+                     slots: NeighbourSlots | None = None, rank_resources: bool = True) -> NeighbourSlots:
     """:func:`rank_all` on the tick's state into ``out``; returns the
-    neighbour slots used (pass them back next tick to reuse them)."""
+    neighbour slots used (pass them back next tick to reuse them). Without
+    ``rank_resources`` every agent's best resource is left at -1, 0.0."""
     world, sp = ctx.world, ctx.spatial
     ag, res = world.agents, world.resources
     slots = NeighbourSlots.fit(slots, sp.order, ctx.pair_active)
     rank_all(
-        ctx.tick, ctx.tick_seed, randomise, ag.x, ag.y, ag.partner, available_view, bilateral_ok,
+        ctx.tick, ctx.tick_seed, randomise, rank_resources, ag.x, ag.y, ag.partner, available_view, bilateral_ok,
         ag.cooldown_partner, ag.cooldown_until, ag.family, ag.utility_params, ag.lambda_money, ag.inventory,
         world.units, ag.ask, ag.bid, sp.cell_start, sp.order, world.width, world.height,
         ctx.vision_radius, ctx.beta, res.x, res.row_block_first, res.good, res.amount, ctx.forage_rate,
@@ -62,7 +66,7 @@ def rank_every_agent(ctx: TickContext, randomise: bool, available_view, bilatera
 
 
 @njit(cache=True, parallel=True)
-def rank_all(tick, seed, randomise, x, y, partner, available_view, bilateral_ok, cooldown_partner,
+def rank_all(tick, seed, randomise, rank_resources, x, y, partner, available_view, bilateral_ok, cooldown_partner,
              cooldown_until, family, params, lam, inventory, units, ask, bid,
              cell_start, order, width, height, vision, beta,
              res_x, row_block_first, res_good, res_amount, forage_rate,
@@ -73,11 +77,13 @@ def rank_all(tick, seed, randomise, x, y, partner, available_view, bilateral_ok,
     ``available_view[j] >= 0`` hides ``j`` from partner lists (normally the
     ``partner`` array: taken agents are hidden); agents with
     ``bilateral_ok[i]`` False keep their resource ranking but no partners
-    (market posts' institutions use both). First what a neighbour scan reads
-    of every visible agent is copied into the fields of a
+    (market posts' institutions use both); without ``rank_resources`` nobody
+    ranks resources (random search). First what a neighbour scan reads of
+    every visible agent is copied into the fields of a
     :class:`NeighbourSlots` (``pairs``: the exchange pairs the regime allows
-    .. ``slot_quotes``) in cell order (:func:`fill_slots`), so the scan reads consecutive memory; then agents are visited in cell order
-    (``order``), so neighbouring iterations read neighbouring memory. Every
+    .. ``slot_quotes``) in cell order (:func:`fill_slots`), so the scan reads
+    consecutive memory; then agents are visited in cell order (``order``), so
+    neighbouring iterations read neighbouring memory. Every
     row of the output is written (paired agents get empty lists); each
     iteration writes only its own rows, so the result does not depend on the
     threads.
@@ -91,17 +97,17 @@ def rank_all(tick, seed, randomise, x, y, partner, available_view, bilateral_ok,
         i = order[idx]
         if partner[i] >= 0:
             continue
-        held, before_u = own_utility(i, family, params, lam, inventory, units)
-        code, p, lam_i, xi, yi = family[i], params[i], lam[i], x[i], y[i]
-        resource[i], resource_score[i] = best_resource(
-            held, before_u, code, p, lam_i, xi, yi, units, width, height, vision, discount,
-            res_x, row_block_first, res_good, res_amount, full_take)
+        code, p, lam_i, held, before_u = own_utility(i, family, params, lam, inventory, units)
+        xi, yi = x[i], y[i]
+        if rank_resources:
+            resource[i], resource_score[i] = best_resource(
+                held, before_u, code, p, lam_i, xi, yi, units, width, height, vision, discount,
+                res_x, row_block_first, res_good, res_amount, full_take)
         if bilateral_ok[i]:
             i_cooling = cooldown_partner[i] if tick < cooldown_until[i] else -1
             rank_partners(i, held, before_u, seed, randomise, xi, yi, i_cooling,
-                          code, p, lam_i, units, ask[i], bid[i], cell_start, width, height, vision, discount,
-                          pairs, visible_before, slot_id, slot_x, slot_cooling, slot_quotes,
-                          cand_ids[i], cand_scores[i])
+                          code, p, lam_i, units, ask, bid, cell_start, width, height, vision, discount,
+                          pairs, visible_before, slot_id, slot_x, slot_cooling, slot_quotes, cand_ids, cand_scores)
 
 
 @njit(cache=True, parallel=True)

@@ -240,9 +240,9 @@ def _rank_resources(order, x, y, partner, family, params, lam, inventory, units,
         if partner[i] >= 0:
             resource[i], resource_score[i] = -1, 0.0
             continue
-        held, before_u = own_utility(i, family, params, lam, inventory, units)
+        code, p, lam_i, held, before_u = own_utility(i, family, params, lam, inventory, units)
         resource[i], resource_score[i] = best_resource(
-            held, before_u, family[i], params[i], lam[i], x[i], y[i], units, width, height, vision, discount,
+            held, before_u, code, p, lam_i, x[i], y[i], units, width, height, vision, discount,
             res_x, row_block_first, res_good, res_amount, full_take)
 
 

@@ -24,11 +24,10 @@ class RandomWalkSearch(DistanceDiscountedSearch):
     """Random partner order; wander when unmatched."""
 
     randomise = True
+    rank_resources = False  # no directed foraging
 
     def rank(self, ctx: TickContext) -> Candidates:
         out = super().rank(ctx)
-        out.resource[:] = -1  # no directed foraging
-        out.resource_score[:] = 0.0
         ag = ctx.world.agents
         rng = np.random.default_rng(int(ctx.tick_seed))
         dx = rng.integers(-self.params.step, self.params.step + 1, size=ag.n)

@@ -30,6 +30,7 @@ from numba import njit, prange
 from vmt.protocols.context import insert_candidate, hashed_uniform
 from vmt.protocols.gains import midpoint_gain, real_holdings
 from vmt.world.spatial import RESOURCE_BLOCK, diamond_row_span
+from vmt.economics.kernels import parameter_row
 from vmt.world.valuation import holdings_utility, trade_gain_from
 
 
@@ -69,9 +70,14 @@ def harvest_gain(code, p, lam, held, before_u, g, take, units):
 
 @njit(cache=True)
 def own_utility(i, family, params, lam, inventory, units):
-    """Agent ``i``'s real holdings and their utility, valued once per scan."""
+    """Agent ``i``'s utility (family code, parameters, λ), real holdings and
+    their utility, read and valued once per scan: ``(code, p, lam_i, held,
+    before_u)``. The parameters come as a tuple (``parameter_row``): an
+    array view made inside a parallel loop counts a reference on the shared
+    parameter array, an atomic write the threads fight over."""
+    code, p, lam_i = family[i], parameter_row(params, i), lam[i]
     held = real_holdings(inventory, units, i)
-    return held, holdings_utility(family[i], params[i], lam[i], held[0], held[1], held[2])
+    return code, p, lam_i, held, holdings_utility(code, p, lam_i, held[0], held[1], held[2])
 
 
 @njit(cache=True)
@@ -178,10 +184,11 @@ def fill_slots(tick, x, available_view, cooldown_partner, cooldown_until, ask, b
 
 
 @njit(cache=True)
-def rank_partners(i, held, before_u, seed, randomise, xi, yi, i_cooling, code, p, lam, units, ask_i, bid_i,
+def rank_partners(i, held, before_u, seed, randomise, xi, yi, i_cooling, code, p, lam, units, ask, bid,
                   cell_start, width, height, vision, discount, pairs, visible_before, slot_id, slot_x, slot_cooling,
                   slot_quotes, cand_ids, cand_scores):
-    """Fill agent ``i``'s partner list, best first.
+    """Fill agent ``i``'s partner list (row ``i`` of ``cand_ids`` and
+    ``cand_scores``), best first.
 
     Scores are expected gain × ``discount[d]``; with ``randomise`` the score
     is a hashed uniform draw (random search), keeping only partners with a
@@ -204,8 +211,8 @@ def rank_partners(i, held, before_u, seed, randomise, xi, yi, i_cooling, code, p
             for q in range(pairs.shape[0]):
                 k = pairs[q]
                 gain = midpoint_gain(gain, code, p, lam, held, before_u, units, k,
-                                     bid_i[k], ask_i[k], slot_quotes[v, 2 * q + 1], slot_quotes[v, 2 * q])
+                                     bid[i, k], ask[i, k], slot_quotes[v, 2 * q + 1], slot_quotes[v, 2 * q])
             if gain <= 0.0:
                 continue
             score = hashed_uniform(seed, i, j) if randomise else gain * discount[abs(slot_x[v] - xi) + abs(dy)]
-            count = insert_candidate(cand_ids, cand_scores, count, j, score)
+            count = insert_candidate(cand_ids, cand_scores, i, count, j, score)
