@@ -77,3 +77,24 @@ def test_the_startup_benchmark_prints_its_table():
     for line, stage in zip(lines[2:], ("floor", "import", "build", "first tick", "to first tick", "process")):
         cells = [c.strip() for c in line.strip("|").split("|")]
         assert cells[0].startswith(stage) and all(float(c) > 0 for c in cells[1:])
+
+
+def test_a_bilateral_run_does_not_import_scipy_linalg_and_numba_linear_algebra_still_works():
+    # numba probes for BLAS by importing scipy.linalg (about 0.4 s) when it loads its
+    # array maths; VMT answers that probe without the import. Linear algebra compiled
+    # later must still find BLAS (np.dot imports scipy then) and agree with numpy.
+    code = (
+        "import sys\nfrom vmt.simulation import Simulation\n"
+        "Simulation('edgeworth_box', seed=0).run(2)\n"
+        "print('scipy.linalg' in sys.modules)\n"
+        "import numpy as np, numba, numba.np.arraymath as am\n"
+        "print(am._HAVE_BLAS)\n"
+        "dot = numba.njit(lambda a, b: np.dot(a, b))\n"
+        "corr = numba.njit(lambda a, b: np.correlate(a, b))\n"
+        "a, b = np.arange(5.0), np.linspace(1.0, 2.0, 5)\n"
+        "print(dot(a, b) == np.dot(a, b), np.allclose(corr(a, b), np.correlate(a, b)))\n"
+        "print('scipy.linalg' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False", "True", "True", "True", "True"]
