@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from test_market_posts_support import post_economy, posts_of
-from vmt.protocols.search.market_aware import MarketAwareParams
+from vmt.protocols.search.market_aware import MarketAwareParams, score_posts
+from vmt.protocols.search.post_view import PostView, build_post_view
 from vmt.simulation import Simulation
 
 
@@ -79,3 +80,36 @@ def test_post_bound_agents_are_struck_from_partner_lists():
     assert not np.isin(cand.partner_ids, bound).any()
     assert (cand.partner_ids[bound] == -1).all()
     assert posts_of(sim).uses_posts[bound].all()
+
+
+@pytest.mark.parametrize("seed, count, radius_cap, size", [(0, 40, 12, (61, 47)), (1, 5, 300, (90, 90)),
+                                                          (2, 1, 0, (9, 30)), (3, 0, 5, (20, 20))])
+def test_the_visibility_index_lists_every_post_a_cell_sees_in_post_order(seed, count, radius_cap, size):
+    rng = np.random.default_rng(seed)
+    width, height = size
+    x, y = rng.integers(0, width, count), rng.integers(0, height, count)
+    visibility = rng.integers(0, radius_cap + 1, count)
+    view = build_post_view(x, y, visibility, width, height)
+    for cy in range(height):
+        for cx in range(width):
+            b = (cy // view.block) * view.blocks_x + cx // view.block
+            listed = view.posts[view.start[b]:view.start[b + 1]]
+            seen = np.flatnonzero(np.abs(x - cx) + np.abs(y - cy) <= visibility)
+            assert np.all(np.diff(listed) > 0)
+            assert np.isin(seen, listed).all()
+
+
+def test_scoring_through_the_visibility_index_equals_scoring_every_post():
+    scenario = post_economy("walrasian", count=60, grid=40)
+    (post,) = scenario["market_posts"]
+    scenario["market_posts"] = [dict(post, id=j, location=[(7 * j) % 40, (13 * j) % 40], visibility_radius=3 + 4 * j)
+                                for j in range(9)]
+    sim = Simulation(scenario, seed=3)
+    sim.run(2)
+    board, ctx = posts_of(sim).board, sim.tick_state.ctx
+    eligible = np.ones(sim.world.agents.n, dtype=np.bool_)
+    indexed = score_posts(board, ctx, eligible, 0.9)
+    one_block = PostView(1 << 20, 1, np.array([0, board.x.size]), np.arange(board.x.size))
+    full = score_posts(board._replace(view=one_block), ctx, eligible, 0.9)
+    assert (indexed[0] >= 0).sum() > 10
+    assert np.array_equal(indexed[0], full[0]) and np.array_equal(indexed[1], full[1])

@@ -8,6 +8,7 @@ import pytest
 
 from conftest import with_each_thread_count
 from test_market_posts_support import post_economy, posts_of
+from vmt.markets.posts.trade_rows import TradeRows
 from vmt.simulation import Simulation
 from vmt.telemetry import read_table
 from vmt.world.valuation import utilities
@@ -139,3 +140,20 @@ def test_every_mechanism_conserves_goods_and_never_lowers_a_utility(mechanism, p
     assert losses == []
     assert (sim.trades_df().market_id == 0).sum() > 0
     assert posts_of(sim).held_outside_agents().min() >= 0
+
+
+def test_a_block_of_order_slices_makes_the_same_trade_rows_as_one_fill_at_a_time():
+    units = np.array([0.01, 1e-6, 1e-9])
+    q1, q2 = np.array([7, 3, 1], dtype=np.int64), np.array([7 * 913, 3 * 911, 905], dtype=np.int64)
+    one_by_one, blocks = TradeRows(), TradeRows()
+    for rows in (one_by_one, blocks):
+        rows.add(4, 9, 1, 2, 1800, 3, 5, 6, units)
+    for a, b in zip(q1.tolist(), q2.tolist()):
+        one_by_one.add(-1, 12, 2, a, b, 3, 5, 6, units)
+    blocks.add_slices(-1, 12, 2, q1, q2, 3, 5, 6, units)
+    blocks.add(4, 9, 1, 1, 900, 3, 5, 6, units)
+    one_by_one.add(4, 9, 1, 1, 900, 3, 5, 6, units)
+    expected, got = one_by_one.columns(8), blocks.columns(8)
+    assert blocks.count == one_by_one.count == 5 and blocks.rows == one_by_one.rows
+    for name, column in expected.items():
+        assert got[name].dtype == column.dtype and got[name].tolist() == column.tolist(), name

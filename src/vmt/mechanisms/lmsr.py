@@ -110,10 +110,16 @@ class LMSRMarket:
         (e.g. searching the size of an order) at the cost of one ``logaddexp``
         each. Valid until the next trade.
         """
+        others, everything, b = self.cost_terms(outcome)
+        return lambda qty: b * (float(np.logaddexp(others, qty / b)) - everything)
+
+    def cost_terms(self, outcome: int | str) -> tuple[float, float, float]:
+        """``(others, everything, b)`` with ``cost_to_buy(outcome, qty) = b (logaddexp(others, qty / b) -
+        everything)`` at the current quantities: the log-sum-exps of ``(q - q_k) / b`` without and with
+        outcome ``k`` (for compiled searches over trial quantities)."""
         k = self._index(outcome)
         relative = (self.quantities - self.quantities[k]) / self.liquidity
-        others, everything, b = _log_sum_exp(np.delete(relative, k)), _log_sum_exp(relative), self.liquidity
-        return lambda qty: b * (float(np.logaddexp(others, qty / b)) - everything)
+        return _log_sum_exp(np.delete(relative, k)), _log_sum_exp(relative), self.liquidity
 
     # --- trading and settlement ------------------------------------------------------------
 

@@ -67,7 +67,10 @@ class AreaDetector:
         p = self.params
         live = areas.live()
         _stamp_discs(live, areas.center_x, areas.center_y, self._blocked, self.width, self.height, p.radius, True)
-        cells = _free_cells(x, y, self._blocked, self.width, self._free_count)
+        # Cells in grid order (a sort of the ids' order of appearance): the density
+        # sums of neighbouring iterations then read neighbouring memory. The
+        # result does not depend on the order (candidates are sorted below).
+        cells = np.sort(_free_cells(x, y, self._blocked, self.width, self._free_count))
         _stamp_discs(live, areas.center_x, areas.center_y, self._blocked, self.width, self.height, p.radius, False)
         density = np.zeros(cells.shape[0], np.int64)
         _free_density(cells, self._free_count, self.width, self.height, p.radius, density)

@@ -28,18 +28,46 @@ Per tick (the hooks of :class:`~vmt.markets.base.MarketComponent`):
 from __future__ import annotations
 
 import numpy as np
+from numba import njit, prange
 
 from vmt.markets import register_institution
 from vmt.markets.base import MarketComponent
 from vmt.markets.posts.broadcast import hear_prices
-from vmt.markets.posts.exchange import PairMarket, TradeRows
+from vmt.markets.posts.exchange import PairMarket, SeededStream, TradeRows
 from vmt.markets.posts.mechanisms import PostSetup, mechanism_entry, validate_params
 from vmt.markets.posts.orders import OrderLog
 from vmt.markets.posts.records import PostRecords, post_table
 from vmt.markets.posts.state import build_posts, opening_price, to_ticks
 from vmt.protocols.search.distance_discounted import DistanceDiscountedSearch
 from vmt.protocols.search.market_aware import MarketAwareParams, MarketAwareSearch, PostBoard, post_bound, score_posts
+from vmt.protocols.search.post_view import build_post_view
 from vmt.world.state import NO_AGENT
+
+
+@njit(cache=True, parallel=True)
+def _aim_bound_agents(bound, post, partner, post_x, post_y, interaction, target_x, target_y, stop_distance,
+                      is_bound, target_post):
+    """Unpaired post-bound agents head for their post and stop within its interaction radius."""
+    for i in prange(bound.shape[0]):
+        is_bound[i] = bound[i] and partner[i] < 0
+        target_post[i] = post[i] if is_bound[i] else -1
+        if is_bound[i]:
+            target_x[i], target_y[i] = post_x[post[i]], post_y[post[i]]
+            stop_distance[i] = interaction[post[i]]
+
+
+@njit(cache=True, parallel=True)
+def _aim_free_agents(bound, resource, res_x, res_y, wander_x, wander_y, target_x, target_y, stop_distance):
+    """Agents not bound for a post head for their best resource, else their wander target."""
+    for i in prange(bound.shape[0]):
+        if bound[i]:
+            continue
+        r = resource[i]
+        if r >= 0:
+            target_x[i], target_y[i] = res_x[r], res_y[r]
+        else:
+            target_x[i], target_y[i] = wander_x[i], wander_y[i]
+        stop_distance[i] = 0
 
 
 def post_goer_share(params) -> float:
@@ -65,7 +93,9 @@ class PostsComponent(MarketComponent):
         self.board = PostBoard(self.posts.x, self.posts.y, self.posts.visibility, self.posts.interaction,
                                self.posts.broadcast, self.posts.pair_active, self.posts.price_ticks,
                                self.posts.price_tick, self.posts.tick_size, self.uses_posts,
-                               np.full(n, not centralized, dtype=np.bool_))
+                               np.full(n, not centralized, dtype=np.bool_),
+                               build_post_view(self.posts.x, self.posts.y, self.posts.visibility,
+                                               world.width, world.height))
         self.search_params = MarketAwareParams()
         self.bound = np.zeros(n, dtype=np.bool_)
         self.target_post = np.full(n, -1, dtype=np.int64)
@@ -98,11 +128,9 @@ class PostsComponent(MarketComponent):
         if not self.allows_bilateral_trade:
             ag.partner[:] = NO_AGENT
         post, bound = self._post_choices(tick_state, cand)
-        self.bound = bound & (ag.partner < 0)
-        self.target_post = np.where(self.bound, post, -1)
-        idx = np.flatnonzero(self.bound)
-        ag.target_x[idx], ag.target_y[idx] = self.posts.x[post[idx]], self.posts.y[post[idx]]
-        tick_state.stop_distance[idx] = self.posts.interaction[post[idx]]
+        self.bound, self.target_post = np.empty(ag.n, dtype=np.bool_), np.empty(ag.n, dtype=np.int64)
+        _aim_bound_agents(bound, post, ag.partner, self.posts.x, self.posts.y, self.posts.interaction,
+                          ag.target_x, ag.target_y, tick_state.stop_distance, self.bound, self.target_post)
         if not self.allows_bilateral_trade:
             self._retarget_without_partners(tick_state, cand)
 
@@ -121,27 +149,29 @@ class PostsComponent(MarketComponent):
         """Without bilateral trade an agent that is not post-bound forages, wanders (random search)
         or stays: nobody chases a partner."""
         ag, res = self.world.agents, self.world.resources
-        free = ~self.bound
-        forager = free & (cand.resource >= 0)
-        rest = free & ~forager
-        ag.target_x[forager], ag.target_y[forager] = res.x[cand.resource[forager]], res.y[cand.resource[forager]]
         wander = (cand.wander_x, cand.wander_y) if cand.wander_x is not None else (ag.x, ag.y)
-        ag.target_x[rest], ag.target_y[rest] = wander[0][rest], wander[1][rest]
-        tick_state.stop_distance[free] = 0
+        _aim_free_agents(self.bound, cand.resource, res.x, res.y, *wander, ag.target_x, ag.target_y,
+                         tick_state.stop_distance)
 
     def after_trade(self, tick: int, tick_state) -> None:
+        for j, members in self._participants():
+            self._clear_post(tick, j, members)
+
+    def _participants(self):
+        """(post, its participants in increasing id) for every post with any, in post order:
+        the post-bound agents within their target post's interaction radius."""
         ag, posts = self.world.agents, self.posts
         going = np.flatnonzero(self.bound)
-        for j in range(posts.n):
-            mine = going[self.target_post[going] == j]
-            members = mine[posts.distance(j, ag.x[mine], ag.y[mine]) <= posts.interaction[j]]
-            if members.size:
-                self._clear_post(tick, j, members)
+        target = self.target_post[going]
+        arrived = going[posts.distance(target, ag.x[going], ag.y[going]) <= posts.interaction[target]]
+        by_post = arrived[np.argsort(self.target_post[arrived], kind="stable")]
+        posts_of, first = np.unique(self.target_post[by_post], return_index=True)
+        return zip(posts_of.tolist(), np.split(by_post, first[1:]))
 
     def _clear_post(self, tick: int, j: int, members: np.ndarray) -> None:
         mechanism, posts = self.mechanisms[j], self.posts
         for k in posts.pairs(j):
-            rng = np.random.default_rng((self.seed, tick, j, k))
+            rng = SeededStream((self.seed, tick, j, k))
             market = PairMarket(self.world, posts, j, k, members, tick, rng, self.orders, self.trades,
                                 mechanism.maker(k))
             record = mechanism.clear(market, int(posts.price_ticks[j, k]))
@@ -162,7 +192,7 @@ class PostsComponent(MarketComponent):
 
     def trade_rows(self, tick: int) -> dict | None:
         """This tick's trades at posts, as columns of the ``trades`` table (None if none)."""
-        return self.trades.columns(tick) if self.trades.rows else None
+        return self.trades.columns(tick) if self.trades.count else None
 
     def telemetry_static(self) -> dict[str, dict]:
         return {"market_posts": post_table(self.posts)}

@@ -27,9 +27,10 @@ from numba import njit
 from vmt.economics.kernels import reservation_prices_barter, reservation_prices_money
 from vmt.markets.posts.orders import REJECTED, Order, OrderLog, rejection_reason
 from vmt.markets.posts.state import PAIR_LABELS
+from vmt.markets.posts.trade_rows import TradeRows
 from vmt.protocols.gains import pair_goods
 from vmt.protocols.search.market_aware import best_trade, max_units, units_demanded
-from vmt.world.state import GOOD_M, PAIR_NAMES, PAIRS
+from vmt.world.state import GOOD_M, PAIRS
 from vmt.world.valuation import trade_gain
 
 MAKER = -1
@@ -62,31 +63,43 @@ def _reservation_loop(ids, family, params, lam, inventory, units, k, ask, bid):
             ask[r], bid[r] = reservation_prices_barter(family[i], params[i], a, b, units[0], units[1])
 
 
+@njit(cache=True)
+def gain_after(code, params, lam, inventory_row, units, first, second, traded_first, traded_second,
+                good_in, qty_in, good_out, qty_out):
+    """:meth:`PairMarket.gain` in one compiled call: real holdings after the assumed
+    trade (``traded``, minor units of the pair's first and second good), then the gain."""
+    held = np.empty(3)
+    for g in range(3):
+        held[g] = inventory_row[g]
+    held[first] += traded_first
+    held[second] += traded_second
+    for g in range(3):
+        held[g] *= units[g]
+    return trade_gain(code, params, lam, held, good_in, qty_in * units[good_in], good_out, qty_out * units[good_out])
+
+
+class SeededStream:
+    """A ``numpy.random.Generator`` seeded with ``seed``, made on first use.
+
+    A clearing's random stream is a pure function of (run seed, tick, post,
+    pair); most one-price clearings never draw from it (only rationing ties
+    do), and seeding a generator costs more than clearing a small post.
+    """
+
+    def __init__(self, seed) -> None:
+        self._seed, self._generator = seed, None
+
+    def __getattr__(self, name):
+        if self._generator is None:
+            self._generator = np.random.default_rng(self._seed)
+        return getattr(self._generator, name)
+
+
 class MakerAccount:
     """Goods and money held by a post's market maker (minor units of A, B, M)."""
 
     def __init__(self, holdings=(0, 0, 0)) -> None:
         self.holdings = np.asarray(holdings, dtype=np.int64).copy()
-
-
-class TradeRows:
-    """Fills of one tick at all posts, as columns of the ``trades`` table."""
-
-    def __init__(self) -> None:
-        self.rows: list[tuple] = []
-
-    def add(self, buyer, seller, k, q1, q2, market_id, x, y, units) -> None:
-        moved = [0.0, 0.0, 0.0]
-        first, second = PAIRS[k]
-        moved[first], moved[second] = q1 * units[first], q2 * units[second]
-        self.rows.append((buyer, seller, PAIR_NAMES[k], *moved, moved[second] / moved[first], market_id, x, y))
-
-    def columns(self, tick: int) -> dict:
-        names = ("buyer_id", "seller_id", "pair_type", "quantity_A", "quantity_B", "quantity_M", "price",
-                 "market_id", "x", "y")
-        dtypes = (np.int64, np.int64, object, float, float, float, float, float, np.int64, np.int64)
-        cols = {n: np.array([r[c] for r in self.rows], dtype=t) for c, (n, t) in enumerate(zip(names, dtypes))}
-        return {"tick": np.full(len(self.rows), tick, dtype=np.int64), **cols}
 
 
 class PairMarket:
@@ -133,7 +146,8 @@ class PairMarket:
         as at a reservation price.
         """
         ids = self.ids if ids is None else np.asarray(ids, dtype=np.int64)
-        ticks = np.broadcast_to(np.asarray(ticks, dtype=np.int64), ids.shape).copy()
+        ticks = np.full(ids.shape, ticks, dtype=np.int64) if np.ndim(ticks) == 0 \
+            else np.broadcast_to(np.asarray(ticks, dtype=np.int64), ids.shape).copy()
         out = np.zeros(ids.size, dtype=np.int64)
         _units_loop(ids, *self._agents(), self.k, ticks, int(side), strict, out)
         return out
@@ -149,6 +163,8 @@ class PairMarket:
         return ask_ticks, np.minimum(bid_ticks, cash).astype(np.int64)
 
     def _per_trader(self, ticks) -> np.ndarray:
+        if np.ndim(ticks) == 0:
+            return np.full(self.ids.shape, ticks, dtype=np.int64)
         return np.broadcast_to(np.asarray(ticks, dtype=np.int64), self.ids.shape).copy()
 
     def holdings(self, agent: int) -> tuple[int, int]:
@@ -213,8 +229,7 @@ class PairMarket:
             self._move(agent, self.first, sign * total1)
             self._move(agent, self.second, -sign * total2)
         x, y = self._where(buyer, seller)
-        for units, paid in zip(q1.tolist(), q2.tolist()):
-            self._trades.add(buyer, seller, self.k, units, paid, self.market_id, x, y, self.world.units)
+        self._trades.add_slices(buyer, seller, self.k, q1, q2, self.market_id, x, y, self.world.units)
         self.volume += total1
         self.value += total2
         self.fills += q1.size
@@ -249,16 +264,10 @@ class PairMarket:
         trade assumed made before this one: the gain of a marginal unit after
         part of an order has been filled.
         """
-        ag, units = self.world.agents, self.world.units
-        if traded == (0, 0):
-            held = ag.inventory[agent] * units
-        else:
-            held = ag.inventory[agent].astype(np.float64)
-            held[self.first] += traded[0]
-            held[self.second] += traded[1]
-            held *= units
-        return trade_gain(ag.family[agent], ag.utility_params[agent], ag.lambda_money[agent], held,
-                          good_in, qty_in * units[good_in], good_out, qty_out * units[good_out])
+        ag = self.world.agents
+        return gain_after(ag.family[agent], ag.utility_params[agent], ag.lambda_money[agent], ag.inventory[agent],
+                           self.world.units, self.first, self.second, float(traded[0]), float(traded[1]),
+                           good_in, float(qty_in), good_out, float(qty_out))
 
     def _move(self, agent: int, good: int, amount: int) -> None:
         if agent == MAKER:
@@ -272,4 +281,4 @@ class PairMarket:
         return self.value / self.volume if self.volume else float("nan")
 
 
-__all__ = ["MAKER", "MakerAccount", "PairMarket", "TradeRows"]
+__all__ = ["MAKER", "MakerAccount", "PairMarket", "SeededStream", "TradeRows"]

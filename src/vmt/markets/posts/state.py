@@ -69,7 +69,8 @@ class PostState:
     def pairs(self, j: int) -> list[int]:
         return [int(k) for k in np.flatnonzero(self.pair_active[j])]
 
-    def distance(self, j: int, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    def distance(self, j, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Manhattan distance from post ``j`` (an index, or one per position) to (``x``, ``y``)."""
         return np.abs(x - self.x[j]) + np.abs(y - self.y[j])
 
 

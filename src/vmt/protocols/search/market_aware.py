@@ -43,6 +43,7 @@ from vmt.protocols.gains import pair_goods
 from vmt.protocols.registry import ProtocolParams, register
 from vmt.protocols.search.distance_discounted import DistanceDiscountedSearch
 from vmt.protocols.search.distance_discounted import rank_every_agent
+from vmt.protocols.search.post_view import PostView
 from vmt.protocols.search.scan import best_resource, discount_table, own_utility
 from vmt.world.valuation import GAIN_TOLERANCE, holdings_utility
 
@@ -66,6 +67,7 @@ class PostBoard(NamedTuple):
     tick_size: np.ndarray  # float64 (3,)
     uses_posts: np.ndarray  # bool (n,): agents who go to posts when worth it
     bilateral_ok: np.ndarray  # bool (n,): agents who may trade bilaterally
+    view: PostView  # which posts each block of cells may see (built once: posts do not move)
 
 
 # --------------------------------------------------------------- demand
@@ -178,12 +180,16 @@ def _known_price(i, j, k, tick, d, broadcast, price_ticks, price_tick, observed_
 @njit(cache=True, parallel=True)
 def _score_posts(eligible, x, y, family, params, lam, inventory, units, observed_price, observed_tick,
                  post_x, post_y, visibility, broadcast, pair_active, price_ticks, price_tick, tick_size,
-                 tick, beta, decay, best_post, best_score):
+                 view_block, view_blocks_x, view_start, view_posts, tick, beta, decay, best_post, best_score):
+    # Each agent scores only the posts its block of the visibility index lists
+    # (post_view.py), in increasing post index: the posts and order of a full scan.
     for i in prange(x.shape[0]):
         best_post[i], best_score[i] = -1, 0.0
         if not eligible[i]:
             continue
-        for j in range(post_x.shape[0]):
+        b = (y[i] // view_block) * view_blocks_x + x[i] // view_block
+        for r in range(view_start[b], view_start[b + 1]):
+            j = view_posts[r]
             d = abs(post_x[j] - x[i]) + abs(post_y[j] - y[i])
             if d > visibility[j]:
                 continue
@@ -207,7 +213,7 @@ def score_posts(board: PostBoard, ctx: TickContext, eligible: np.ndarray, stalen
     best_score = np.empty(ag.n)
     _score_posts(eligible, ag.x, ag.y, ag.family, ag.utility_params, ag.lambda_money, ag.inventory, world.units,
                  ag.observed_price, ag.observed_tick, board.x, board.y, board.visibility, board.broadcast,
-                 board.pair_active, board.price_ticks, board.price_tick, board.tick_size,
+                 board.pair_active, board.price_ticks, board.price_tick, board.tick_size, *board.view,
                  ctx.tick, ctx.beta, staleness_decay, best_post, best_score)
     return best_post, best_score
 
@@ -221,13 +227,17 @@ def post_bound(board: PostBoard, cand: Candidates, partner: np.ndarray, post_sco
 
 # --------------------------------------------------------------- search
 @njit(cache=True, parallel=True)
-def _rank_resources(x, y, partner, family, params, lam, inventory, units, width, height, vision, beta,
+def _rank_resources(order, x, y, partner, family, params, lam, inventory, units, width, height, vision, beta,
                     res_x, row_block_first, res_good, res_amount, forage_rate, resource, resource_score):
     # The resource half of ``rank_all``, for institutions without bilateral
-    # trade, where partners need not be scanned.
+    # trade, where partners need not be scanned. Agents are visited in cell
+    # order (the spatial hash's ``order``), as ``rank_all`` does, so that
+    # neighbouring iterations read neighbouring rows of the resource index.
     discount = discount_table(beta, vision)
-    for i in prange(x.shape[0]):
+    for idx in prange(order.shape[0]):
+        i = order[idx]
         if partner[i] >= 0:
+            resource[i], resource_score[i] = -1, 0.0
             continue
         held, before_u = own_utility(i, family, params, lam, inventory, units)
         resource[i], resource_score[i] = best_resource(
@@ -235,10 +245,10 @@ def _rank_resources(x, y, partner, family, params, lam, inventory, units, width,
             res_x, row_block_first, res_good, res_amount, forage_rate)
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def strike_from_lists(cand_ids, cand_scores, struck):
     """Remove ``struck`` agents from every partner list (order kept) and empty their own lists."""
-    for i in range(cand_ids.shape[0]):
+    for i in prange(cand_ids.shape[0]):
         keep = 0
         for r in range(cand_ids.shape[1]):
             j = cand_ids[i, r]
@@ -271,6 +281,7 @@ class MarketAwareSearch(DistanceDiscountedSearch):
     def __init__(self, params):
         super().__init__(params)
         self.board: PostBoard | None = None
+        self._posts_out: MarketAwareCandidates | None = None
 
     def attach_posts(self, board: PostBoard) -> None:
         """Called by the market-posts component: from now on posts are ranked too."""
@@ -282,16 +293,25 @@ class MarketAwareSearch(DistanceDiscountedSearch):
             return MarketAwareCandidates(base.partner_ids, base.partner_scores, base.resource, base.resource_score)
         board, world = self.board, ctx.world
         ag, res, sp = world.agents, world.resources, ctx.spatial
-        out = MarketAwareCandidates(**vars(Candidates.empty(ag.n)))
+        out = self._lists(ag.n)
         if board.bilateral_ok.any():
             view = np.where(board.bilateral_ok, ag.partner, 0)
             self._slots = rank_every_agent(ctx, False, view, board.bilateral_ok, out, self._slots)
         else:
-            _rank_resources(ag.x, ag.y, ag.partner, ag.family, ag.utility_params, ag.lambda_money, ag.inventory,
+            _rank_resources(sp.order, ag.x, ag.y, ag.partner, ag.family, ag.utility_params, ag.lambda_money, ag.inventory,
                             world.units, world.width, world.height, ctx.vision_radius, ctx.beta, res.x, res.row_block_first,
                             res.good, res.amount, ctx.forage_rate, out.resource, out.resource_score)
         eligible = board.uses_posts & (ag.partner < 0)
         out.post, out.post_score = score_posts(board, ctx, eligible, self.params.staleness_decay)
         out.post_bound = post_bound(board, out, ag.partner, out.post_score)
-        strike_from_lists(out.partner_ids, out.partner_scores, out.post_bound)
+        if board.bilateral_ok.any():  # otherwise every partner list is empty
+            strike_from_lists(out.partner_ids, out.partner_scores, out.post_bound)
         return out
+
+    def _lists(self, n: int) -> MarketAwareCandidates:
+        """This tick's output, overwriting last tick's (no per-tick allocation of the n x 8
+        partner lists). Partner lists are written only by the bilateral scan, which
+        empties them first; without bilateral trade they stay empty as created."""
+        if self._posts_out is None or self._posts_out.resource.shape[0] != n:
+            self._posts_out = MarketAwareCandidates(**vars(Candidates.empty(n)))
+        return self._posts_out

@@ -42,21 +42,19 @@ Reference: R. Hanson (2003), "Combinatorial information market design".
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 
 from pydantic import Field
 
 from vmt.markets.posts.exchange import MAKER, PairMarket
 from vmt.markets.posts.mechanisms.base import BoundedReal, register_mechanism
+from vmt.markets.posts.mechanisms.lmsr_kernels import largest_worthwhile, lot_value, rounded_payment
 from vmt.markets.posts.mechanisms.maker import MakerMechanism, MakerParams
 from vmt.markets.posts.orders import BUY, SELL
 from vmt.mechanisms.lmsr import LMSRMarket
 from vmt.world.state import PAIRS
 
 HIGH, LOW = "high", "low"
-#: Float noise forgiven per unit before a payment is rounded for the maker (ticks).
-_NOISE = 1e-9
 
 
 class LMSRParams(MakerParams):
@@ -74,7 +72,7 @@ class LMSRMaker(MakerMechanism):
 
     def __init__(self, params: LMSRParams, setup) -> None:
         super().__init__(params, setup)
-        self.markets, self.band, self._quotes = {}, {}, {}
+        self.markets, self.band, self._quotes, self._schedules = {}, {}, {}, {}
         for k in setup.pairs:
             shares = params.liquidity / setup.units[PAIRS[k][0]]
             self.markets[k] = LMSRMarket((HIGH, LOW), shares)
@@ -96,12 +94,18 @@ class LMSRMaker(MakerMechanism):
     def lot_values(self, k: int, side: int) -> Callable[[float], float]:
         """``units -> `` exact ticks a trader pays for (``BUY``) or gets for (``SELL``) ``units`` units
         at the current state: the LMSR cost (valid until the next trade)."""
-        lo, hi = self.band[k]
-        if side == BUY:
-            cost = self.markets[k].cost_schedule(HIGH)
-            return lambda units: lo * units + (hi - lo) * cost(float(units))
-        cost = self.markets[k].cost_schedule(LOW)
-        return lambda units: lo * units + (hi - lo) * (units - cost(float(units)))
+        terms = self.schedule(k, side)
+        return lambda units: lot_value(*terms, side, units)
+
+    def schedule(self, k: int, side: int) -> tuple[float, float, float, float, float]:
+        """``(p_min, p_max, others, everything, b)`` in ticks and shares: what :func:`lot_value`
+        prices lots from (the LMSR's :meth:`~vmt.mechanisms.lmsr.LMSRMarket.cost_terms` of the
+        share a side trades). Kept until the next trade: every participant asks for it."""
+        if (k, side) not in self._schedules:
+            lo, hi = self.band[k]
+            terms = self.markets[k].cost_terms(HIGH if side == BUY else LOW)
+            self._schedules[k, side] = (float(lo), float(hi), *terms)
+        return self._schedules[k, side]
 
     def lot_value(self, k: int, side: int, units: float) -> float:
         return self.lot_values(k, side)(units)
@@ -112,10 +116,8 @@ class LMSRMaker(MakerMechanism):
 
         None when a seller would get nothing.
         """
-        if side == BUY:
-            return math.ceil(value - _NOISE * units)
-        paid = math.floor(value + _NOISE * units)
-        return paid if paid >= 1 else None
+        paid = rounded_payment(side, value, units)
+        return None if paid < 0 else int(paid)
 
     def lot_payment(self, k: int, side: int, units: int) -> int | None:
         """:meth:`lot_value` in whole minor units of the second good (:meth:`rounded_payment`)."""
@@ -139,8 +141,9 @@ class LMSRMaker(MakerMechanism):
     def traded(self, k: int, agent: int, side: int, units: int = 1) -> None:
         market = self.markets[k]
         market.buy(agent, HIGH if side == BUY else LOW, float(units))
-        self._quotes.pop((k, BUY), None)
-        self._quotes.pop((k, SELL), None)
+        for kept in (self._quotes, self._schedules):
+            kept.pop((k, BUY), None)
+            kept.pop((k, SELL), None)
         if market.worst_case_loss() > market.loss_bound * (1 + 1e-12) + 1e-9:
             raise AssertionError(f"LMSR worst-case loss {market.worst_case_loss()} exceeds b ln 2 = {market.loss_bound}")
 
@@ -179,7 +182,6 @@ class _WorthwhileLot:
 
     def __init__(self, maker: LMSRMaker, market: PairMarket, agent: int, side: int) -> None:
         self.maker, self.market, self.agent, self.side = maker, market, agent, side
-        self.held = market.holdings(agent)
         self.maker_held = market.holdings(MAKER)
         self._lot_values, self._values = maker.lot_values(market.k, side), {0: 0.0}
 
@@ -196,26 +198,10 @@ class _WorthwhileLot:
         """Minor units of the second good paid (or received) for unit ``units`` alone, as rounded."""
         return (self.payment(units) or 0) - ((self.payment(units - 1) or 0) if units > 1 else 0)
 
-    def worth(self, units: int) -> bool:
-        total = self.payment(units)
-        buyer_cash, seller_stock = (self.held[1], self.maker_held[0]) if self.side == BUY \
-            else (self.maker_held[1], self.held[0])
-        if total is None or total > buyer_cash or units > seller_stock:
-            return False
-        first, second, before = self.market.first, self.market.second, units - 1
-        paid, cost = self.value(before), self.value(units) - self.value(before)
-        if self.side == BUY:
-            gain = self.market.gain(self.agent, first, 1, second, cost, traded=(before, -paid))
-        else:
-            gain = self.market.gain(self.agent, second, cost, first, 1, traded=(-before, paid))
-        return gain > 0.0
-
     def largest(self, most: int) -> int:
         """The largest ``n <= most`` with every unit up to ``n`` worth it (0 if the first is not)."""
-        if most < 1 or not self.worth(1):
-            return 0
-        lo, hi = 1, most
-        while lo < hi:
-            mid = (lo + hi + 1) // 2
-            lo, hi = (mid, hi) if self.worth(mid) else (lo, mid - 1)
-        return lo
+        market, agent, ag = self.market, self.agent, self.market.world.agents
+        return int(largest_worthwhile(
+            ag.family[agent], ag.utility_params[agent], ag.lambda_money[agent], ag.inventory[agent],
+            market.world.units, market.first, market.second, self.maker_held[0], self.maker_held[1],
+            *self.maker.schedule(market.k, self.side), self.side, int(most)))
