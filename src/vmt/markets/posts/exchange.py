@@ -52,6 +52,12 @@ def _units_loop(ids, family, params, lam, inventory, units, k, ticks, side, stri
 
 
 @njit(cache=True)
+def _units_one(code, params, lam, inventory_row, units, k, ticks, side, strict):
+    return units_demanded(code, params, lam, inventory_row, units, k, ticks, side,
+                          max_units(inventory_row, k, ticks, side), strict)
+
+
+@njit(cache=True)
 def _reservation_loop(ids, family, params, lam, inventory, units, k, ask, bid):
     g1, g2 = pair_goods(k)
     for r in range(ids.shape[0]):
@@ -151,6 +157,12 @@ class PairMarket:
         out = np.zeros(ids.size, dtype=np.int64)
         _units_loop(ids, *self._agents(), self.k, ticks, int(side), strict, out)
         return out
+
+    def units_of(self, agent: int, ticks: int, side: int, strict: bool = False) -> int:
+        """:meth:`units_at` for one trader (one compiled call, no arrays)."""
+        ag = self.world.agents
+        return int(_units_one(ag.family[agent], ag.utility_params[agent], ag.lambda_money[agent], ag.inventory[agent],
+                              self.world.units, self.k, int(ticks), int(side), bool(strict)))
 
     def reservation_ticks(self) -> tuple[np.ndarray, np.ndarray]:
         """(ask, bid) ticks for one unit, rounded to the safe side; ask -1 if nothing to sell, bid 0 if no bid."""
