@@ -14,6 +14,7 @@ from extending_rules import install_plugin
 from vmt import plugins
 from vmt.cli.listing import LISTERS
 from vmt.economics import vectorized as V
+from vmt.economics.kernels import parameter_row, utility
 from vmt.economics.equilibrium import cobb_douglas_equilibrium_price, equilibrium_allocation
 from vmt.economics.families import (FAMILIES, UtilityParamError, canonical_utility_params, family_entries,
                                    resolve_family)
@@ -103,6 +104,19 @@ def test_a_family_given_by_its_utility_alone_meets_the_closed_forms():
     before = V.utility(user, params, a, b)
     assert (V.utility(user, params, a - 0.01, b + 0.01 * ask) >= before).all()  # secured: a sale never hurts
     assert (V.utility(user, params, a + 0.01, b - 0.01 * bid) >= before).all()
+
+
+@numba.njit
+def _utility_from_tuple_and_row(code, params, a, b):
+    """The family kernel given the parameters as a tuple and as the array row."""
+    return utility(code, parameter_row(params, 0), a, b), utility(code, params[0], a, b)
+
+
+def test_a_run_time_family_reads_a_parameter_tuple_like_its_row():
+    code = _family("test_cd_utility_only").code
+    row = np.array([[0.3, 0.6, 0, 0, 0, 0, 0, 0]])
+    from_tuple, from_row = _utility_from_tuple_and_row(code, row, 4.0, 9.0)
+    assert from_tuple == from_row == pytest.approx(4.0 ** 0.3 * 9.0 ** 0.6, rel=1e-15)
 
 
 def test_a_family_given_by_its_utility_alone_runs_the_same_on_one_and_two_threads():

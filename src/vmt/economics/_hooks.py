@@ -80,22 +80,31 @@ def _slot_filled(typingctx, slot):
     return types.boolean(types.int64), codegen
 
 
+def _row_values(context, builder, row_type, row):
+    """The ``N_UTILITY_PARAMS`` doubles of a parameter row, an array (the
+    agent's packed row) or a tuple (the row read once, :func:`parameter_row`)."""
+    if isinstance(row_type, types.BaseTuple):
+        return [builder.extract_value(row, k) for k in range(N_UTILITY_PARAMS)]
+    row_array = context.make_array(row_type)(context, builder, row)
+    return [builder.load(cgutils.get_item_pointer(context, builder, row_type, row_array,
+                                                  [context.get_constant(types.intp, k)]))
+            for k in range(N_UTILITY_PARAMS)]
+
+
 @intrinsic
 def _call_slot(typingctx, slot, params, x, y, z):
-    """Call the function in table slot ``slot`` with the parameter row copied
-    to the stack; returns its two outputs (NaN if it wrote none)."""
+    """Call the function in table slot ``slot`` with the parameter row (an
+    array or a tuple) copied to the stack; returns its two outputs (NaN if it
+    wrote none)."""
     signature = types.UniTuple(types.float64, 2)(types.int64, params, types.float64, types.float64,
                                                  types.float64)
 
     def codegen(context, builder, sig, args):
         slot, row, x, y, z = args
         double = ir.DoubleType()
-        row_array = context.make_array(sig.args[1])(context, builder, row)
         packed = cgutils.alloca_once(builder, double, size=N_UTILITY_PARAMS)
-        for k in range(N_UTILITY_PARAMS):
-            item = cgutils.get_item_pointer(context, builder, sig.args[1], row_array,
-                                            [context.get_constant(types.intp, k)])
-            builder.store(builder.load(item), builder.gep(packed, [ir.Constant(ir.IntType(32), k)]))
+        for k, value in enumerate(_row_values(context, builder, sig.args[1], row)):
+            builder.store(value, builder.gep(packed, [ir.Constant(ir.IntType(32), k)]))
         out = cgutils.alloca_once(builder, double, size=2)
         second = builder.gep(out, [ir.Constant(ir.IntType(32), 1)])
         builder.store(ir.Constant(double, math.nan), out)

@@ -22,6 +22,7 @@ from vmt.economics.families import (
     COBB_DOUGLAS,
     LEONTIEF,
     LINEAR,
+    N_UTILITY_PARAMS,
     QUADRATIC,
     STONE_GEARY,
     TRANSLOG,
@@ -34,6 +35,20 @@ kernel = njit(cache=True, error_model="numpy")
 #: (value and slope matched), so utility stays finite, concave, increasing.
 SUBSISTENCE_EPS = 1e-6
 _LOG_EPS = math.log(SUBSISTENCE_EPS)
+
+assert N_UTILITY_PARAMS == 8, "parameter_row reads eight parameters"
+
+
+@njit(cache=True, inline="always")
+def parameter_row(params, agent):
+    """Agent ``agent``'s packed utility parameters as a tuple of
+    ``N_UTILITY_PARAMS`` floats: what the family kernels accept in place of
+    the array row ``params[agent]``. Read once per agent in the hot loops: a
+    tuple lives in registers, while every array view made inside a parallel
+    loop counts a reference on the shared parameter array (an atomic write
+    that the threads fight over)."""
+    return (params[agent, 0], params[agent, 1], params[agent, 2], params[agent, 3],
+            params[agent, 4], params[agent, 5], params[agent, 6], params[agent, 7])
 
 
 @kernel

@@ -13,7 +13,8 @@ The engine calls these from its own numba kernels, with these signatures:
   of ``u + lam M`` with money kept non-negative)
 
 ``code`` is a family code from :mod:`vmt.economics.families`, ``p`` the packed
-float64[8] parameter row, quantities are *real* (minor units times unit size).
+float64[8] parameter row (or the same eight floats as a tuple,
+:func:`parameter_row`), quantities are *real* (minor units times unit size).
 Kernels do no input checking (see :mod:`vmt.economics.vectorized` for the
 checked array versions). Formulas and conventions: ``docs/economics.md``.
 
@@ -33,6 +34,7 @@ from vmt.economics._utility import (
     SUBSISTENCE_EPS,
     marginal_utilities,
     mrs,
+    parameter_row,
     utility,
 )
 
@@ -43,6 +45,7 @@ __all__ = [
     "marginal_utilities",
     "marginal_utility_of_wealth",
     "mrs",
+    "parameter_row",
     "quasilinear_demand",
     "reservation_prices_barter",
     "reservation_prices_money",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from vmt.economics.kernels import parameter_row
 from vmt.world.valuation import trade_gain
 
 
@@ -18,6 +19,7 @@ class ForageClaims:
 
     def __init__(self, n_agents: int, n_resources: int):
         self.claim = np.empty(n_agents, dtype=np.int32 if n_resources < 2**31 else np.int64)
+        self.claimants = np.empty(n_agents, dtype=np.int32 if n_agents < 2**31 else np.int64)
         self.took = np.zeros(n_agents, dtype=np.int64)
         self.first = np.full(n_resources, -1, dtype=np.int64)
         self.shared = np.zeros(n_resources, dtype=np.bool_)
@@ -34,19 +36,23 @@ def forage(x, y, partner, inventory, family, params, lam, units, cell_resource, 
     shared cell), but only agents sharing a cell depend on each other: the
     cells one agent claims are harvested in parallel, the shared ones
     serially in id order afterwards — the same harvests as one pass in id
-    order. ``harvested`` (int64, shape (3,)) receives the minor units taken
+    order. Only the agents that claim a cell (listed in id order while the
+    shared cells are marked) are visited after the first pass.
+    ``harvested`` (int64, shape (3,)) receives the minor units taken
     per good, so callers can check that holdings changed only by foraging.
     ``claims``: work arrays to reuse (made when None).
     """
     if claims is None or not claims.fits(x.shape[0], resource_amount.shape[0]):
         claims = ForageClaims(x.shape[0], resource_amount.shape[0])
     _claim_cells(x, y, partner, cell_resource, resource_amount, claims.claim)
-    _mark_shared(claims.claim, claims.first, claims.shared)
-    _harvest_alone(claims.claim, claims.shared, inventory, family, params, lam, units, resource_good,
+    claimants = claims.claimants[:_mark_shared(claims.claim, claims.first, claims.shared, claims.claimants)]
+    _harvest_alone(claimants, claims.claim, claims.shared, inventory, family, params, lam, units, resource_good,
                    resource_amount, cooldown, cooldown_left, forage_rate, stale, claims.took)
-    _harvest_shared_in_id_order(claims.claim, claims.first, claims.shared, inventory, family, params, lam, units,
+    _harvest_shared_in_id_order(claimants, claims.claim, claims.shared, inventory, family, params, lam, units,
                                 resource_good, resource_amount, cooldown, cooldown_left, forage_rate, stale,
-                                claims.took, harvested)
+                                claims.took)
+    harvested += _harvest_by_good(claimants, claims.claim, resource_good, claims.took)
+    _clear_marks(claimants, claims.claim, claims.first, claims.shared)
     return claims
 
 
@@ -59,15 +65,21 @@ def _claim_cells(x, y, partner, cell_resource, resource_amount, claim):
 
 
 @njit(cache=True)
-def _mark_shared(claim, first, shared):
-    """``first[r]``: the lowest id claiming ``r``; ``shared[r]``: claimed by more than one."""
+def _mark_shared(claim, first, shared, claimants):
+    """``first[r]``: the lowest id claiming ``r``; ``shared[r]``: claimed by
+    more than one; ``claimants[:count]``: the agents claiming a cell, in id
+    order. Returns ``count``."""
+    count = 0
     for i in range(claim.shape[0]):
         r = claim[i]
         if r >= 0:
+            claimants[count] = i
+            count += 1
             if first[r] < 0:
                 first[r] = i
             else:
                 shared[r] = True
+    return count
 
 
 @njit(cache=True)
@@ -79,7 +91,7 @@ def _harvest(i, r, inventory, family, params, lam, units, resource_good, resourc
     g = resource_good[r]
     take = min(resource_amount[r], max(1, int(round(forage_rate / units[g]))))
     held = (inventory[i, 0] * units[0], inventory[i, 1] * units[1], inventory[i, 2] * units[2])
-    if trade_gain(family[i], params[i], lam[i], held, g, take * units[g], 2, 0.0) <= 0.0:
+    if trade_gain(family[i], parameter_row(params, i), lam[i], held, g, take * units[g], 2, 0.0) <= 0.0:
         return 0
     inventory[i, g] += take
     resource_amount[r] -= take
@@ -90,33 +102,50 @@ def _harvest(i, r, inventory, family, params, lam, units, resource_good, resourc
 
 
 @njit(cache=True, parallel=True)
-def _harvest_alone(claim, shared, inventory, family, params, lam, units, resource_good, resource_amount,
+def _harvest_alone(claimants, claim, shared, inventory, family, params, lam, units, resource_good, resource_amount,
                    cooldown, cooldown_left, forage_rate, stale, took):
     # a cell claimed by one agent is touched by that agent's iteration only
-    for i in prange(claim.shape[0]):
+    for q in prange(claimants.shape[0]):
+        i = claimants[q]
         r = claim[i]
         took[i] = 0
-        if r >= 0 and not shared[r]:
+        if not shared[r]:
             took[i] = _harvest(i, r, inventory, family, params, lam, units, resource_good, resource_amount,
                                cooldown, cooldown_left, forage_rate, stale)
 
 
 @njit(cache=True)
-def _harvest_shared_in_id_order(claim, first, shared, inventory, family, params, lam, units, resource_good,
-                                resource_amount, cooldown, cooldown_left, forage_rate, stale, took, harvested):
-    """Shared cells in id order; then add up the harvest and clear the marks."""
-    for i in range(claim.shape[0]):
+def _harvest_shared_in_id_order(claimants, claim, shared, inventory, family, params, lam, units, resource_good,
+                                resource_amount, cooldown, cooldown_left, forage_rate, stale, took):
+    """Shared cells, in id order."""
+    for q in range(claimants.shape[0]):
+        i = claimants[q]
         r = claim[i]
-        if r < 0:
-            continue
         if shared[r]:
             took[i] = _harvest(i, r, inventory, family, params, lam, units, resource_good, resource_amount,
                                cooldown, cooldown_left, forage_rate, stale)
-        harvested[resource_good[r]] += took[i]
-    for i in range(claim.shape[0]):
-        if claim[i] >= 0:
-            first[claim[i]] = -1
-            shared[claim[i]] = False
+
+
+@njit(cache=True, parallel=True)
+def _harvest_by_good(claimants, claim, resource_good, took):
+    """Minor units harvested per good (whole numbers: the sum does not depend
+    on the order of the additions)."""
+    taken_a, taken_b, taken_m = 0, 0, 0
+    for q in prange(claimants.shape[0]):
+        i = claimants[q]
+        g = resource_good[claim[i]]
+        taken_a += took[i] if g == 0 else 0
+        taken_b += took[i] if g == 1 else 0
+        taken_m += took[i] if g == 2 else 0
+    return np.array([taken_a, taken_b, taken_m], dtype=np.int64)
+
+
+@njit(cache=True)
+def _clear_marks(claimants, claim, first, shared):
+    for q in range(claimants.shape[0]):
+        r = claim[claimants[q]]
+        first[r] = -1
+        shared[r] = False
 
 
 @njit(cache=True, parallel=True)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from vmt.economics.kernels import reservation_prices_barter, reservation_prices_money
+from vmt.economics.kernels import parameter_row, reservation_prices_barter, reservation_prices_money
 from vmt.world.state import PAIR_AB, PAIR_AM, PAIR_BM
 
 
@@ -35,25 +35,41 @@ def refresh_quotes(world, spread: float, pair_active: np.ndarray, only_stale: bo
 
 @njit(cache=True, parallel=True)
 def _refresh(family, params, lam, inventory, units, spread, pair_active, mask, ask, bid):
+    # Rows are read into scalars and tuples and written back element by
+    # element: an array view per agent would count references on the shared
+    # arrays from every thread.
     for i in prange(family.shape[0]):
         if mask[i]:
-            _quote_agent(family[i], params[i], lam[i], inventory[i], units, spread, pair_active, ask[i], bid[i])
+            held = (inventory[i, 0] * units[0], inventory[i, 1] * units[1], inventory[i, 2] * units[2])
+            asks, bids = _quotes(family[i], parameter_row(params, i), lam[i], held, units, spread, pair_active)
+            for k in range(3):
+                ask[i, k], bid[i, k] = asks[k], bids[k]
 
 
 @njit(cache=True)
-def _quote_agent(code, p, lam, inv, units, spread, pair_active, ask, bid):
-    a, b, m = inv[0] * units[0], inv[1] * units[1], inv[2] * units[2]
-    ask[:] = np.inf
-    bid[:] = 0.0
+def _quotes(code, p, lam, held, units, spread, pair_active):
+    """One agent's (ask, bid) per exchange pair, as 3-tuples, from its real holdings."""
+    a, b, m = held
+    ask_ab = ask_am = ask_bm = np.inf
+    bid_ab = bid_am = bid_bm = 0.0
     if pair_active[PAIR_AB]:
         lo, hi = reservation_prices_barter(code, p, a, b, units[0], units[1])
-        ask[PAIR_AB], bid[PAIR_AB] = lo, min(hi, b / units[0])
+        ask_ab, bid_ab = lo, min(hi, b / units[0])
     if pair_active[PAIR_AM]:
         lo, hi = reservation_prices_money(code, p, a, b, 0, units[0], lam)
-        ask[PAIR_AM], bid[PAIR_AM] = lo, min(hi, m / units[0])
+        ask_am, bid_am = lo, min(hi, m / units[0])
     if pair_active[PAIR_BM]:
         lo, hi = reservation_prices_money(code, p, a, b, 1, units[1], lam)
-        ask[PAIR_BM], bid[PAIR_BM] = lo, min(hi, m / units[1])
-    for k in range(3):
-        ask[k] = max(ask[k], 0.0) * (1.0 + spread)
-        bid[k] = max(bid[k], 0.0) * (1.0 - spread)
+        ask_bm, bid_bm = lo, min(hi, m / units[1])
+    return (_widened_ask(ask_ab, spread), _widened_ask(ask_am, spread), _widened_ask(ask_bm, spread)), \
+        (_narrowed_bid(bid_ab, spread), _narrowed_bid(bid_am, spread), _narrowed_bid(bid_bm, spread))
+
+
+@njit(cache=True, inline="always")
+def _widened_ask(ask, spread):
+    return max(ask, 0.0) * (1.0 + spread)
+
+
+@njit(cache=True, inline="always")
+def _narrowed_bid(bid, spread):
+    return max(bid, 0.0) * (1.0 - spread)

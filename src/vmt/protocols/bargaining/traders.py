@@ -6,8 +6,10 @@ bargaining kernels load the two traders of a pair once and then evaluate
 valuations, acceptance and gains from it: every evaluation that took the
 world's arrays made numba count references to each of them (an out-of-line
 call per array, twice per evaluation), which cost more than the economics.
-The parameters stay the agent's packed row (a view), what the utility
-kernels, run-time families included, expect.
+The parameters are read into a tuple (:func:`parameter_row`), which the
+utility kernels, run-time families included, accept like the packed row:
+an array view per trader counted references on the shared parameter array
+from every thread and cost about a third of the bargaining.
 
 Units and block sizes travel as 3-tuples indexed by good (``units``) or by
 exchange pair (``max_q``), made once per tick with :func:`triple`.
@@ -18,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from vmt.economics.kernels import marginal_utilities, mrs
+from vmt.economics.kernels import marginal_utilities, mrs, parameter_row
 from vmt.protocols.gains import pair_goods
 from vmt.world.valuation import holdings_utility, trade_gain, trade_gain_from
 
@@ -38,7 +40,7 @@ def trader(agent, family, params, lam, inventory, units):
     """``agent``'s family code, parameters, λ, real and minor-unit holdings."""
     minor = (inventory[agent, 0], inventory[agent, 1], inventory[agent, 2])
     real = (minor[0] * units[0], minor[1] * units[1], minor[2] * units[2])
-    return family[agent], params[agent], lam[agent], real, minor
+    return family[agent], parameter_row(params, agent), lam[agent], real, minor
 
 
 @njit(cache=True)

@@ -40,28 +40,44 @@ def listing_agents(partner, cand_ids, flags):
 
 
 @njit(cache=True, parallel=True)
-def mutual_edges(active, cand_ids, cand_scores, edge_score, edge_rank):
-    """For each list entry ``(i, r)`` of an active agent ``i = active[a]``
-    naming ``j``: the combined score of the pair when ``j`` lists ``i`` too
-    (else -1), and the pair's rank key — the position of the higher id in the
-    lower id's list."""
+def mutual_edges(active, cand_ids, cand_scores, edge_partner, edge_score, edge_rank, edge_count):
+    """For each active agent ``i = active[a]``: the agents ``j`` on its list
+    that list ``i`` too, in ``edge_partner[a, :edge_count[a]]``, in the edge
+    order of the greedy pass (:func:`_better`), with the pair's combined
+    score and rank key (the position of the higher id in the lower id's
+    list). A round then takes the first of them still free."""
     for a in prange(active.shape[0]):
         i = active[a]
+        count = 0
         for r in range(cand_ids.shape[1]):
             j = cand_ids[i, r]
-            edge_score[a, r] = -1.0
             if j < 0:
-                continue
+                break
             back = _rank_of(cand_ids, j, i)
             if back < 0:
                 continue
             # the lower id's score first, as the sorted pass adds them
             if i < j:
-                edge_score[a, r] = cand_scores[i, r] + cand_scores[j, back]
-                edge_rank[a, r] = r
+                score, rank = cand_scores[i, r] + cand_scores[j, back], r
             else:
-                edge_score[a, r] = cand_scores[j, back] + cand_scores[i, r]
-                edge_rank[a, r] = back
+                score, rank = cand_scores[j, back] + cand_scores[i, r], back
+            _insert_edge(a, i, count, j, score, rank, edge_partner, edge_score, edge_rank)
+            count += 1
+        edge_count[a] = count
+
+
+@njit(cache=True)
+def _insert_edge(a, i, count, j, score, rank, edge_partner, edge_score, edge_rank):
+    """Insert edge ``(i, j)`` into row ``a``'s first ``count`` edges, kept in
+    edge order (insertion sort: a row holds at most one list's length)."""
+    pos = count
+    lo = min(i, j)
+    while pos > 0 and _better(score, lo, rank, edge_score[a, pos - 1], min(i, edge_partner[a, pos - 1]),
+                              edge_rank[a, pos - 1]):
+        edge_partner[a, pos], edge_score[a, pos], edge_rank[a, pos] = (
+            edge_partner[a, pos - 1], edge_score[a, pos - 1], edge_rank[a, pos - 1])
+        pos -= 1
+    edge_partner[a, pos], edge_score[a, pos], edge_rank[a, pos] = j, score, rank
 
 
 @njit(cache=True)
@@ -75,62 +91,68 @@ def _better(score, lo, rank, best_score, best_lo, best_rank):
 
 
 @njit(cache=True)
-def _point(a, active, partner, cand_ids, edge_score, edge_rank, best):
-    """Agent ``active[a]`` points at the free agent of its best mutual edge (-1: none)."""
+def _point(a, active, partner, edge_partner, edge_count, cursor, best):
+    """Agent ``active[a]`` points at the free agent of its best mutual edge
+    (-1: none). Partners are only ever taken during the rounds, so the
+    best free edge is the first free one from where the last round stopped
+    (``cursor[a]``)."""
     i = active[a]
-    choice, best_score, best_lo, best_rank = -1, -1.0, 0, 0
-    if partner[i] < 0:
-        for r in range(cand_ids.shape[1]):
-            j = cand_ids[i, r]
-            if j < 0:
-                break
-            if edge_score[a, r] < 0.0 or partner[j] >= 0:
-                continue
-            lo = min(i, j)
-            if choice < 0 or _better(edge_score[a, r], lo, edge_rank[a, r], best_score, best_lo, best_rank):
-                choice, best_score, best_lo, best_rank = j, edge_score[a, r], lo, edge_rank[a, r]
-    best[i] = choice
+    if partner[i] >= 0:
+        best[i] = -1
+        return
+    c = cursor[a]
+    while c < edge_count[a] and partner[edge_partner[a, c]] >= 0:
+        c += 1
+    cursor[a] = c
+    best[i] = edge_partner[a, c] if c < edge_count[a] else -1
 
 
 @njit(cache=True)
 def _pair_if_dominant(a, active, partner, best):
-    """Pair ``i`` with ``j`` when each points at the other (done by the lower id)."""
+    """Pair ``i`` with ``j`` when each points at the other (done by the lower
+    id); returns whether ``i`` still chooses next round (it points at
+    someone who does not point back)."""
     i = active[a]
     j = best[i]
-    if j > i and best[j] == i:
+    if j < 0:
+        return False
+    if best[j] != i:
+        return True
+    if j > i:
         pair_up(partner, i, j)
+    return False
 
 
 @njit(cache=True, parallel=True)
-def _round(rows, active, partner, cand_ids, edge_score, edge_rank, best):
+def _round(rows, active, partner, edge_partner, edge_count, cursor, best, keep):
     """One round: every still-choosing agent points, then dominant edges pair."""
     for q in prange(rows.shape[0]):
-        _point(rows[q], active, partner, cand_ids, edge_score, edge_rank, best)
+        _point(rows[q], active, partner, edge_partner, edge_count, cursor, best)
     for q in prange(rows.shape[0]):
-        _pair_if_dominant(rows[q], active, partner, best)
-    return _still_choosing(rows, active, best)
+        keep[q] = _pair_if_dominant(rows[q], active, partner, best)
+    return _still_choosing(rows, keep)
 
 
 @njit(cache=True)
-def _last_rounds(rows, active, partner, cand_ids, edge_score, edge_rank, best):
+def _last_rounds(rows, active, partner, edge_partner, edge_count, cursor, best, keep):
     """The same rounds in one thread, for the few agents left (waking
     threads for a handful of agents costs more than it saves)."""
     while rows.size:
         for q in range(rows.shape[0]):
-            _point(rows[q], active, partner, cand_ids, edge_score, edge_rank, best)
+            _point(rows[q], active, partner, edge_partner, edge_count, cursor, best)
         for q in range(rows.shape[0]):
-            _pair_if_dominant(rows[q], active, partner, best)
-        rows = _still_choosing(rows, active, best)
+            keep[q] = _pair_if_dominant(rows[q], active, partner, best)
+        rows = _still_choosing(rows, keep)
 
 
 @njit(cache=True)
-def _still_choosing(rows, active, best):
-    keep = 0
+def _still_choosing(rows, keep):
+    count = 0
     for q in range(rows.shape[0]):
-        if best[active[rows[q]]] >= 0:
-            rows[keep] = rows[q]
-            keep += 1
-    return rows[:keep]
+        if keep[q]:
+            rows[count] = rows[q]
+            count += 1
+    return rows[:count]
 
 
 #: Below this many choosing agents the rounds run in one thread.
@@ -141,10 +163,15 @@ def greedy_mutual_pairs(partner, cand_ids, cand_scores, active, best):
     """Pair free agents greedily over mutually listed pairs (see the module
     docstring). ``active``: the agents that may have mutual edges (free, with
     a list), ascending; ``best`` (n,): a work array (reusable across ticks)."""
-    edge_score = np.empty((active.size, cand_ids.shape[1]))
-    edge_rank = np.empty((active.size, cand_ids.shape[1]), dtype=np.int8)
-    mutual_edges(active, cand_ids, cand_scores, edge_score, edge_rank)
+    width = cand_ids.shape[1]
+    edge_partner = np.empty((active.size, width), dtype=cand_ids.dtype)
+    edge_score = np.empty((active.size, width))
+    edge_rank = np.empty((active.size, width), dtype=np.int8)
+    edge_count = np.empty(active.size, dtype=np.int32)
+    mutual_edges(active, cand_ids, cand_scores, edge_partner, edge_score, edge_rank, edge_count)
+    cursor = np.zeros(active.size, dtype=np.int32)
+    keep = np.empty(active.size, dtype=np.bool_)
     rows = np.arange(active.size)
     while rows.size and rows.size >= SERIAL_ROUNDS_BELOW:
-        rows = _round(rows, active, partner, cand_ids, edge_score, edge_rank, best)
-    _last_rounds(rows, active, partner, cand_ids, edge_score, edge_rank, best)
+        rows = _round(rows, active, partner, edge_partner, edge_count, cursor, best, keep)
+    _last_rounds(rows, active, partner, edge_partner, edge_count, cursor, best, keep)
