@@ -83,7 +83,7 @@ def _sort_rows_by_column(x, width, row_start, cell_start, order):
 
 
 #: Cells per block of the resource row index.
-RESOURCE_BLOCK = 32
+RESOURCE_BLOCK = 8
 
 
 def resource_row_index(x: np.ndarray, y: np.ndarray, width: int, height: int) -> np.ndarray:
