@@ -243,19 +243,20 @@ class TradeLog:
 def add_net_trades(net: np.ndarray, columns: dict[str, np.ndarray]) -> None:
     """Add one tick's trades to the running net trades ``net`` (n, 3)."""
     kinds = pair_codes(columns["pair_type"])
-    flows = np.stack([columns["quantity_A"], columns["quantity_B"], columns["quantity_M"]], axis=1).astype(float)
-    _add_flows(net, np.asarray(kinds, dtype=np.int64), np.asarray(columns["buyer_id"], dtype=np.int64),
-               np.asarray(columns["seller_id"], dtype=np.int64), flows, _SECOND)
+    buyers, sellers = (np.asarray(columns[side], dtype=np.int64) for side in ("buyer_id", "seller_id"))
+    flows = (np.asarray(columns[f"quantity_{good}"], dtype=float) for good in "ABM")
+    _add_flows(net, kinds, buyers, sellers, *flows, _SECOND)
 
 
 @njit(cache=True)
-def _add_flows(net, kinds, buyers, sellers, flows, second_good):
+def _add_flows(net, kinds, buyers, sellers, flow_a, flow_b, flow_m, second_good):
     """The buyer gains the flows with the pair's second good paid (negated);
     the seller the opposite. A post's market maker (id -1) is not an agent."""
     for t in range(kinds.shape[0]):
         paid = second_good[kinds[t]]
         for g in range(3):
-            flow = -flows[t, g] if g == paid else flows[t, g]
+            flow = flow_a[t] if g == 0 else (flow_b[t] if g == 1 else flow_m[t])
+            flow = -flow if g == paid else flow
             if buyers[t] >= 0:
                 net[buyers[t], g] += flow
             if sellers[t] >= 0:
