@@ -11,7 +11,7 @@ import numpy as np
 from numba import njit, prange
 
 from vmt.economics.kernels import parameter_row
-from vmt.world.chunks import CHUNKS, chunk_span, first_rows
+from vmt.world.chunks import flagged
 from vmt.world.valuation import trade_gain
 
 
@@ -117,25 +117,14 @@ def _harvest_alone(claimants, claim, shared, inventory, family, params, lam, uni
 
 @njit(cache=True, parallel=True)
 def _sharing(claimants, claim, shared):
-    """The claimants of shared cells, in id order (compacted by chunks,
-    :mod:`vmt.world.chunks`)."""
-    counts = np.zeros(CHUNKS, dtype=np.int64)
-    for c in prange(CHUNKS):
-        start, stop = chunk_span(c, claimants.shape[0])
-        found = 0
-        for q in range(start, stop):
-            if shared[claim[claimants[q]]]:
-                found += 1
-        counts[c] = found
-    starts = first_rows(counts)
-    sharing = np.empty(starts[CHUNKS], dtype=claimants.dtype)
-    for c in prange(CHUNKS):
-        start, stop = chunk_span(c, claimants.shape[0])
-        row = starts[c]
-        for q in range(start, stop):
-            if shared[claim[claimants[q]]]:
-                sharing[row] = claimants[q]
-                row += 1
+    """The claimants of shared cells, in id order."""
+    on_shared = np.empty(claimants.shape[0], dtype=np.bool_)
+    for q in prange(claimants.shape[0]):
+        on_shared[q] = shared[claim[claimants[q]]]
+    rows = flagged(on_shared)
+    sharing = np.empty(rows.shape[0], dtype=claimants.dtype)
+    for r in prange(rows.shape[0]):
+        sharing[r] = claimants[rows[r]]
     return sharing
 
 

@@ -19,7 +19,7 @@ import numpy as np
 from numba import njit, prange
 
 from vmt.protocols.matching.common import pair_up
-from vmt.world.chunks import CHUNKS, chunk_span, first_rows
+from vmt.world.chunks import flagged
 
 
 @njit(cache=True)
@@ -35,27 +35,11 @@ def _rank_of(cand_ids, i, j):
 
 @njit(cache=True, parallel=True)
 def listing_agents(partner, cand_ids):
-    """The agents that are free and have a non-empty candidate list,
-    ascending (compacted by chunks, :mod:`vmt.world.chunks`)."""
-    n = partner.shape[0]
-    counts = np.zeros(CHUNKS, dtype=np.int64)
-    for c in prange(CHUNKS):
-        start, stop = chunk_span(c, n)
-        found = 0
-        for i in range(start, stop):
-            if partner[i] < 0 and cand_ids[i, 0] >= 0:
-                found += 1
-        counts[c] = found
-    starts = first_rows(counts)
-    active = np.empty(starts[CHUNKS], dtype=np.int64)
-    for c in prange(CHUNKS):
-        start, stop = chunk_span(c, n)
-        row = starts[c]
-        for i in range(start, stop):
-            if partner[i] < 0 and cand_ids[i, 0] >= 0:
-                active[row] = i
-                row += 1
-    return active
+    """The agents that are free and have a non-empty candidate list, ascending."""
+    listing = np.empty(partner.shape[0], dtype=np.bool_)
+    for i in prange(partner.shape[0]):
+        listing[i] = partner[i] < 0 and cand_ids[i, 0] >= 0
+    return flagged(listing)
 
 
 @njit(cache=True, parallel=True)
