@@ -79,21 +79,28 @@ def hashed_uniform(seed, a, b):
     return (z >> np.uint64(11)) * (1.0 / 9007199254740992.0)
 
 
-@njit(cache=True)
-def insert_candidate(ids, scores, j, score):
-    """Insert ``j`` into a best-first list; ties keep the earlier (lower) id."""
+@njit(cache=True, inline='always')
+def insert_candidate(ids, scores, count, j, score):
+    """Insert ``j`` into a best-first list holding ``count`` entries; ties
+    keep the lower id. Returns the new count (the list keeps at most
+    ``len(ids)``: the worst falls off the end)."""
     k = ids.shape[0]
-    if ids[k - 1] >= 0 and not _ranks_before(score, j, scores[k - 1], ids[k - 1]):
-        return
-    pos = k - 1
-    while pos > 0 and (ids[pos - 1] < 0 or _ranks_before(score, j, scores[pos - 1], ids[pos - 1])):
+    if count == k:
+        if not _ranks_before(score, j, scores[k - 1], ids[k - 1]):
+            return count
+        pos = k - 1
+    else:
+        pos = count
+        count += 1
+    while pos > 0 and _ranks_before(score, j, scores[pos - 1], ids[pos - 1]):
         ids[pos] = ids[pos - 1]
         scores[pos] = scores[pos - 1]
         pos -= 1
     ids[pos] = j
     scores[pos] = score
+    return count
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def _ranks_before(score, j, other_score, other_j):
     return score > other_score or (score == other_score and j < other_j)

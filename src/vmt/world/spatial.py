@@ -60,7 +60,7 @@ def _counting_sort(x, y, width, cell_start, order):
 
 
 #: Cells per block of the resource row index.
-RESOURCE_BLOCK = 32
+RESOURCE_BLOCK = 8
 
 
 def resource_row_index(x: np.ndarray, y: np.ndarray, width: int, height: int) -> np.ndarray:

@@ -14,7 +14,7 @@ from numba import njit, prange
 from vmt.protocols.context import Candidates, TickContext
 from vmt.protocols.registry import register
 from vmt.protocols.search.scan import (
-    NeighbourSlots, best_resource, discount_table, fill_slots, own_utility, rank_partners,
+    NeighbourSlots, best_resource, discount_table, fill_slots, full_harvests, own_utility, rank_partners,
 )
 
 
@@ -54,51 +54,54 @@ def rank_every_agent(ctx: TickContext, randomise: bool, available_view, bilatera
     rank_all(
         ctx.tick, ctx.tick_seed, randomise, ag.x, ag.y, ag.partner, available_view, bilateral_ok,
         ag.cooldown_partner, ag.cooldown_until, ag.family, ag.utility_params, ag.lambda_money, ag.inventory,
-        world.units, ag.ask, ag.bid, slots.pairs, sp.cell_start, sp.order, world.width, world.height,
+        world.units, ag.ask, ag.bid, sp.cell_start, sp.order, world.width, world.height,
         ctx.vision_radius, ctx.beta, res.x, res.row_block_first, res.good, res.amount, ctx.forage_rate,
-        slots.x, slots.cooling, slots.quotes, out.partner_ids, out.partner_scores, out.resource, out.resource_score,
+        *slots, out.partner_ids, out.partner_scores, out.resource, out.resource_score,
     )
     return slots
 
 
 @njit(cache=True, parallel=True)
 def rank_all(tick, seed, randomise, x, y, partner, available_view, bilateral_ok, cooldown_partner,
-             cooldown_until, family, params, lam, inventory, units, ask, bid, pairs,
+             cooldown_until, family, params, lam, inventory, units, ask, bid,
              cell_start, order, width, height, vision, beta,
              res_x, row_block_first, res_good, res_amount, forage_rate,
-             slot_x, slot_cooling, slot_quotes, cand_ids, cand_scores, resource, resource_score):
+             pairs, visible_before, slot_id, slot_x, slot_cooling, slot_quotes,
+             cand_ids, cand_scores, resource, resource_score):
     """Rank partners and resources for every unpaired agent.
 
     ``available_view[j] >= 0`` hides ``j`` from partner lists (normally the
     ``partner`` array: taken agents are hidden); agents with
     ``bilateral_ok[i]`` False keep their resource ranking but no partners
-    (market posts' institutions use both). ``pairs``: the exchange pairs the
-    regime allows. First what a neighbour scan reads of every agent is copied
-    into the slots of the spatial index (:func:`fill_slots`), so the scan
-    reads consecutive memory; then agents are visited in cell order
+    (market posts' institutions use both). First what a neighbour scan reads
+    of every visible agent is copied into the fields of a
+    :class:`NeighbourSlots` (``pairs``: the exchange pairs the regime allows
+    .. ``slot_quotes``) in cell order (:func:`fill_slots`), so the scan reads consecutive memory; then agents are visited in cell order
     (``order``), so neighbouring iterations read neighbouring memory. Every
     row of the output is written (paired agents get empty lists); each
     iteration writes only its own rows, so the result does not depend on the
     threads.
     """
-    fill_slots(tick, x, available_view, cooldown_partner, cooldown_until, ask, bid, pairs, order,
-               slot_x, slot_cooling, slot_quotes)
+    fill_slots(tick, x, available_view, cooldown_partner, cooldown_until, ask, bid, order, pairs,
+               visible_before, slot_id, slot_x, slot_cooling, slot_quotes)
     _clear_lists(cand_ids, cand_scores, resource, resource_score)
     discount = discount_table(beta, vision)
+    full_take = full_harvests(units, forage_rate)
     for idx in prange(order.shape[0]):
         i = order[idx]
         if partner[i] >= 0:
             continue
         held, before_u = own_utility(i, family, params, lam, inventory, units)
+        code, p, lam_i, xi, yi = family[i], params[i], lam[i], x[i], y[i]
         resource[i], resource_score[i] = best_resource(
-            i, held, before_u, x, y, family, params, lam, units, width, height, vision, discount,
-            res_x, row_block_first, res_good, res_amount, forage_rate)
+            held, before_u, code, p, lam_i, xi, yi, units, width, height, vision, discount,
+            res_x, row_block_first, res_good, res_amount, full_take)
         if bilateral_ok[i]:
             i_cooling = cooldown_partner[i] if tick < cooldown_until[i] else -1
-            rank_partners(i, held, before_u, seed, randomise, x[i], y[i], i_cooling,
-                          family[i], params[i], lam[i], units, ask[i], bid[i], pairs,
-                          cell_start, order, width, height, vision, discount,
-                          slot_x, slot_cooling, slot_quotes, cand_ids[i], cand_scores[i])
+            rank_partners(i, held, before_u, seed, randomise, xi, yi, i_cooling,
+                          code, p, lam_i, units, ask[i], bid[i], cell_start, width, height, vision, discount,
+                          pairs, visible_before, slot_id, slot_x, slot_cooling, slot_quotes,
+                          cand_ids[i], cand_scores[i])
 
 
 @njit(cache=True, parallel=True)

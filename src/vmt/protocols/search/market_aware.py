@@ -44,7 +44,7 @@ from vmt.protocols.registry import ProtocolParams, register
 from vmt.protocols.search.distance_discounted import DistanceDiscountedSearch
 from vmt.protocols.search.distance_discounted import rank_every_agent
 from vmt.protocols.search.post_view import PostView
-from vmt.protocols.search.scan import best_resource, discount_table, own_utility
+from vmt.protocols.search.scan import best_resource, discount_table, full_harvests, own_utility
 from vmt.world.valuation import GAIN_TOLERANCE, holdings_utility
 
 
@@ -234,6 +234,7 @@ def _rank_resources(order, x, y, partner, family, params, lam, inventory, units,
     # order (the spatial hash's ``order``), as ``rank_all`` does, so that
     # neighbouring iterations read neighbouring rows of the resource index.
     discount = discount_table(beta, vision)
+    full_take = full_harvests(units, forage_rate)
     for idx in prange(order.shape[0]):
         i = order[idx]
         if partner[i] >= 0:
@@ -241,8 +242,8 @@ def _rank_resources(order, x, y, partner, family, params, lam, inventory, units,
             continue
         held, before_u = own_utility(i, family, params, lam, inventory, units)
         resource[i], resource_score[i] = best_resource(
-            i, held, before_u, x, y, family, params, lam, units, width, height, vision, discount,
-            res_x, row_block_first, res_good, res_amount, forage_rate)
+            held, before_u, family[i], params[i], lam[i], x[i], y[i], units, width, height, vision, discount,
+            res_x, row_block_first, res_good, res_amount, full_take)
 
 
 @njit(cache=True, parallel=True)

@@ -43,17 +43,28 @@ def discount_table(beta, vision):
 
 
 @njit(cache=True)
-def harvest_take(r, res_good, res_amount, units, forage_rate):
-    """Minor units one harvest of resource ``r`` would take."""
-    g = res_good[r]
-    return min(res_amount[r], max(1, int(round(forage_rate / units[g]))))
+def full_harvests(units, forage_rate):
+    """Minor units one harvest takes from a well-stocked cell, per good:
+    ``forage_rate`` real units, at least one minor unit. Computed once per
+    scan, so a visited cell costs a ``min``, not a division and a rounding."""
+    out = np.empty(units.shape[0], dtype=np.int64)
+    for g in range(units.shape[0]):
+        out[g] = max(1, int(round(forage_rate / units[g])))
+    return out
 
 
-@njit(cache=True)
-def harvest_gain(i, g, take, held, before_u, family, params, lam, units):
-    """Utility gain of agent ``i`` (holding ``held``, of utility ``before_u``)
-    harvesting ``take`` minor units of good ``g`` (≥ 0)."""
-    return max(0.0, trade_gain_from(family[i], params[i], lam[i], held, before_u, g, take * units[g], 2, 0.0))
+@njit(cache=True, inline='always')
+def harvest_take(r, res_good, res_amount, full_take):
+    """Minor units one harvest of resource ``r`` would take (0 if depleted)."""
+    return min(res_amount[r], full_take[res_good[r]])
+
+
+@njit(cache=True, inline='always')
+def harvest_gain(code, p, lam, held, before_u, g, take, units):
+    """Utility gain (>= 0) of an agent (utility ``code``/``p``/``lam``,
+    holding ``held`` of utility ``before_u``) harvesting ``take`` minor units
+    of good ``g``."""
+    return max(0.0, trade_gain_from(code, p, lam, held, before_u, g, take * units[g], 2, 0.0))
 
 
 @njit(cache=True)
@@ -64,63 +75,69 @@ def own_utility(i, family, params, lam, inventory, units):
 
 
 @njit(cache=True)
-def best_resource(i, held, before_u, x, y, family, params, lam, units, width, height, vision, discount,
-                  res_x, row_block_first, res_good, res_amount, forage_rate):
-    """Agent ``i``'s best visible resource and its score (-1, 0.0 if none).
+def best_resource(held, before_u, code, p, lam, xi, yi, units, width, height, vision, discount,
+                  res_x, row_block_first, res_good, res_amount, full_take):
+    """The best resource visible from (``xi``, ``yi``) and its score (-1, 0.0
+    if none) for an agent of utility ``code``/``p``/``lam`` holding ``held``.
 
     A cell scores ``discount[d] ×`` the harvest gain; full harvests of good A
-    and of good B are valued once each and reused across cells. Each row of
-    the vision diamond is read through the resource row index
-    (``vmt.world.spatial.resource_row_index``): only the resources on it,
-    left to right, not every cell.
+    and of good B (``full_take``, :func:`full_harvests`) are valued once each
+    and reused across cells. Each row of the vision diamond is read through
+    the resource row index (``vmt.world.spatial.resource_row_index``): only
+    the resources on it, left to right, not every cell.
     """
     best_r, best_score = -1, 0.0
-    full_take_a = max(1, int(round(forage_rate / units[0])))
-    full_take_b = max(1, int(round(forage_rate / units[1])))
     full_gain_a, full_gain_b = -1.0, -1.0
+    last = row_block_first.shape[1] - 1
     for dy in range(-vision, vision + 1):
-        x0, x1 = diamond_row_span(x[i], y[i], dy, vision, width, height)
+        x0, x1 = diamond_row_span(xi, yi, dy, vision, width, height)
         if x1 < x0:
             continue
-        row = y[i] + dy
-        end = row_block_first[row, row_block_first.shape[1] - 1]
-        for r in range(row_block_first[row, x0 // RESOURCE_BLOCK], end):
-            cx = res_x[r]
-            if cx > x1:
-                break
-            if cx < x0 or res_amount[r] <= 0:
-                continue
-            g = res_good[r]
-            take = harvest_take(r, res_good, res_amount, units, forage_rate)
-            if g == 0 and take == full_take_a:
-                if full_gain_a < 0.0:
-                    full_gain_a = harvest_gain(i, g, take, held, before_u, family, params, lam, units)
-                gain = full_gain_a
-            elif g == 1 and take == full_take_b:
-                if full_gain_b < 0.0:
-                    full_gain_b = harvest_gain(i, g, take, held, before_u, family, params, lam, units)
-                gain = full_gain_b
-            else:
-                gain = harvest_gain(i, g, take, held, before_u, family, params, lam, units)
-            score = discount[abs(cx - x[i]) + abs(dy)] * gain
-            if score > best_score:
-                best_r, best_score = r, score
+        row = yi + dy
+        r, end = row_block_first[row, x0 // RESOURCE_BLOCK], row_block_first[row, last]
+        while r < end and res_x[r] < x0:
+            r += 1
+        while r < end and res_x[r] <= x1:
+            take = harvest_take(r, res_good, res_amount, full_take)
+            if take > 0:
+                g = res_good[r]
+                if take != full_take[g] or g > 1:
+                    gain = harvest_gain(code, p, lam, held, before_u, g, take, units)
+                elif g == 0:
+                    if full_gain_a < 0.0:
+                        full_gain_a = harvest_gain(code, p, lam, held, before_u, g, take, units)
+                    gain = full_gain_a
+                else:
+                    if full_gain_b < 0.0:
+                        full_gain_b = harvest_gain(code, p, lam, held, before_u, g, take, units)
+                    gain = full_gain_b
+                score = discount[abs(res_x[r] - xi) + abs(dy)] * gain
+                if score > best_score:
+                    best_r, best_score = r, score
+            r += 1
     return best_r, best_score
 
 
 class NeighbourSlots(NamedTuple):
-    """What a partner scan reads of each agent, copied into the slots of the
-    spatial index (slot ``s`` holds agent ``order[s]``): the agents of a row of
-    the vision diamond are then consecutive memory, read in one sweep instead
-    of one jump per neighbour into arrays indexed by id.
+    """What a partner scan reads of each agent who may be listed, copied in
+    cell order into consecutive slots: the agents of a row of the vision
+    diamond are then consecutive memory, read in one sweep instead of one
+    jump per neighbour into arrays indexed by id, and agents hidden from
+    partner lists (taken this tick) take no slot, so the scan never visits
+    them.
 
-    ``x``: the agent's column, -1 when it is hidden from partner lists;
-    ``cooling``: the partner it is kept apart from this tick, else -1;
-    ``quotes[s, 2p]``, ``quotes[s, 2p + 1]``: ask and bid in the ``p``-th
-    allowed exchange pair (``pairs[p]``).
+    ``visible_before[s]``: how many agents of ``order[:s]`` (the spatial
+    index) have a slot, so the slots of cells ``c0 .. c1`` are
+    ``visible_before[cell_start[c0]] : visible_before[cell_start[c1 + 1]]``.
+    Per slot: ``id``, ``x``: the agent and its column; ``cooling``: the
+    partner it is kept apart from this tick, else -1; ``quotes[v, 2p]``,
+    ``quotes[v, 2p + 1]``: ask and bid in the ``p``-th allowed exchange pair
+    (``pairs[p]``).
     """
 
     pairs: np.ndarray
+    visible_before: np.ndarray
+    id: np.ndarray
     x: np.ndarray
     cooling: np.ndarray
     quotes: np.ndarray
@@ -132,53 +149,63 @@ class NeighbourSlots(NamedTuple):
         n = order.shape[0]
         if slots is not None and slots.x.shape[0] == n and np.array_equal(slots.pairs, pairs):
             return slots
-        return cls(pairs, np.empty(n, dtype=np.int32), np.empty(n, dtype=order.dtype),
-                   np.empty((n, 2 * pairs.size)))
+        return cls(pairs, np.empty(n + 1, dtype=order.dtype), np.empty(n, dtype=order.dtype),
+                   np.empty(n, dtype=np.int32), np.empty(n, dtype=order.dtype), np.empty((n, 2 * pairs.size)))
 
 
 @njit(cache=True, parallel=True)
-def fill_slots(tick, x, available_view, cooldown_partner, cooldown_until, ask, bid, pairs, order,
-               slot_x, slot_cooling, slot_quotes):
-    """Copy each agent's scan data into its slot (see :class:`NeighbourSlots`)."""
+def fill_slots(tick, x, available_view, cooldown_partner, cooldown_until, ask, bid, order, pairs,
+               visible_before, slot_id, slot_x, slot_cooling, slot_quotes):
+    """Give every agent not hidden from partner lists (``available_view < 0``)
+    its slot, in cell order, and copy its scan data there (see
+    :class:`NeighbourSlots`)."""
+    visible_before[0] = 0
     for s in prange(order.shape[0]):
+        visible_before[s + 1] = 1 if available_view[order[s]] < 0 else 0
+    for s in range(order.shape[0]):
+        visible_before[s + 1] += visible_before[s]
+    for s in prange(order.shape[0]):
+        v = visible_before[s]
+        if visible_before[s + 1] == v:
+            continue
         j = order[s]
-        slot_x[s] = x[j] if available_view[j] < 0 else -1
-        slot_cooling[s] = cooldown_partner[j] if tick < cooldown_until[j] else -1
+        slot_id[v] = j
+        slot_x[v] = x[j]
+        slot_cooling[v] = cooldown_partner[j] if tick < cooldown_until[j] else -1
         for p in range(pairs.shape[0]):
-            slot_quotes[s, 2 * p] = ask[j, pairs[p]]
-            slot_quotes[s, 2 * p + 1] = bid[j, pairs[p]]
+            slot_quotes[v, 2 * p] = ask[j, pairs[p]]
+            slot_quotes[v, 2 * p + 1] = bid[j, pairs[p]]
 
 
 @njit(cache=True)
-def rank_partners(i, held, before_u, seed, randomise, xi, yi, i_cooling, code, p, lam, units, ask_i, bid_i, pairs,
-                  cell_start, order, width, height, vision, discount, slot_x, slot_cooling, slot_quotes,
-                  cand_ids, cand_scores):
+def rank_partners(i, held, before_u, seed, randomise, xi, yi, i_cooling, code, p, lam, units, ask_i, bid_i,
+                  cell_start, width, height, vision, discount, pairs, visible_before, slot_id, slot_x, slot_cooling,
+                  slot_quotes, cand_ids, cand_scores):
     """Fill agent ``i``'s partner list, best first.
 
     Scores are expected gain × ``discount[d]``; with ``randomise`` the score
     is a hashed uniform draw (random search), keeping only partners with a
     positive expected gain. A pair is skipped while kept apart after a failed
     negotiation (``i_cooling``: whom ``i`` avoids; a slot's ``cooling``: whom
-    that neighbour avoids).
+    that neighbour avoids). The list arrives empty. ``pairs`` ..
+    ``slot_quotes``: the fields of :class:`NeighbourSlots`.
     """
+    count = 0
     for dy in range(-vision, vision + 1):
         x0, x1 = diamond_row_span(xi, yi, dy, vision, width, height)
         if x1 < x0:
             continue
         row_start = (yi + dy) * width
-        for s in range(cell_start[row_start + x0], cell_start[row_start + x1 + 1]):
-            xj = slot_x[s]
-            if xj < 0:
-                continue
-            j = order[s]
-            if j == i or j == i_cooling or slot_cooling[s] == i:
+        for v in range(visible_before[cell_start[row_start + x0]], visible_before[cell_start[row_start + x1 + 1]]):
+            j = slot_id[v]
+            if j == i or j == i_cooling or slot_cooling[v] == i:
                 continue
             gain = 0.0
             for q in range(pairs.shape[0]):
                 k = pairs[q]
                 gain = midpoint_gain(gain, code, p, lam, held, before_u, units, k,
-                                     bid_i[k], ask_i[k], slot_quotes[s, 2 * q + 1], slot_quotes[s, 2 * q])
+                                     bid_i[k], ask_i[k], slot_quotes[v, 2 * q + 1], slot_quotes[v, 2 * q])
             if gain <= 0.0:
                 continue
-            score = hashed_uniform(seed, i, j) if randomise else gain * discount[abs(xj - xi) + abs(dy)]
-            insert_candidate(cand_ids, cand_scores, j, score)
+            score = hashed_uniform(seed, i, j) if randomise else gain * discount[abs(slot_x[v] - xi) + abs(dy)]
+            count = insert_candidate(cand_ids, cand_scores, count, j, score)
