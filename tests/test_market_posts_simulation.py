@@ -8,6 +8,7 @@ import pytest
 
 from conftest import with_each_thread_count
 from test_market_posts_support import post_economy, posts_of
+from vmt.markets.posts.exchange import SeededStream
 from vmt.markets.posts.trade_rows import TradeRows
 from vmt.simulation import Simulation
 from vmt.telemetry import read_table
@@ -157,3 +158,11 @@ def test_a_block_of_order_slices_makes_the_same_trade_rows_as_one_fill_at_a_time
     assert blocks.count == one_by_one.count == 5 and blocks.rows == one_by_one.rows
     for name, column in expected.items():
         assert got[name].dtype == column.dtype and got[name].tolist() == column.tolist(), name
+
+
+def test_a_clearing_stream_seeded_on_first_use_draws_what_a_generator_seeded_at_once_would():
+    seed = (123, 4, 5, 1)
+    stream, generator = SeededStream(seed), np.random.default_rng(seed)
+    assert stream._generator is None  # nothing seeded until a draw
+    assert stream.permutation(9).tolist() == generator.permutation(9).tolist()
+    assert stream.integers([1, 5], [3, 50]).tolist() == generator.integers([1, 5], [3, 50]).tolist()

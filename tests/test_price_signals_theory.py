@@ -13,7 +13,10 @@ seed (same endowments and positions), for the scenario's 120 ticks. Measured
   late prices end (better in about half the seeds);
 * with full trust (eta = 1) they end further from p* on average: agents
   adopt the first prices they hear, formed in the first few meetings far
-  from p*, and some seeds keep trading at them.
+  from p*, and some seeds keep trading at them. The effect is small next to
+  the spread between seeds (about +0.005 to +0.010 in log terms, while the
+  paired difference varies by about 0.07 from seed to seed), so 20 seeds
+  cannot tell it from noise and this comparison runs 400.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from vmt.scenario import load_scenario
 from vmt.simulation import Simulation
 
 SEEDS = range(20)
+TRUST_SEEDS = range(400)  # enough for a difference of ~0.007 against a seed-to-seed spread of ~0.07
 
 
 @lru_cache(maxsize=None)
@@ -68,7 +72,8 @@ def test_late_prices_settle_near_walrasian_with_and_without_default_signals():
     assert not np.array_equal(without, with_signals)  # the signals change the trades
 
 
+@pytest.mark.slow
 def test_full_trust_keeps_late_prices_further_from_walrasian_on_average():
-    _, default_trust = paired("gap", 0.1)
-    _, full_trust = paired("gap", 1.0)
+    default_trust = np.array([measure("price_signals", 0.1, s)["gap"] for s in TRUST_SEEDS])
+    full_trust = np.array([measure("price_signals", 1.0, s)["gap"] for s in TRUST_SEEDS])
     assert full_trust.mean() > default_trust.mean()

@@ -37,3 +37,15 @@ def test_row_index_lists_exactly_the_resources_of_a_row_span():
     with pytest.raises(ValueError, match="cell order"):
         resource_row_index(x[::-1], y[::-1], width, height)
 
+
+
+@pytest.mark.parametrize("width, height, n", [(1, 9, 30), (40, 3, 0), (7, 50, 400)])
+def test_counting_sort_by_rows_then_columns_matches_a_stable_sort_on_any_shape(width, height, n):
+    """Empty rows, a one-column grid, no agents, crowded cells: the same order
+    and cell offsets as a stable sort of the cells."""
+    rng = np.random.default_rng(width * height + n)
+    x, y = rng.integers(0, width, n), rng.integers(0, min(height, 4), n) * (height // 4)  # every other row empty
+    spatial = build_spatial_hash(x, y, width, height)
+    cells = y * width + x
+    assert np.array_equal(spatial.order, np.argsort(cells, kind="stable"))
+    assert np.array_equal(spatial.cell_start, np.searchsorted(cells[spatial.order], np.arange(width * height + 1)))

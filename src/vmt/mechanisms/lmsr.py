@@ -44,7 +44,7 @@ from vmt.mechanisms.ledger import Ledger
 def _log_sum_exp(x: np.ndarray) -> float:
     """``ln sum exp(x)`` computed as ``m + ln sum exp(x - m)``, ``m = max(x)``: no overflow."""
     top = float(x.max())
-    return top + float(np.log(np.sum(np.exp(x - top))))
+    return top + float(np.log(np.exp(x - top).sum()))
 
 
 class LMSRMarket:
@@ -119,7 +119,8 @@ class LMSRMarket:
         outcome ``k`` (for compiled searches over trial quantities)."""
         k = self._index(outcome)
         relative = (self.quantities - self.quantities[k]) / self.liquidity
-        return _log_sum_exp(np.delete(relative, k)), _log_sum_exp(relative), self.liquidity
+        others = relative[np.arange(relative.shape[0]) != k]
+        return _log_sum_exp(others), _log_sum_exp(relative), self.liquidity
 
     # --- trading and settlement ------------------------------------------------------------
 

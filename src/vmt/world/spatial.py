@@ -2,7 +2,10 @@
 
 ``cell_start[c] : cell_start[c + 1]`` indexes ``order`` for the agents on cell
 ``c = y * width + x``, in increasing agent id (the sort is stable), so every
-neighbourhood scan visits agents in a deterministic order.
+neighbourhood scan visits agents in a deterministic order. The sort goes
+by rows first (one pass over the agents) and then, row by row in parallel,
+by column: the grid's cells are swept once, a row at a time while it is in
+cache, instead of three times over the whole grid.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 
 class SpatialHash(NamedTuple):
@@ -22,7 +25,7 @@ class SpatialHash(NamedTuple):
 
 def build_spatial_hash(x: np.ndarray, y: np.ndarray, width: int, height: int,
                        reuse: SpatialHash | None = None) -> SpatialHash:
-    """Bucket agents by cell; O(n + cells).
+    """Bucket agents by cell; O(n + cells), the cells' part in parallel.
 
     ``reuse``: last tick's hash of the same grid and population, whose arrays
     are overwritten instead of allocating (and page-faulting) new ones.
@@ -34,29 +37,49 @@ def build_spatial_hash(x: np.ndarray, y: np.ndarray, width: int, height: int,
         index = np.int32 if x.shape[0] < 2**31 else np.int64  # half the memory of a 10-cells-per-agent grid
         cell_start = np.empty(n_cells + 1, dtype=index)
         order = np.empty(x.shape[0], dtype=index)
-    _counting_sort(x, y, width, cell_start, order)
+    row_start = np.empty(height + 1, dtype=np.int64)
+    _bucket_by_row(y, row_start, order)
+    _sort_rows_by_column(x, width, row_start, cell_start, order)
+    cell_start[n_cells] = x.shape[0]
     return SpatialHash(width, height, cell_start, order)
 
 
 @njit(cache=True)
-def _counting_sort(x, y, width, cell_start, order):
-    """Stable counting sort in place: count per cell, running totals (each
-    cell's end), then place agents from the highest id down, moving each
-    cell's pointer back to its start."""
-    n = x.shape[0]
-    n_cells = cell_start.shape[0] - 1
-    cell_start[:] = 0
-    for i in range(n):
-        cell_start[y[i] * width + x[i]] += 1
-    total = 0
-    for c in range(n_cells):
-        total += cell_start[c]
-        cell_start[c] = total
-    cell_start[n_cells] = n
-    for i in range(n - 1, -1, -1):
-        c = y[i] * width + x[i]
-        cell_start[c] -= 1
-        order[cell_start[c]] = i
+def _bucket_by_row(y, row_start, order):
+    """Stable counting sort of agent ids by row into ``order``;
+    ``row_start[r] : row_start[r + 1]`` is row ``r``'s slice. O(agents + rows)."""
+    row_start[:] = 0
+    for i in range(y.shape[0]):
+        row_start[y[i] + 1] += 1
+    for r in range(row_start.shape[0] - 1):
+        row_start[r + 1] += row_start[r]
+    cursor = row_start[:-1].copy()
+    for i in range(y.shape[0]):
+        order[cursor[y[i]]] = i
+        cursor[y[i]] += 1
+
+
+@njit(cache=True, parallel=True)
+def _sort_rows_by_column(x, width, row_start, cell_start, order):
+    """Within each row's slice of ``order``, a stable counting sort by column,
+    writing that row's cells of ``cell_start``. Rows touch disjoint slices of
+    both arrays, so they run in parallel, and each row's cells are swept
+    while they sit in cache (a whole-grid sweep of a 100-million-cell grid
+    would stream 400 MB several times a tick)."""
+    for r in prange(row_start.shape[0] - 1):
+        lo, hi, base = row_start[r], row_start[r + 1], r * width
+        ids = order[lo:hi].copy()
+        cell_start[base:base + width] = 0
+        for i in ids:
+            cell_start[base + x[i]] += 1
+        end = lo
+        for c in range(base, base + width):
+            end += cell_start[c]
+            cell_start[c] = end
+        for k in range(ids.shape[0] - 1, -1, -1):
+            c = base + x[ids[k]]
+            cell_start[c] -= 1
+            order[cell_start[c]] = ids[k]
 
 
 #: Cells per block of the resource row index.

@@ -44,11 +44,19 @@ def _demand_loop(ids, family, params, lam, inventory, units, k, ticks, out):
 
 
 @njit(cache=True)
-def _units_loop(ids, family, params, lam, inventory, units, k, ticks, side, strict, out):
+def _units_loop(ids, family, params, lam, inventory, units, k, ticks, sides, strict, out):
     for r in range(ids.shape[0]):
-        i = ids[r]
+        i, side = ids[r], sides[r]
+        if side == 0:
+            continue
         cap = max_units(inventory[i], k, ticks[r], side)
         out[r] = units_demanded(family[i], params[i], lam[i], inventory[i], units, k, ticks[r], side, cap, strict)
+
+
+@njit(cache=True)
+def _units_one(code, params, lam, inventory_row, units, k, ticks, side, strict):
+    return units_demanded(code, params, lam, inventory_row, units, k, ticks, side,
+                          max_units(inventory_row, k, ticks, side), strict)
 
 
 @njit(cache=True)
@@ -76,6 +84,13 @@ def gain_after(code, params, lam, inventory_row, units, first, second, traded_fi
     for g in range(3):
         held[g] *= units[g]
     return trade_gain(code, params, lam, held, good_in, qty_in * units[good_in], good_out, qty_out * units[good_out])
+
+
+def _per_trader(value, ids: np.ndarray) -> np.ndarray:
+    """``value`` (one for all, or one per trader) as an int64 array over ``ids``."""
+    if np.ndim(value) == 0:
+        return np.full(ids.shape, value, dtype=np.int64)
+    return np.broadcast_to(np.asarray(value, dtype=np.int64), ids.shape).copy()
 
 
 class SeededStream:
@@ -136,21 +151,26 @@ class PairMarket:
     def demand(self, ticks) -> np.ndarray:
         """Signed discrete demand (minor units of the first good) of each participant at ``ticks``."""
         out = np.zeros(self.ids.size, dtype=np.int64)
-        _demand_loop(self.ids, *self._agents(), self.k, self._per_trader(ticks), out)
+        _demand_loop(self.ids, *self._agents(), self.k, _per_trader(ticks, self.ids), out)
         return out
 
-    def units_at(self, ticks, side: int, strict: bool = False, ids=None) -> np.ndarray:
+    def units_at(self, ticks, side, strict: bool = False, ids=None) -> np.ndarray:
         """Units each trader (default: all participants) would trade on ``side`` at its ``ticks``.
 
-        ``strict=False`` accepts a marginal unit that leaves it indifferent,
-        as at a reservation price.
+        ``side`` is one for all (+1 buy, -1 sell) or one per trader (0: none,
+        0 units). ``strict=False`` accepts a marginal unit that leaves it
+        indifferent, as at a reservation price.
         """
         ids = self.ids if ids is None else np.asarray(ids, dtype=np.int64)
-        ticks = np.full(ids.shape, ticks, dtype=np.int64) if np.ndim(ticks) == 0 \
-            else np.broadcast_to(np.asarray(ticks, dtype=np.int64), ids.shape).copy()
         out = np.zeros(ids.size, dtype=np.int64)
-        _units_loop(ids, *self._agents(), self.k, ticks, int(side), strict, out)
+        _units_loop(ids, *self._agents(), self.k, _per_trader(ticks, ids), _per_trader(side, ids), strict, out)
         return out
+
+    def units_of(self, agent: int, ticks: int, side: int, strict: bool = False) -> int:
+        """:meth:`units_at` for one trader (one compiled call, no arrays)."""
+        ag = self.world.agents
+        return int(_units_one(ag.family[agent], ag.utility_params[agent], ag.lambda_money[agent], ag.inventory[agent],
+                              self.world.units, self.k, int(ticks), int(side), bool(strict)))
 
     def reservation_ticks(self) -> tuple[np.ndarray, np.ndarray]:
         """(ask, bid) ticks for one unit, rounded to the safe side; ask -1 if nothing to sell, bid 0 if no bid."""
@@ -162,10 +182,6 @@ class PairMarket:
         bid_ticks = np.floor(np.clip(bid, 0.0, None) / self.tick_size)
         return ask_ticks, np.minimum(bid_ticks, cash).astype(np.int64)
 
-    def _per_trader(self, ticks) -> np.ndarray:
-        if np.ndim(ticks) == 0:
-            return np.full(self.ids.shape, ticks, dtype=np.int64)
-        return np.broadcast_to(np.asarray(ticks, dtype=np.int64), self.ids.shape).copy()
 
     def holdings(self, agent: int) -> tuple[int, int]:
         """(first good, second good) held in minor units (the maker's for ``MAKER``)."""

@@ -99,11 +99,7 @@ def strategy_orders(market, strategy: str, reference_ticks: int, floor: int, cei
     ask, bid = market.reservation_ticks()
     sides = choose_sides(market, reference_ticks, ask, bid)
     limits = np.asarray(limits_of(sides, ask, bid, floor, ceiling, market.rng), dtype=np.int64)
-    quantity = np.ones(sides.size, dtype=np.int64)
-    if respects:
-        for side in (BUY, SELL):
-            mine = sides == side
-            quantity[mine] = np.maximum(market.units_at(limits[mine], side, ids=market.ids[mine]), 1)
+    quantity = np.maximum(market.units_at(limits, sides), 1) if respects else np.ones(sides.size, dtype=np.int64)
     keep = (sides != 0) & (limits > 0)
     return [Order(int(market.ids[r]), int(sides[r]), int(quantity[r]), int(limits[r]), extra={"strategy": strategy})
             for r in np.flatnonzero(keep)]

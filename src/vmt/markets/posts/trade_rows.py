@@ -37,32 +37,35 @@ class TradeRows:
 
     def add_slices(self, buyer, seller, k, q1: np.ndarray, q2: np.ndarray, market_id, x, y, units) -> None:
         """Fills ``q1[i]`` for ``q2[i]`` between the same two traders: :meth:`add` for each, at once."""
-        m = q1.shape[0]
         first, second = PAIRS[k]
-        moved = [np.zeros(m), np.zeros(m), np.zeros(m)]
+        moved = [np.zeros(q1.shape[0]), np.zeros(q1.shape[0]), np.zeros(q1.shape[0])]
         moved[first], moved[second] = q1 * units[first], q2 * units[second]
-        scalars = (buyer, seller, PAIR_NAMES[k])
-        block = {name: np.full(m, value, dtype=dtype) for name, value, dtype in zip(COLUMNS, scalars, DTYPES)}
-        block.update(quantity_A=moved[0], quantity_B=moved[1], quantity_M=moved[2], price=moved[second] / moved[first])
-        block.update(market_id=np.full(m, market_id, dtype=float), x=np.full(m, x, dtype=np.int64),
-                     y=np.full(m, y, dtype=np.int64))
-        self._parts.append(block)
-        self.count += m
+        self._parts.append(((buyer, seller, PAIR_NAMES[k]), moved, moved[second] / moved[first], (market_id, x, y)))
+        self.count += q1.shape[0]
 
     @property
     def rows(self) -> list[tuple]:
         """Every fill as a row (``COLUMNS`` order), blocks unpacked: for inspection and tests."""
         out = []
         for part in self._parts:
-            out.extend(part if isinstance(part, list) else zip(*(part[name] for name in COLUMNS)))
+            out.extend(part if isinstance(part, list) else zip(*_block_columns(part)))
         return out
 
     def columns(self, tick: int) -> dict:
-        parts = [self._row_columns(part) if isinstance(part, list) else part for part in self._parts]
-        cols = {name: (np.concatenate([p[name] for p in parts]) if parts else np.zeros(0, dtype=dtype)).astype(dtype)
-                for name, dtype in zip(COLUMNS, DTYPES)}
+        parts = [_row_columns(part) if isinstance(part, list) else _block_columns(part) for part in self._parts]
+        cols = {name: (np.concatenate([p[c] for p in parts]) if parts else np.zeros(0, dtype=dtype)).astype(dtype)
+                for c, (name, dtype) in enumerate(zip(COLUMNS, DTYPES))}
         return {"tick": np.full(self.count, tick, dtype=np.int64), **cols}
 
-    @staticmethod
-    def _row_columns(rows: list[tuple]) -> dict:
-        return {name: np.array([r[c] for r in rows], dtype=dtype) for c, (name, dtype) in enumerate(zip(COLUMNS, DTYPES))}
+
+def _row_columns(rows: list[tuple]) -> list[np.ndarray]:
+    return [np.array([r[c] for r in rows], dtype=dtype) for c, dtype in enumerate(DTYPES)]
+
+
+def _block_columns(block) -> list[np.ndarray]:
+    """A block of slices (traders and pair, quantities moved, prices, post and cell) as columns."""
+    (buyer, seller, pair), moved, price, (market_id, x, y) = block
+    m = price.shape[0]
+    scalars = [np.full(m, value, dtype=dtype) for value, dtype in zip((buyer, seller, pair), DTYPES)]
+    place = [np.full(m, value, dtype=dtype) for value, dtype in zip((market_id, x, y), DTYPES[7:])]
+    return [*scalars, *moved, price, *place]

@@ -100,7 +100,7 @@ class MakerMechanism(Mechanism):
         side, payment = self._side(market, agent)
         if side == 0:
             return
-        wanted = int(market.units_at(payment, side, strict=True, ids=[agent])[0])
+        wanted = market.units_of(agent, payment, side, strict=True)
         if wanted == 0:
             return
         order = Order(agent, side, wanted, None)
