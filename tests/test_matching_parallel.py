@@ -66,3 +66,16 @@ def test_parallel_three_pass_pairs_as_the_serial_passes(seed, monkeypatch):
         assert np.array_equal(got, expected)
         paired = np.flatnonzero(got >= 0)
         assert np.array_equal(got[got[paired]], paired)  # pairs are symmetric
+
+
+def test_work_arrays_kept_across_ticks_leave_no_trace():
+    """One set of work arrays serves economies of different sizes in turn
+    (as across ticks): each gets the pairs of the serial passes."""
+    work = dominant.MatchingWork()
+    rng = np.random.default_rng(42)
+    for n in (300, 900, 200, 900):
+        partner, ids, scores = random_lists(rng, n=n, k=8, paired_share=0.2, levels=4)
+        expected = partner.copy()
+        serial_three_pass(expected, ids, scores)
+        three_pass(partner, ids, scores, work)
+        assert np.array_equal(partner, expected)

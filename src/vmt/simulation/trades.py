@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from vmt.world.chunks import CHUNKS, chunk_span, first_rows
+from vmt.world.chunks import flagged
 from vmt.protocols.bargaining.common import Proposals
 from vmt.world.state import PAIR_NAMES, PAIRS, World
 
@@ -28,15 +28,14 @@ def trade_columns(tick: int, proposals: Proposals, world: World) -> dict[str, np
     """Columns for the trades agreed this tick (buyer's cell as location);
     ``pair_type`` as codes (int8) into the pair names."""
     p, ag = proposals, world.agents
-    starts = _agreed_rows(p.pair_type)
-    count = int(starts[-1])
+    row = flagged(p.pair_type >= 0)  # the agreed proposals, in order
+    count = row.shape[0]
     if not count:  # most ticks of a small economy: no per-pair work
         return _no_trades(proposals, world)
     buyer, seller, moved = np.empty(count, np.int64), np.empty(count, np.int64), np.empty((3, count))
     code, price, x, y = np.empty(count, np.int8), np.empty(count), np.empty(count, np.int64), np.empty(count, np.int64)
-    row = np.empty(count, np.int64)
-    _gather_trades(starts, p.pair_type, p.buyer, p.seller, p.q1, p.q2, world.units, _FIRST, _SECOND, ag.x, ag.y,
-                   buyer, seller, code, moved, price, x, y, row)
+    _gather_trades(row, p.pair_type, p.buyer, p.seller, p.q1, p.q2, world.units, _FIRST, _SECOND, ag.x, ag.y,
+                   buyer, seller, code, moved, price, x, y)
     market = p.market_id[row] if p.market_id is not None else np.full(count, np.nan)
     return {"tick": np.full(count, tick, dtype=np.int64), "buyer_id": buyer, "seller_id": seller,
             "pair_type": code, "quantity_A": moved[0], "quantity_B": moved[1], "quantity_M": moved[2],
@@ -44,40 +43,20 @@ def trade_columns(tick: int, proposals: Proposals, world: World) -> dict[str, np
 
 
 @njit(cache=True, parallel=True)
-def _agreed_rows(pair_type):
-    """Each chunk's first trade row (:mod:`vmt.world.chunks`); the count last."""
-    counts = np.zeros(CHUNKS, dtype=np.int64)
-    for c in prange(CHUNKS):
-        start, stop = chunk_span(c, pair_type.shape[0])
-        agreed = 0
-        for p in range(start, stop):
-            if pair_type[p] >= 0:
-                agreed += 1
-        counts[c] = agreed
-    return first_rows(counts)
-
-
-@njit(cache=True, parallel=True)
-def _gather_trades(starts, pair_type, prop_buyer, prop_seller, q1, q2, units, first, second, ax, ay,
-                   buyer, seller, code, moved, price, x, y, row):
-    """The agreed proposals, in order, as trade rows: real quantities moved of
-    each good (0 for the good not traded) and the price, second good per
-    first; chunk by chunk from the rows ``starts`` gives."""
-    for c in prange(CHUNKS):
-        start, stop = chunk_span(c, pair_type.shape[0])
-        t = starts[c]
-        for p in range(start, stop):
-            k = pair_type[p]
-            if k < 0:
-                continue
-            g1, g2 = first[k], second[k]
-            real1, real2 = q1[p] * units[g1], q2[p] * units[g2]
-            buyer[t], seller[t], code[t], row[t] = prop_buyer[p], prop_seller[p], k, p
-            for g in range(3):
-                moved[g, t] = real1 if g == g1 else (real2 if g == g2 else 0.0)
-            price[t] = real2 / real1
-            x[t], y[t] = ax[prop_buyer[p]], ay[prop_buyer[p]]
-            t += 1
+def _gather_trades(row, pair_type, prop_buyer, prop_seller, q1, q2, units, first, second, ax, ay,
+                   buyer, seller, code, moved, price, x, y):
+    """Proposals ``row`` as trade rows: real quantities moved of each good
+    (0 for the good not traded) and the price, second good per first."""
+    for t in prange(row.shape[0]):
+        p = row[t]
+        k = pair_type[p]
+        g1, g2 = first[k], second[k]
+        real1, real2 = q1[p] * units[g1], q2[p] * units[g2]
+        buyer[t], seller[t], code[t] = prop_buyer[p], prop_seller[p], k
+        for g in range(3):
+            moved[g, t] = real1 if g == g1 else (real2 if g == g2 else 0.0)
+        price[t] = real2 / real1
+        x[t], y[t] = ax[prop_buyer[p]], ay[prop_buyer[p]]
 
 
 def pair_codes(pair_type: np.ndarray) -> np.ndarray:
@@ -243,19 +222,20 @@ class TradeLog:
 def add_net_trades(net: np.ndarray, columns: dict[str, np.ndarray]) -> None:
     """Add one tick's trades to the running net trades ``net`` (n, 3)."""
     kinds = pair_codes(columns["pair_type"])
-    flows = np.stack([columns["quantity_A"], columns["quantity_B"], columns["quantity_M"]], axis=1).astype(float)
-    _add_flows(net, np.asarray(kinds, dtype=np.int64), np.asarray(columns["buyer_id"], dtype=np.int64),
-               np.asarray(columns["seller_id"], dtype=np.int64), flows, _SECOND)
+    buyers, sellers = (np.asarray(columns[side], dtype=np.int64) for side in ("buyer_id", "seller_id"))
+    flows = (np.asarray(columns[f"quantity_{good}"], dtype=float) for good in "ABM")
+    _add_flows(net, kinds, buyers, sellers, *flows, _SECOND)
 
 
 @njit(cache=True)
-def _add_flows(net, kinds, buyers, sellers, flows, second_good):
+def _add_flows(net, kinds, buyers, sellers, flow_a, flow_b, flow_m, second_good):
     """The buyer gains the flows with the pair's second good paid (negated);
     the seller the opposite. A post's market maker (id -1) is not an agent."""
     for t in range(kinds.shape[0]):
         paid = second_good[kinds[t]]
         for g in range(3):
-            flow = -flows[t, g] if g == paid else flows[t, g]
+            flow = flow_a[t] if g == 0 else (flow_b[t] if g == 1 else flow_m[t])
+            flow = -flow if g == paid else flow
             if buyers[t] >= 0:
                 net[buyers[t], g] += flow
             if sellers[t] >= 0:

@@ -1,33 +1,44 @@
-"""Splitting a loop into chunks, for parallel kernels whose output is a
-compacted list (the pairs in range, the tick's trades).
+"""Compacting a list in parallel: the indices of the set flags, in order.
 
-Such a kernel counts its hits per chunk in parallel, turns the counts into
-each chunk's first output row (a running total over the few chunks), and
-fills in parallel, each chunk from its own first row. The rows come out in
-the order of the serial loop whatever the threads, because the chunks are
-fixed by the loop's length alone.
+Parallel kernels that make a list (the pairs in range, the agents that
+choose a partner, the tick's trades, the claimants of shared cells) first
+flag their hits in parallel, each iteration its own slot, and then call
+:func:`flagged`. It splits the flags into fixed chunks, counts each chunk's
+hits in parallel, turns the counts into each chunk's first output row (a
+running total over the few chunks), and fills in parallel, each chunk from
+its own first row. The indices come out ascending whatever the threads,
+because the chunks are fixed by the length alone.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
-#: Chunks per compacting loop: enough for threads to balance their load,
-#: few enough that the running total over them costs nothing.
+#: Chunks of a compaction: enough for threads to balance their load, few
+#: enough that the running total over them costs nothing.
 CHUNKS = 64
 
 
-@njit(cache=True, inline="always")
-def chunk_span(chunk, n):
-    """``[start, stop)`` of chunk ``chunk`` of ``CHUNKS`` over a loop of ``n``."""
-    return chunk * n // CHUNKS, (chunk + 1) * n // CHUNKS
-
-
-@njit(cache=True)
-def first_rows(counts):
-    """Each chunk's first output row from its hit count; the total last."""
-    starts = np.zeros(counts.shape[0] + 1, dtype=np.int64)
-    for c in range(counts.shape[0]):
-        starts[c + 1] = starts[c] + counts[c]
-    return starts
+@njit(cache=True, parallel=True)
+def flagged(flags):
+    """Indices ``i`` with ``flags[i]`` true, ascending (int64)."""
+    n = flags.shape[0]
+    counts = np.zeros(CHUNKS, dtype=np.int64)
+    for c in prange(CHUNKS):
+        found = 0
+        for i in range(c * n // CHUNKS, (c + 1) * n // CHUNKS):
+            if flags[i]:
+                found += 1
+        counts[c] = found
+    first = np.zeros(CHUNKS + 1, dtype=np.int64)
+    for c in range(CHUNKS):
+        first[c + 1] = first[c] + counts[c]
+    out = np.empty(first[CHUNKS], dtype=np.int64)
+    for c in prange(CHUNKS):
+        row = first[c]
+        for i in range(c * n // CHUNKS, (c + 1) * n // CHUNKS):
+            if flags[i]:
+                out[row] = i
+                row += 1
+    return out

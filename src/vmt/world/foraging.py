@@ -11,6 +11,7 @@ import numpy as np
 from numba import njit, prange
 
 from vmt.economics.kernels import parameter_row
+from vmt.world.chunks import flagged
 from vmt.world.valuation import trade_gain
 
 
@@ -48,9 +49,9 @@ def forage(x, y, partner, inventory, family, params, lam, units, cell_resource, 
     claimants = claims.claimants[:_mark_shared(claims.claim, claims.first, claims.shared, claims.claimants)]
     _harvest_alone(claimants, claims.claim, claims.shared, inventory, family, params, lam, units, resource_good,
                    resource_amount, cooldown, cooldown_left, forage_rate, stale, claims.took)
-    _harvest_shared_in_id_order(claimants, claims.claim, claims.shared, inventory, family, params, lam, units,
-                                resource_good, resource_amount, cooldown, cooldown_left, forage_rate, stale,
-                                claims.took)
+    _harvest_shared_in_id_order(_sharing(claimants, claims.claim, claims.shared), claims.claim, inventory, family,
+                                params, lam, units, resource_good, resource_amount, cooldown, cooldown_left,
+                                forage_rate, stale, claims.took)
     harvested += _harvest_by_good(claimants, claims.claim, resource_good, claims.took)
     _clear_marks(claimants, claims.claim, claims.first, claims.shared)
     return claims
@@ -114,16 +115,27 @@ def _harvest_alone(claimants, claim, shared, inventory, family, params, lam, uni
                                cooldown, cooldown_left, forage_rate, stale)
 
 
+@njit(cache=True, parallel=True)
+def _sharing(claimants, claim, shared):
+    """The claimants of shared cells, in id order."""
+    on_shared = np.empty(claimants.shape[0], dtype=np.bool_)
+    for q in prange(claimants.shape[0]):
+        on_shared[q] = shared[claim[claimants[q]]]
+    rows = flagged(on_shared)
+    sharing = np.empty(rows.shape[0], dtype=claimants.dtype)
+    for r in prange(rows.shape[0]):
+        sharing[r] = claimants[rows[r]]
+    return sharing
+
+
 @njit(cache=True)
-def _harvest_shared_in_id_order(claimants, claim, shared, inventory, family, params, lam, units, resource_good,
+def _harvest_shared_in_id_order(sharing, claim, inventory, family, params, lam, units, resource_good,
                                 resource_amount, cooldown, cooldown_left, forage_rate, stale, took):
-    """Shared cells, in id order."""
-    for q in range(claimants.shape[0]):
-        i = claimants[q]
-        r = claim[i]
-        if shared[r]:
-            took[i] = _harvest(i, r, inventory, family, params, lam, units, resource_good, resource_amount,
-                               cooldown, cooldown_left, forage_rate, stale)
+    """The claimants of shared cells harvest one after another, in id order."""
+    for q in range(sharing.shape[0]):
+        i = sharing[q]
+        took[i] = _harvest(i, claim[i], inventory, family, params, lam, units, resource_good, resource_amount,
+                           cooldown, cooldown_left, forage_rate, stale)
 
 
 @njit(cache=True, parallel=True)

@@ -27,7 +27,7 @@ from pydantic import Field
 import numpy as np
 from numba import njit, prange
 
-from vmt.world.chunks import CHUNKS, chunk_span, first_rows
+from vmt.world.chunks import flagged
 from vmt.protocols.context import TickContext
 from vmt.protocols.gains import pair_goods, quote_gap
 from vmt.protocols.registry import ProtocolParams
@@ -82,33 +82,16 @@ def pairs_in_range(ctx: TickContext) -> tuple[np.ndarray, np.ndarray]:
 
 @njit(cache=True, parallel=True)
 def _pairs_in_range(partner, x, y, radius):
-    # counted, then filled, chunk by chunk in parallel (rows in the order of i)
-    n = partner.shape[0]
-    counts = np.zeros(CHUNKS, dtype=np.int64)
-    for c in prange(CHUNKS):
-        start, stop = chunk_span(c, n)
-        found = 0
-        for a in range(start, stop):
-            if _in_range(a, partner, x, y, radius):
-                found += 1
-        counts[c] = found
-    starts = first_rows(counts)
-    i, j = np.empty(starts[CHUNKS], np.int64), np.empty(starts[CHUNKS], np.int64)
-    for c in prange(CHUNKS):
-        start, stop = chunk_span(c, n)
-        p = starts[c]
-        for a in range(start, stop):
-            if _in_range(a, partner, x, y, radius):
-                i[p], j[p] = a, partner[a]
-                p += 1
+    # flagged in parallel, then compacted in order of i (vmt.world.chunks)
+    near = np.empty(partner.shape[0], dtype=np.bool_)
+    for a in prange(partner.shape[0]):
+        b = partner[a]
+        near[a] = b > a and abs(x[a] - x[b]) + abs(y[a] - y[b]) <= radius
+    i = flagged(near)
+    j = np.empty(i.shape[0], np.int64)
+    for p in prange(i.shape[0]):
+        j[p] = partner[i[p]]
     return i, j
-
-
-@njit(cache=True, inline="always")
-def _in_range(a, partner, x, y, radius):
-    """Whether ``a`` is the lower id of a pair within ``radius`` (Manhattan)."""
-    b = partner[a]
-    return b > a and abs(x[a] - x[b]) + abs(y[a] - y[b]) <= radius
 
 
 def max_block(ctx: TickContext, units: np.ndarray) -> np.ndarray:

@@ -19,6 +19,7 @@ import numpy as np
 from numba import njit, prange
 
 from vmt.protocols.matching.common import pair_up
+from vmt.world.chunks import flagged
 
 
 @njit(cache=True)
@@ -33,10 +34,12 @@ def _rank_of(cand_ids, i, j):
 
 
 @njit(cache=True, parallel=True)
-def listing_agents(partner, cand_ids, flags):
-    """``flags[i]``: agent ``i`` is free and has a non-empty candidate list."""
+def listing_agents(partner, cand_ids):
+    """The agents that are free and have a non-empty candidate list, ascending."""
+    listing = np.empty(partner.shape[0], dtype=np.bool_)
     for i in prange(partner.shape[0]):
-        flags[i] = partner[i] < 0 and cand_ids[i, 0] >= 0
+        listing[i] = partner[i] < 0 and cand_ids[i, 0] >= 0
+    return flagged(listing)
 
 
 @njit(cache=True, parallel=True)
@@ -159,19 +162,56 @@ def _still_choosing(rows, keep):
 SERIAL_ROUNDS_BELOW = 4096
 
 
-def greedy_mutual_pairs(partner, cand_ids, cand_scores, active, best):
+class MatchingWork:
+    """Work arrays of the rounds, kept across ticks and grown when needed
+    (a million agents' edges are tens of MB a tick, and fresh memory is
+    zeroed by the system page by page)."""
+
+    def __init__(self):
+        self.best = np.empty(0, dtype=np.int64)
+        self.edge_partner = np.empty((0, 0), dtype=np.int32)
+        self.edge_score = np.empty((0, 0))
+        self.edge_rank = np.empty((0, 0), dtype=np.int8)
+        self.edge_count = np.empty(0, dtype=np.int32)
+        self.cursor = np.empty(0, dtype=np.int32)
+        self.keep = np.empty(0, dtype=np.bool_)
+        self.rows = np.empty(0, dtype=np.int64)
+
+    def fit(self, n_agents: int, rows: int, width: int, id_dtype) -> None:
+        """Make room for ``rows`` choosing agents with lists of ``width``."""
+        if self.best.shape[0] != n_agents:
+            self.best = np.empty(n_agents, dtype=np.int64)
+        if self.edge_partner.shape[0] < rows or self.edge_partner.shape[1] != width \
+                or self.edge_partner.dtype != id_dtype:
+            rows = max(rows, 2 * self.edge_partner.shape[0])  # grow geometrically
+            self.edge_partner = np.empty((rows, width), dtype=id_dtype)
+            self.edge_score = np.empty((rows, width))
+            self.edge_rank = np.empty((rows, width), dtype=np.int8)
+            self.edge_count = np.empty(rows, dtype=np.int32)
+            self.cursor = np.empty(rows, dtype=np.int32)
+            self.keep = np.empty(rows, dtype=np.bool_)
+            self.rows = np.empty(rows, dtype=np.int64)
+
+
+def greedy_mutual_pairs(partner, cand_ids, cand_scores, active, work: MatchingWork | None = None):
     """Pair free agents greedily over mutually listed pairs (see the module
     docstring). ``active``: the agents that may have mutual edges (free, with
-    a list), ascending; ``best`` (n,): a work array (reusable across ticks)."""
-    width = cand_ids.shape[1]
-    edge_partner = np.empty((active.size, width), dtype=cand_ids.dtype)
-    edge_score = np.empty((active.size, width))
-    edge_rank = np.empty((active.size, width), dtype=np.int8)
-    edge_count = np.empty(active.size, dtype=np.int32)
-    mutual_edges(active, cand_ids, cand_scores, edge_partner, edge_score, edge_rank, edge_count)
-    cursor = np.zeros(active.size, dtype=np.int32)
-    keep = np.empty(active.size, dtype=np.bool_)
-    rows = np.arange(active.size)
+    a list), ascending; ``work``: work arrays (reusable across ticks)."""
+    work = MatchingWork() if work is None else work
+    m = active.size
+    work.fit(partner.shape[0], m, cand_ids.shape[1], cand_ids.dtype)
+    edge_partner, edge_count, cursor, keep = work.edge_partner[:m], work.edge_count[:m], work.cursor[:m], work.keep[:m]
+    mutual_edges(active, cand_ids, cand_scores, edge_partner, work.edge_score[:m], work.edge_rank[:m], edge_count)
+    rows = _first_rows(work.rows[:m], cursor)
     while rows.size and rows.size >= SERIAL_ROUNDS_BELOW:
-        rows = _round(rows, active, partner, edge_partner, edge_count, cursor, best, keep)
-    _last_rounds(rows, active, partner, edge_partner, edge_count, cursor, best, keep)
+        rows = _round(rows, active, partner, edge_partner, edge_count, cursor, work.best, keep)
+    _last_rounds(rows, active, partner, edge_partner, edge_count, cursor, work.best, keep)
+
+
+@njit(cache=True, parallel=True)
+def _first_rows(rows, cursor):
+    """Every agent chooses in the first round, from its best edge."""
+    for q in prange(rows.shape[0]):
+        rows[q] = q
+        cursor[q] = 0
+    return rows

@@ -14,11 +14,10 @@ serial three passes, whatever the threads (tested).
 
 from __future__ import annotations
 
-import numpy as np
 from numba import njit, prange
 
 from vmt.protocols.matching.common import first_free_candidate, pair_up
-from vmt.protocols.matching.dominant import greedy_mutual_pairs, listing_agents
+from vmt.protocols.matching.dominant import MatchingWork, greedy_mutual_pairs, listing_agents
 from vmt.protocols.registry import register
 
 
@@ -28,23 +27,18 @@ class ThreePassMatching:
 
     def __init__(self, params):
         self.params = params
-        self._best = np.empty(0, dtype=np.int64)
+        self._work = MatchingWork()
 
     def match(self, ctx, candidates) -> None:
-        partner = ctx.world.agents.partner
-        if self._best.shape != partner.shape:
-            self._best = np.empty(partner.shape[0], dtype=np.int64)
-        three_pass(partner, candidates.partner_ids, candidates.partner_scores, self._best)
+        three_pass(ctx.world.agents.partner, candidates.partner_ids, candidates.partner_scores, self._work)
 
 
-def three_pass(partner, cand_ids, cand_scores, best=None):
-    """The three passes over ``cand_ids``/``cand_scores``, pairing in ``partner``."""
-    flags = np.empty(partner.shape[0], dtype=np.bool_)
-    listing_agents(partner, cand_ids, flags)
-    active = np.flatnonzero(flags)
+def three_pass(partner, cand_ids, cand_scores, work: MatchingWork | None = None):
+    """The three passes over ``cand_ids``/``cand_scores``, pairing in ``partner``
+    (``work``: the rounds' work arrays, reusable across ticks)."""
+    active = listing_agents(partner, cand_ids)
     _mutual_first_choices(active, partner, cand_ids)
-    greedy_mutual_pairs(partner, cand_ids, cand_scores, active,
-                        np.empty(partner.shape[0], dtype=np.int64) if best is None else best)
+    greedy_mutual_pairs(partner, cand_ids, cand_scores, active, work)
     _take_first_free(active, partner, cand_ids)
 
 
