@@ -42,6 +42,7 @@ from numba import njit, prange
 
 from vmt.economics.kernels import marginal_utilities, marginal_utility_of_wealth
 from vmt.world.state import PAIR_AB, PAIR_AM, PAIR_BM
+from vmt.world.valuation import real_holdings
 
 
 def learn_from_signals(world, heard: np.ndarray, reference_price: np.ndarray, pair_active: np.ndarray,
@@ -117,7 +118,7 @@ def learned_lambda(lam, target, rate, lo, hi):
 def _learn_all(family, params, lam, inventory, units, observed, heard, pair_active, money,
                rate, lo, hi, reference, changed):
     for i in prange(family.shape[0]):
-        a, b, m = inventory[i, 0] * units[0], inventory[i, 1] * units[1], inventory[i, 2] * units[2]
+        a, b, m = real_holdings(inventory, units, i)
         any_heard = False
         for k in range(3):
             if heard[i, k] and pair_active[k]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from vmt.world.valuation import holdings_utility, trade_gain, trade_gain_from
+from vmt.world.valuation import holdings_utility, real_holdings, trade_gain, trade_gain_from
 
 
 @njit(cache=True, inline='always')
@@ -25,12 +25,6 @@ def pair_goods(k):
     if k == 1:
         return 0, 2
     return 1, 2
-
-
-@njit(cache=True, inline='always')
-def real_holdings(inventory, units, i):
-    """Agent ``i``'s real (A, B, M) as a tuple: no allocation in hot loops."""
-    return inventory[i, 0] * units[0], inventory[i, 1] * units[1], inventory[i, 2] * units[2]
 
 
 @njit(cache=True)

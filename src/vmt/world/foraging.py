@@ -12,7 +12,7 @@ from numba import njit, prange
 
 from vmt.economics.kernels import parameter_row
 from vmt.world.chunks import flagged
-from vmt.world.valuation import trade_gain
+from vmt.world.valuation import real_holdings, trade_gain
 
 
 class ForageClaims:
@@ -83,6 +83,14 @@ def _mark_shared(claim, first, shared, claimants):
     return count
 
 
+@njit(cache=True, inline='always')
+def harvest_size(forage_rate, unit):
+    """Minor units one harvest takes from a well-stocked cell of a good of
+    minor unit ``unit``: ``forage_rate`` real units, at least one minor unit.
+    Search values a harvest by the same size (``vmt.protocols.search.scan``)."""
+    return max(1, int(round(forage_rate / unit)))
+
+
 @njit(cache=True)
 def _harvest(i, r, inventory, family, params, lam, units, resource_good, resource_amount, cooldown, cooldown_left,
              forage_rate, stale):
@@ -90,9 +98,9 @@ def _harvest(i, r, inventory, family, params, lam, units, resource_good, resourc
     if resource_amount[r] <= 0:
         return 0
     g = resource_good[r]
-    take = min(resource_amount[r], max(1, int(round(forage_rate / units[g]))))
-    held = (inventory[i, 0] * units[0], inventory[i, 1] * units[1], inventory[i, 2] * units[2])
-    if trade_gain(family[i], parameter_row(params, i), lam[i], held, g, take * units[g], 2, 0.0) <= 0.0:
+    take = min(resource_amount[r], harvest_size(forage_rate, units[g]))
+    if trade_gain(family[i], parameter_row(params, i), lam[i], real_holdings(inventory, units, i),
+                  g, take * units[g], 2, 0.0) <= 0.0:
         return 0
     inventory[i, g] += take
     resource_amount[r] -= take

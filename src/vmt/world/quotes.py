@@ -20,6 +20,7 @@ from numba import njit, prange
 
 from vmt.economics.kernels import parameter_row, reservation_prices_barter, reservation_prices_money
 from vmt.world.state import PAIR_AB, PAIR_AM, PAIR_BM
+from vmt.world.valuation import real_holdings
 
 
 def refresh_quotes(world, spread: float, pair_active: np.ndarray, only_stale: bool = True) -> None:
@@ -40,8 +41,8 @@ def _refresh(family, params, lam, inventory, units, spread, pair_active, mask, a
     # arrays from every thread.
     for i in prange(family.shape[0]):
         if mask[i]:
-            held = (inventory[i, 0] * units[0], inventory[i, 1] * units[1], inventory[i, 2] * units[2])
-            asks, bids = _quotes(family[i], parameter_row(params, i), lam[i], held, units, spread, pair_active)
+            asks, bids = _quotes(family[i], parameter_row(params, i), lam[i], real_holdings(inventory, units, i),
+                                 units, spread, pair_active)
             for k in range(3):
                 ask[i, k], bid[i, k] = asks[k], bids[k]
 

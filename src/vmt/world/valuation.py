@@ -17,6 +17,13 @@ from vmt.economics.kernels import utility
 GAIN_TOLERANCE = 1e-10
 
 
+@njit(cache=True, inline='always')
+def real_holdings(inventory, units, i):
+    """Agent ``i``'s real (A, B, M) — minor units times unit sizes — as a
+    tuple: no allocation in hot loops."""
+    return inventory[i, 0] * units[0], inventory[i, 1] * units[1], inventory[i, 2] * units[2]
+
+
 @njit(cache=True)
 def holdings_utility(code, params, lam, a, b, m):
     """``u(a, b) + λ·m`` with real quantities."""
@@ -62,14 +69,8 @@ def trade_gain_from(code, params, lam, held, before_u, good_in, qty_in, good_out
 @njit(cache=True)
 def agent_utility(agents_family, agents_params, agents_lambda, inventory, units, i):
     """Total utility of agent ``i`` from its minor-unit inventory."""
-    return holdings_utility(
-        agents_family[i],
-        agents_params[i],
-        agents_lambda[i],
-        inventory[i, 0] * units[0],
-        inventory[i, 1] * units[1],
-        inventory[i, 2] * units[2],
-    )
+    a, b, m = real_holdings(inventory, units, i)
+    return holdings_utility(agents_family[i], agents_params[i], agents_lambda[i], a, b, m)
 
 
 def utilities(world, inventory: np.ndarray | None = None, lambda_money: np.ndarray | None = None) -> np.ndarray:

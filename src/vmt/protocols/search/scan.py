@@ -29,6 +29,7 @@ from numba import njit, prange
 
 from vmt.protocols.context import insert_candidate, hashed_uniform
 from vmt.protocols.gains import midpoint_gain, real_holdings
+from vmt.world.foraging import harvest_size
 from vmt.world.spatial import RESOURCE_BLOCK, diamond_row_span
 from vmt.economics.kernels import parameter_row
 from vmt.world.valuation import holdings_utility, trade_gain_from
@@ -45,12 +46,12 @@ def discount_table(beta, vision):
 
 @njit(cache=True)
 def full_harvests(units, forage_rate):
-    """Minor units one harvest takes from a well-stocked cell, per good:
-    ``forage_rate`` real units, at least one minor unit. Computed once per
+    """Minor units one harvest takes from a well-stocked cell, per good
+    (:func:`vmt.world.foraging.harvest_size`). Computed once per
     scan, so a visited cell costs a ``min``, not a division and a rounding."""
     out = np.empty(units.shape[0], dtype=np.int64)
     for g in range(units.shape[0]):
-        out[g] = max(1, int(round(forage_rate / units[g])))
+        out[g] = harvest_size(forage_rate, units[g])
     return out
 
 
