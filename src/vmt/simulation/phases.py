@@ -13,6 +13,7 @@ import numpy as np
 from vmt.engine import Phase
 from vmt.protocols.bargaining.common import Proposals
 from vmt.protocols.context import Candidates, TickContext
+from vmt.protocols.search.distance_discounted import DistanceDiscountedSearch
 from vmt.world.foraging import forage, regenerate
 from vmt.world.movement import move_agents, set_targets
 from vmt.world.quotes import refresh_quotes
@@ -69,6 +70,16 @@ class BilateralTick:
         return run
 
     @property
+    def _resources_after_matching(self) -> bool:
+        """Whether resources can be ranked after matching, for the agents left
+        unpaired only (about half fewer scans): the search ranks them
+        separately (its ranking is distance-discounted search's own, not a
+        subclass's that reads them, as market-aware search does) and the
+        matching declares it does not read them."""
+        return (getattr(type(self.search), "rank", None) is DistanceDiscountedSearch.rank
+                and getattr(self.matching, "reads_resources", True) is False)
+
+    @property
     def bilateral_trade(self) -> bool:
         return all(c.allows_bilateral_trade for c in self.components)
 
@@ -93,8 +104,11 @@ class BilateralTick:
         if self.params.move_budget_per_tick == 0:
             _release_unreachable_pairs(self.world, self.params.interaction_radius)
         self.candidates = None  # last tick's lists go before this tick's are made (peak memory)
-        self.candidates = self.search.rank(self.ctx)
+        late = self._resources_after_matching
+        self.candidates = self.search.rank_partners(self.ctx) if late else self.search.rank(self.ctx)
         self.matching.match(self.ctx, self.candidates)
+        if late:
+            self.search.rank_free_resources(self.ctx, self.candidates)
         self.stop_distance = _set_targets(self.world, self.candidates, self.params.interaction_radius,
                                           getattr(self, "stop_distance", None))
 

@@ -42,45 +42,62 @@ def listing_agents(partner, cand_ids):
     return flagged(listing)
 
 
+#: Fixed chunks of the edge listing: each has its own scratch row of scores
+#: and ranks (a row per agent would be 72 bytes an agent kept all tick).
+EDGE_CHUNKS = 64
+
+
 @njit(cache=True, parallel=True)
-def mutual_edges(active, cand_ids, cand_scores, edge_partner, edge_score, edge_rank, edge_count):
+def mutual_edges(active, cand_ids, cand_scores, edge_partner, edge_count):
     """For each active agent ``i = active[a]``: the agents ``j`` on its list
     that list ``i`` too, in ``edge_partner[a, :edge_count[a]]``, in the edge
-    order of the greedy pass (:func:`_better`), with the pair's combined
-    score and rank key (the position of the higher id in the lower id's
-    list). A round then takes the first of them still free."""
-    for a in prange(active.shape[0]):
-        i = active[a]
-        count = 0
-        for r in range(cand_ids.shape[1]):
-            j = cand_ids[i, r]
-            if j < 0:
-                break
-            back = _rank_of(cand_ids, j, i)
-            if back < 0:
-                continue
-            # the lower id's score first, as the sorted pass adds them
-            if i < j:
-                score, rank = cand_scores[i, r] + cand_scores[j, back], r
-            else:
-                score, rank = cand_scores[j, back] + cand_scores[i, r], back
-            _insert_edge(a, i, count, j, score, rank, edge_partner, edge_score, edge_rank)
-            count += 1
-        edge_count[a] = count
+    order of the greedy pass (:func:`_better`: the pair's combined score,
+    then its rank key, the position of the higher id in the lower id's
+    list). A round then takes the first of them still free. The scores and
+    keys are needed only while a row is sorted, so they live in one scratch
+    row per chunk of agents."""
+    m, width = active.shape[0], cand_ids.shape[1]
+    for c in prange(EDGE_CHUNKS):
+        score_row = np.empty(width)
+        rank_row = np.empty(width, dtype=np.int64)
+        for a in range(c * m // EDGE_CHUNKS, (c + 1) * m // EDGE_CHUNKS):
+            edge_count[a] = _sorted_mutual_edges(a, active[a], cand_ids, cand_scores, edge_partner,
+                                                 score_row, rank_row)
 
 
 @njit(cache=True)
-def _insert_edge(a, i, count, j, score, rank, edge_partner, edge_score, edge_rank):
+def _sorted_mutual_edges(a, i, cand_ids, cand_scores, edge_partner, score_row, rank_row):
+    """Row ``a`` of ``edge_partner``: ``i``'s mutual edges in edge order; returns how many."""
+    count = 0
+    for r in range(cand_ids.shape[1]):
+        j = cand_ids[i, r]
+        if j < 0:
+            break
+        back = _rank_of(cand_ids, j, i)
+        if back < 0:
+            continue
+        # the lower id's score first, as the sorted pass adds them
+        if i < j:
+            score, rank = cand_scores[i, r] + cand_scores[j, back], r
+        else:
+            score, rank = cand_scores[j, back] + cand_scores[i, r], back
+        _insert_edge(a, i, count, j, score, rank, edge_partner, score_row, rank_row)
+        count += 1
+    return count
+
+
+@njit(cache=True)
+def _insert_edge(a, i, count, j, score, rank, edge_partner, score_row, rank_row):
     """Insert edge ``(i, j)`` into row ``a``'s first ``count`` edges, kept in
-    edge order (insertion sort: a row holds at most one list's length)."""
+    edge order (insertion sort: a row holds at most one list's length;
+    ``score_row``/``rank_row``: the row's scores and rank keys)."""
     pos = count
     lo = min(i, j)
-    while pos > 0 and _better(score, lo, rank, edge_score[a, pos - 1], min(i, edge_partner[a, pos - 1]),
-                              edge_rank[a, pos - 1]):
-        edge_partner[a, pos], edge_score[a, pos], edge_rank[a, pos] = (
-            edge_partner[a, pos - 1], edge_score[a, pos - 1], edge_rank[a, pos - 1])
+    while pos > 0 and _better(score, lo, rank, score_row[pos - 1], min(i, edge_partner[a, pos - 1]),
+                              rank_row[pos - 1]):
+        edge_partner[a, pos], score_row[pos], rank_row[pos] = edge_partner[a, pos - 1], score_row[pos - 1], rank_row[pos - 1]
         pos -= 1
-    edge_partner[a, pos], edge_score[a, pos], edge_rank[a, pos] = j, score, rank
+    edge_partner[a, pos], score_row[pos], rank_row[pos] = j, score, rank
 
 
 @njit(cache=True)
@@ -168,10 +185,8 @@ class MatchingWork:
     zeroed by the system page by page)."""
 
     def __init__(self):
-        self.best = np.empty(0, dtype=np.int64)
+        self.best = np.empty(0, dtype=np.int32)
         self.edge_partner = np.empty((0, 0), dtype=np.int32)
-        self.edge_score = np.empty((0, 0))
-        self.edge_rank = np.empty((0, 0), dtype=np.int8)
         self.edge_count = np.empty(0, dtype=np.int32)
         self.cursor = np.empty(0, dtype=np.int32)
         self.keep = np.empty(0, dtype=np.bool_)
@@ -179,14 +194,12 @@ class MatchingWork:
 
     def fit(self, n_agents: int, rows: int, width: int, id_dtype) -> None:
         """Make room for ``rows`` choosing agents with lists of ``width``."""
-        if self.best.shape[0] != n_agents:
-            self.best = np.empty(n_agents, dtype=np.int64)
+        if self.best.shape[0] != n_agents or self.best.dtype != id_dtype:
+            self.best = np.empty(n_agents, dtype=id_dtype)
         if self.edge_partner.shape[0] < rows or self.edge_partner.shape[1] != width \
                 or self.edge_partner.dtype != id_dtype:
             rows = max(rows, 2 * self.edge_partner.shape[0])  # grow geometrically
             self.edge_partner = np.empty((rows, width), dtype=id_dtype)
-            self.edge_score = np.empty((rows, width))
-            self.edge_rank = np.empty((rows, width), dtype=np.int8)
             self.edge_count = np.empty(rows, dtype=np.int32)
             self.cursor = np.empty(rows, dtype=np.int32)
             self.keep = np.empty(rows, dtype=np.bool_)
@@ -201,7 +214,7 @@ def greedy_mutual_pairs(partner, cand_ids, cand_scores, active, work: MatchingWo
     m = active.size
     work.fit(partner.shape[0], m, cand_ids.shape[1], cand_ids.dtype)
     edge_partner, edge_count, cursor, keep = work.edge_partner[:m], work.edge_count[:m], work.cursor[:m], work.keep[:m]
-    mutual_edges(active, cand_ids, cand_scores, edge_partner, work.edge_score[:m], work.edge_rank[:m], edge_count)
+    mutual_edges(active, cand_ids, cand_scores, edge_partner, edge_count)
     rows = _first_rows(work.rows[:m], cursor)
     while rows.size and rows.size >= SERIAL_ROUNDS_BELOW:
         rows = _round(rows, active, partner, edge_partner, edge_count, cursor, work.best, keep)

@@ -10,6 +10,9 @@ from vmt.protocols.registry import register
 class GreedySurplusMatching:
     """Pair greedily by combined distance-discounted expected surplus."""
 
+    #: Pairs from partner lists alone: search may rank resources afterwards.
+    reads_resources = False
+
     def __init__(self, params):
         self.params = params
 

@@ -16,6 +16,9 @@ from vmt.protocols.registry import register
 class RandomMatching:
     """Random order, random free candidate."""
 
+    #: Pairs from partner lists alone: search may rank resources afterwards.
+    reads_resources = False
+
     def __init__(self, params):
         self.params = params
 

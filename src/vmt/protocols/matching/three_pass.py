@@ -25,6 +25,9 @@ from vmt.protocols.registry import register
 class ThreePassMatching:
     """Mutual first choices, then greedy by surplus, then the rest."""
 
+    #: Pairs from partner lists alone: search may rank resources afterwards.
+    reads_resources = False
+
     def __init__(self, params):
         self.params = params
         self._work = MatchingWork()

@@ -36,14 +36,37 @@ class DistanceDiscountedSearch:
         self.params = params
         self._out: Candidates | None = None
         self._slots: NeighbourSlots | None = None
+        self._bilateral_ok: np.ndarray | None = None  # all True: every agent may trade bilaterally
 
     def rank(self, ctx: TickContext) -> Candidates:
+        """Partners and the best resource of every unpaired agent."""
+        return self._rank(ctx, self.rank_resources)
+
+    def rank_partners(self, ctx: TickContext) -> Candidates:
+        """Partner lists only, every resource left at -1; the tick ranks
+        resources after matching with :meth:`rank_free_resources`, for the
+        agents matching left unpaired (the only ones who head for one)."""
+        return self._rank(ctx, False)
+
+    def rank_free_resources(self, ctx: TickContext, candidates: Candidates) -> None:
+        """The best resource of every agent still unpaired, into ``candidates``
+        (as :meth:`rank` would have ranked it: the world has not changed)."""
+        if self.rank_resources:
+            world, ag, res = ctx.world, ctx.world.agents, ctx.world.resources
+            rank_free_resources(ctx.spatial.order, ag.x, ag.y, ag.partner, ag.family, ag.utility_params,
+                                ag.lambda_money, ag.inventory, world.units, world.width, world.height,
+                                ctx.vision_radius, ctx.beta, res.x, res.row_block_first, res.good, res.amount,
+                                ctx.forage_rate, candidates.resource, candidates.resource_score)
+
+    def _rank(self, ctx: TickContext, rank_resources: bool) -> Candidates:
         ag = ctx.world.agents
         if self._out is None or self._out.resource.shape[0] != ag.n:
             self._out = Candidates.empty(ag.n)
         self._out.wander_x = self._out.wander_y = None
-        self._slots = rank_every_agent(ctx, self.randomise, ag.partner, np.ones(ag.n, dtype=np.bool_),
-                                       self._out, self._slots, self.rank_resources)
+        if self._bilateral_ok is None or self._bilateral_ok.shape[0] != ag.n:
+            self._bilateral_ok = np.ones(ag.n, dtype=np.bool_)
+        self._slots = rank_every_agent(ctx, self.randomise, ag.partner, self._bilateral_ok,
+                                       self._out, self._slots, rank_resources)
         return self._out
 
 
@@ -108,6 +131,26 @@ def rank_all(tick, seed, randomise, rank_resources, x, y, partner, available_vie
             rank_partners(i, held, before_u, seed, randomise, xi, yi, i_cooling,
                           code, p, lam_i, units, ask, bid, cell_start, width, height, vision, discount,
                           pairs, visible_before, slot_id, slot_x, slot_cooling, slot_quotes, cand_ids, cand_scores)
+
+
+@njit(cache=True, parallel=True)
+def rank_free_resources(order, x, y, partner, family, params, lam, inventory, units, width, height, vision, beta,
+                        res_x, row_block_first, res_good, res_amount, forage_rate, resource, resource_score):
+    """The best resource (and its score) of every unpaired agent, -1 and 0.0
+    for the paired. Agents are visited in cell order (the spatial hash's
+    ``order``), so neighbouring iterations read neighbouring rows of the
+    resource index."""
+    discount = discount_table(beta, vision)
+    full_take = full_harvests(units, forage_rate)
+    for idx in prange(order.shape[0]):
+        i = order[idx]
+        if partner[i] >= 0:
+            resource[i], resource_score[i] = -1, 0.0
+            continue
+        code, p, lam_i, held, before_u = own_utility(i, family, params, lam, inventory, units)
+        resource[i], resource_score[i] = best_resource(
+            held, before_u, code, p, lam_i, x[i], y[i], units, width, height, vision, discount,
+            res_x, row_block_first, res_good, res_amount, full_take)
 
 
 @njit(cache=True, parallel=True)
