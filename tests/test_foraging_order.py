@@ -9,6 +9,7 @@ import numpy as np
 from vmt.economics.families import COBB_DOUGLAS
 from vmt.engine.threads import using_threads
 from vmt.world.foraging import forage
+from vmt.world.spatial import resource_row_index
 from vmt.world.valuation import trade_gain
 
 
@@ -46,6 +47,8 @@ def test_parallel_forage_equals_the_id_order_pass():
     cells = rng.permutation(width * height)[:70]
     cell_resource = np.full((height, width), -1, dtype=np.int32)
     cell_resource.flat[np.sort(cells)] = np.arange(70)
+    res_x, row_first = np.sort(cells) % width, resource_row_index(np.sort(cells) % width, np.sort(cells) // width,
+                                                                  width, height)
     good = rng.integers(0, 2, 70)
     amount = rng.integers(0, 400, 70)
     cooldown = rng.integers(1, 5, 70)
@@ -57,8 +60,8 @@ def test_parallel_forage_equals_the_id_order_pass():
         inv, amt, left = inventory.copy(), amount.copy(), np.zeros(70, dtype=np.int64)
         harvested, stale = np.zeros(3, dtype=np.int64), np.zeros(n, dtype=np.bool_)
         with using_threads(threads):
-            forage(x, y, partner, inv, np.full(n, COBB_DOUGLAS), params, np.zeros(n), units, cell_resource, good,
-                   amt, cooldown, left, 2.5, harvested, stale)
+            forage(x, y, partner, inv, np.full(n, COBB_DOUGLAS), params, np.zeros(n), units, res_x, row_first,
+                   good, amt, cooldown, left, 2.5, harvested, stale)
         assert np.array_equal(inv, expected[0]) and np.array_equal(amt, expected[1])
         assert np.array_equal(left, expected[2]) and np.array_equal(harvested, want_harvest)
         assert np.array_equal(stale, (inv != inventory).any(axis=1))

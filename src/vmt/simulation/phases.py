@@ -118,6 +118,7 @@ class BilateralTick:
                     self.params.move_budget_per_tick)
 
     def trade(self, tick: int) -> None:
+        self.proposals = None  # last tick's go before this tick's are made (peak memory)
         if self.bilateral_trade:
             self.proposals = self.bargaining.trade(self.ctx)
         else:
@@ -128,7 +129,7 @@ class BilateralTick:
         self.harvested = np.zeros(3, dtype=np.int64)
         self._forage_claims = forage(
             ag.x, ag.y, ag.partner, ag.inventory, ag.family, ag.utility_params, ag.lambda_money,
-            w.units, res.cell_resource, res.good, res.amount, res.cooldown, res.cooldown_left,
+            w.units, res.x, res.row_block_first, res.good, res.amount, res.cooldown, res.cooldown_left,
             float(self.params.forage_rate), self.harvested, ag.quotes_stale, getattr(self, "_forage_claims", None))
 
     def regenerate(self, tick: int) -> None:

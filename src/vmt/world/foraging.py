@@ -12,6 +12,7 @@ from numba import njit, prange
 
 from vmt.economics.kernels import parameter_row
 from vmt.world.chunks import flagged
+from vmt.world.spatial import resource_at
 from vmt.world.valuation import real_holdings, trade_gain
 
 
@@ -29,8 +30,8 @@ class ForageClaims:
         return self.claim.shape[0] == n_agents and self.first.shape[0] == n_resources
 
 
-def forage(x, y, partner, inventory, family, params, lam, units, cell_resource, resource_good, resource_amount,
-           cooldown, cooldown_left, forage_rate, harvested, stale, claims: ForageClaims | None = None):
+def forage(x, y, partner, inventory, family, params, lam, units, resource_x, row_block_first, resource_good,
+           resource_amount, cooldown, cooldown_left, forage_rate, harvested, stale, claims: ForageClaims | None = None):
     """Unpaired agents on a stocked cell harvest up to ``forage_rate`` real units.
 
     The rule is serial in agent-id order (the lower id harvests first on a
@@ -41,11 +42,13 @@ def forage(x, y, partner, inventory, family, params, lam, units, cell_resource, 
     shared cells are marked) are visited after the first pass.
     ``harvested`` (int64, shape (3,)) receives the minor units taken
     per good, so callers can check that holdings changed only by foraging.
+    Resources are found through their row index (``resource_x``,
+    ``row_block_first``: :func:`vmt.world.spatial.resource_row_index`).
     ``claims``: work arrays to reuse (made when None).
     """
     if claims is None or not claims.fits(x.shape[0], resource_amount.shape[0]):
         claims = ForageClaims(x.shape[0], resource_amount.shape[0])
-    _claim_cells(x, y, partner, cell_resource, resource_amount, claims.claim)
+    _claim_cells(x, y, partner, resource_x, row_block_first, resource_amount, claims.claim)
     claimants = claims.claimants[:_mark_shared(claims.claim, claims.first, claims.shared, claims.claimants)]
     _harvest_alone(claimants, claims.claim, claims.shared, inventory, family, params, lam, units, resource_good,
                    resource_amount, cooldown, cooldown_left, forage_rate, stale, claims.took)
@@ -58,10 +61,10 @@ def forage(x, y, partner, inventory, family, params, lam, units, cell_resource, 
 
 
 @njit(cache=True, parallel=True)
-def _claim_cells(x, y, partner, cell_resource, resource_amount, claim):
+def _claim_cells(x, y, partner, resource_x, row_block_first, resource_amount, claim):
     """``claim[i]``: the stocked resource under unpaired agent ``i``, else -1."""
     for i in prange(x.shape[0]):
-        r = cell_resource[y[i], x[i]] if partner[i] < 0 else -1
+        r = resource_at(x[i], y[i], resource_x, row_block_first) if partner[i] < 0 else -1
         claim[i] = r if r >= 0 and resource_amount[r] > 0 else -1
 
 

@@ -3,8 +3,8 @@
 ``cell_start[c] : cell_start[c + 1]`` indexes ``order`` for the agents on cell
 ``c = y * width + x``, in increasing agent id (the sort is stable), so every
 neighbourhood scan visits agents in a deterministic order. The sort goes
-by rows first (one pass over the agents) and then, row by row in parallel,
-by column: the grid's cells are swept once, a row at a time while it is in
+by rows first (fixed chunks of agents in parallel) and then, row by row in
+parallel, by column: the grid's cells are swept once, a row at a time while it is in
 cache, instead of three times over the whole grid.
 """
 
@@ -21,65 +21,87 @@ class SpatialHash(NamedTuple):
     height: int
     cell_start: np.ndarray  # int32 (width * height + 1,); int64 from 2**31 agents
     order: np.ndarray  # int32 (n,) agent ids grouped by cell; int64 from 2**31 agents
+    by_row: np.ndarray | None = None  # work array: the ids grouped by row only (kept for reuse)
 
 
 def build_spatial_hash(x: np.ndarray, y: np.ndarray, width: int, height: int,
                        reuse: SpatialHash | None = None) -> SpatialHash:
-    """Bucket agents by cell; O(n + cells), the cells' part in parallel.
+    """Bucket agents by cell; O(n + cells), in parallel.
 
     ``reuse``: last tick's hash of the same grid and population, whose arrays
     are overwritten instead of allocating (and page-faulting) new ones.
     """
     n_cells = width * height
-    if reuse is not None and reuse.cell_start.shape[0] == n_cells + 1 and reuse.order.shape[0] == x.shape[0]:
-        cell_start, order = reuse.cell_start, reuse.order
+    if reuse is not None and reuse.cell_start.shape[0] == n_cells + 1 and reuse.order.shape[0] == x.shape[0] \
+            and reuse.by_row is not None:
+        cell_start, order, by_row = reuse.cell_start, reuse.order, reuse.by_row
     else:
         index = np.int32 if x.shape[0] < 2**31 else np.int64  # half the memory of a 10-cells-per-agent grid
         cell_start = np.empty(n_cells + 1, dtype=index)
-        order = np.empty(x.shape[0], dtype=index)
+        order, by_row = np.empty(x.shape[0], dtype=index), np.empty(x.shape[0], dtype=index)
     row_start = np.empty(height + 1, dtype=np.int64)
-    _bucket_by_row(y, row_start, order)
-    _sort_rows_by_column(x, width, row_start, cell_start, order)
+    chunks = min(BUCKET_CHUNKS, max(1, x.shape[0] // (4 * height)))  # counts: at most 2 bytes an agent
+    _bucket_by_row(y, row_start, by_row, np.empty((chunks, height), dtype=np.int64))
+    _sort_rows_by_column(x, width, row_start, by_row, cell_start, order)
     cell_start[n_cells] = x.shape[0]
-    return SpatialHash(width, height, cell_start, order)
+    return SpatialHash(width, height, cell_start, order, by_row)
 
 
-@njit(cache=True)
-def _bucket_by_row(y, row_start, order):
-    """Stable counting sort of agent ids by row into ``order``;
-    ``row_start[r] : row_start[r + 1]`` is row ``r``'s slice. O(agents + rows)."""
-    row_start[:] = 0
-    for i in range(y.shape[0]):
-        row_start[y[i] + 1] += 1
-    for r in range(row_start.shape[0] - 1):
-        row_start[r + 1] += row_start[r]
-    cursor = row_start[:-1].copy()
-    for i in range(y.shape[0]):
-        order[cursor[y[i]]] = i
-        cursor[y[i]] += 1
+#: Chunks of agents for the row bucketing, at most (a stable sort's result
+#: is unique: it does not depend on the chunks, nor on the threads).
+BUCKET_CHUNKS = 64
 
 
 @njit(cache=True, parallel=True)
-def _sort_rows_by_column(x, width, row_start, cell_start, order):
-    """Within each row's slice of ``order``, a stable counting sort by column,
-    writing that row's cells of ``cell_start``. Rows touch disjoint slices of
-    both arrays, so they run in parallel, and each row's cells are swept
-    while they sit in cache (a whole-grid sweep of a 100-million-cell grid
-    would stream 400 MB several times a tick)."""
+def _bucket_by_row(y, row_start, by_row, counts):
+    """Stable counting sort of agent ids by row into ``by_row``;
+    ``row_start[r] : row_start[r + 1]`` is row ``r``'s slice. O(agents + rows),
+    in parallel: each of the ``counts.shape[0]`` chunks of ids counts its
+    agents per row (``counts[c]``), each row turns its chunks' counts into
+    their first places, and each chunk places its agents, in id order, from
+    there."""
+    n, height, chunks = y.shape[0], row_start.shape[0] - 1, counts.shape[0]
+    for c in prange(chunks):
+        counts[c, :] = 0
+        for i in range(c * n // chunks, (c + 1) * n // chunks):
+            counts[c, y[i]] += 1
+    for r in prange(height):
+        placed = 0
+        for c in range(chunks):
+            placed, counts[c, r] = placed + counts[c, r], placed
+        row_start[r + 1] = placed
+    row_start[0] = 0
+    for r in range(height):
+        row_start[r + 1] += row_start[r]
+    for c in prange(chunks):
+        for i in range(c * n // chunks, (c + 1) * n // chunks):
+            r = y[i]
+            by_row[row_start[r] + counts[c, r]] = i
+            counts[c, r] += 1
+
+
+@njit(cache=True, parallel=True)
+def _sort_rows_by_column(x, width, row_start, by_row, cell_start, order):
+    """Each row's slice of ``by_row``, stably counting-sorted by column into
+    the same slice of ``order``, writing that row's cells of ``cell_start``.
+    Rows touch disjoint slices of all three arrays, so they run in parallel,
+    and each row's cells are swept while they sit in cache (a whole-grid
+    sweep of a 100-million-cell grid would stream 400 MB several times a
+    tick)."""
     for r in prange(row_start.shape[0] - 1):
         lo, hi, base = row_start[r], row_start[r + 1], r * width
-        ids = order[lo:hi].copy()
         cell_start[base:base + width] = 0
-        for i in ids:
-            cell_start[base + x[i]] += 1
+        for k in range(lo, hi):
+            cell_start[base + x[by_row[k]]] += 1
         end = lo
         for c in range(base, base + width):
             end += cell_start[c]
             cell_start[c] = end
-        for k in range(ids.shape[0] - 1, -1, -1):
-            c = base + x[ids[k]]
+        for k in range(hi - 1, lo - 1, -1):
+            i = by_row[k]
+            c = base + x[i]
             cell_start[c] -= 1
-            order[cell_start[c]] = ids[k]
+            order[cell_start[c]] = i
 
 
 #: Cells per block of the resource row index.
@@ -102,6 +124,17 @@ def resource_row_index(x: np.ndarray, y: np.ndarray, width: int, height: int) ->
     bounds = np.minimum(np.arange(n_blocks + 1) * RESOURCE_BLOCK, width)
     targets = np.arange(height, dtype=np.int64)[:, None] * width + bounds[None, :]
     return np.searchsorted(cells, targets).astype(np.int32)
+
+
+@njit(cache=True, inline='always')
+def resource_at(x, y, res_x, row_block_first):
+    """The id of the resource on cell (``x``, ``y``), -1 if none: the row
+    index's block gives the first candidate, and the few resources of the
+    block left of ``x`` are stepped over."""
+    r, end = row_block_first[y, x // RESOURCE_BLOCK], row_block_first[y, row_block_first.shape[1] - 1]
+    while r < end and res_x[r] < x:
+        r += 1
+    return r if r < end and res_x[r] == x else -1
 
 
 @njit(cache=True)

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from vmt.economics.families import N_UTILITY_PARAMS
-from vmt.world.spatial import resource_row_index
 
 GOODS = ("A", "B", "M")
 GOOD_A, GOOD_B, GOOD_M = 0, 1, 2
@@ -76,9 +75,13 @@ class AgentState:
 
 @dataclass
 class ResourceState:
-    """Resource cells as arrays indexed by resource id, plus a cell map.
+    """Resource cells as arrays indexed by resource id, numbered in cell order.
 
-    ``cell_resource[y, x]`` is the id of the resource on that cell or -1.
+    ``row_block_first`` indexes them by row and block of cells
+    (:func:`vmt.world.spatial.resource_row_index`); the resource on a cell is
+    found through it (:func:`vmt.world.spatial.resource_at`), so there is no
+    array over every cell of the grid (at ten cells an agent that would be 40
+    bytes an agent).
     Regrowth is deterministic: ``regrowth_progress`` accumulates
     ``regeneration_rate`` per tick once ``cooldown_left`` has run out, and
     every whole unit accumulated becomes one unit on the cell, up to ``cap``.
@@ -93,13 +96,7 @@ class ResourceState:
     cooldown: np.ndarray  # int64 ticks after depletion before regrowth
     cooldown_left: np.ndarray
     regrowth_progress: np.ndarray
-    cell_resource: np.ndarray  # int32 (height, width): resource id or -1
-    row_block_first: np.ndarray = field(default=None)  # int32 (height, blocks + 1), see resource_row_index
-
-    def __post_init__(self) -> None:
-        if self.row_block_first is None:
-            height, width = self.cell_resource.shape
-            self.row_block_first = resource_row_index(self.x, self.y, width, height)
+    row_block_first: np.ndarray  # int32 (height, blocks + 1), see resource_row_index
 
     @property
     def n(self) -> int:
