@@ -42,3 +42,14 @@ def flagged(flags):
                 out[row] = i
                 row += 1
     return out
+
+
+@njit(cache=True, parallel=True)
+def picked(values, flags):
+    """``values[i]`` for the ``i`` with ``flags[i]`` true, in order: the
+    compaction of :func:`flagged`, gathered in parallel."""
+    rows = flagged(flags)
+    out = np.empty(rows.shape[0], dtype=values.dtype)
+    for r in prange(rows.shape[0]):
+        out[r] = values[rows[r]]
+    return out

@@ -20,10 +20,12 @@ class ForageClaims:
     """Work arrays of :func:`forage`, kept across ticks (no per-tick allocation)."""
 
     def __init__(self, n_agents: int, n_resources: int):
+        agent_index = np.int32 if n_agents < 2**31 else np.int64
         self.claim = np.empty(n_agents, dtype=np.int32 if n_resources < 2**31 else np.int64)
-        self.claimants = np.empty(n_agents, dtype=np.int32 if n_agents < 2**31 else np.int64)
         self.took = np.zeros(n_agents, dtype=np.int64)
-        self.first = np.full(n_resources, -1, dtype=np.int64)
+        self.next_claimant = np.empty(n_agents, dtype=agent_index)
+        self.first = np.full(n_resources, -1, dtype=agent_index)
+        self.last = np.full(n_resources, -1, dtype=agent_index)
         self.shared = np.zeros(n_resources, dtype=np.bool_)
 
     def fits(self, n_agents: int, n_resources: int) -> bool:
@@ -36,10 +38,11 @@ def forage(x, y, partner, inventory, family, params, lam, units, resource_x, row
 
     The rule is serial in agent-id order (the lower id harvests first on a
     shared cell), but only agents sharing a cell depend on each other: the
-    cells one agent claims are harvested in parallel, the shared ones
-    serially in id order afterwards — the same harvests as one pass in id
-    order. Only the agents that claim a cell (listed in id order while the
-    shared cells are marked) are visited after the first pass.
+    cells one agent claims are harvested in parallel, and so are the shared
+    ones, each by its claimants one after another in id order — the same
+    harvests as one pass in id order. The agents that claim a cell are
+    listed (in id order, in parallel) and chained per cell while the shared
+    cells are marked; every later step visits only them.
     ``harvested`` (int64, shape (3,)) receives the minor units taken
     per good, so callers can check that holdings changed only by foraging.
     Resources are found through their row index (``resource_x``,
@@ -48,42 +51,46 @@ def forage(x, y, partner, inventory, family, params, lam, units, resource_x, row
     """
     if claims is None or not claims.fits(x.shape[0], resource_amount.shape[0]):
         claims = ForageClaims(x.shape[0], resource_amount.shape[0])
-    _claim_cells(x, y, partner, resource_x, row_block_first, resource_amount, claims.claim)
-    claimants = claims.claimants[:_mark_shared(claims.claim, claims.first, claims.shared, claims.claimants)]
-    _harvest_alone(claimants, claims.claim, claims.shared, inventory, family, params, lam, units, resource_good,
-                   resource_amount, cooldown, cooldown_left, forage_rate, stale, claims.took)
-    _harvest_shared_in_id_order(_sharing(claimants, claims.claim, claims.shared), claims.claim, inventory, family,
-                                params, lam, units, resource_good, resource_amount, cooldown, cooldown_left,
-                                forage_rate, stale, claims.took)
-    harvested += _harvest_by_good(claimants, claims.claim, resource_good, claims.took)
-    _clear_marks(claimants, claims.claim, claims.first, claims.shared)
+    c = claims
+    claimants = _claim_cells(x, y, partner, resource_x, row_block_first, resource_amount, c.claim)
+    _mark_shared(claimants, c.claim, c.first, c.last, c.next_claimant, c.shared)
+    _harvest_alone(claimants, c.claim, c.shared, inventory, family, params, lam, units, resource_good,
+                   resource_amount, cooldown, cooldown_left, forage_rate, stale, c.took)
+    _harvest_shared_cells(claimants, c.claim, c.first, c.next_claimant, c.shared, inventory, family, params, lam,
+                          units, resource_good, resource_amount, cooldown, cooldown_left, forage_rate, stale, c.took)
+    harvested += _harvest_by_good(claimants, c.claim, resource_good, c.took)
+    _clear_marks(claimants, c.claim, c.first, c.last, c.shared)
     return claims
 
 
 @njit(cache=True, parallel=True)
 def _claim_cells(x, y, partner, resource_x, row_block_first, resource_amount, claim):
-    """``claim[i]``: the stocked resource under unpaired agent ``i``, else -1."""
+    """``claim[i]``: the stocked resource under unpaired agent ``i``, else -1;
+    returns the claiming agents, ascending."""
+    claims = np.empty(x.shape[0], dtype=np.bool_)
     for i in prange(x.shape[0]):
         r = resource_at(x[i], y[i], resource_x, row_block_first) if partner[i] < 0 else -1
         claim[i] = r if r >= 0 and resource_amount[r] > 0 else -1
+        claims[i] = claim[i] >= 0
+    return flagged(claims)
 
 
 @njit(cache=True)
-def _mark_shared(claim, first, shared, claimants):
+def _mark_shared(claimants, claim, first, last, next_claimant, shared):
     """``first[r]``: the lowest id claiming ``r``; ``shared[r]``: claimed by
-    more than one; ``claimants[:count]``: the agents claiming a cell, in id
-    order. Returns ``count``."""
-    count = 0
-    for i in range(claim.shape[0]):
+    more than one; ``next_claimant[i]``: the next higher id claiming ``i``'s
+    cell (-1: none), so each shared cell's claimants form a chain in id
+    order (``last[r]``: the chain's end while it is built)."""
+    for q in range(claimants.shape[0]):
+        i = claimants[q]
         r = claim[i]
-        if r >= 0:
-            claimants[count] = i
-            count += 1
-            if first[r] < 0:
-                first[r] = i
-            else:
-                shared[r] = True
-    return count
+        next_claimant[i] = -1
+        if first[r] < 0:
+            first[r] = i
+        else:
+            next_claimant[last[r]] = i
+            shared[r] = True
+        last[r] = i
 
 
 @njit(cache=True, inline='always')
@@ -127,26 +134,20 @@ def _harvest_alone(claimants, claim, shared, inventory, family, params, lam, uni
 
 
 @njit(cache=True, parallel=True)
-def _sharing(claimants, claim, shared):
-    """The claimants of shared cells, in id order."""
-    on_shared = np.empty(claimants.shape[0], dtype=np.bool_)
+def _harvest_shared_cells(claimants, claim, first, next_claimant, shared, inventory, family, params, lam, units,
+                          resource_good, resource_amount, cooldown, cooldown_left, forage_rate, stale, took):
+    """Each shared cell's claimants harvest one after another, in id order
+    (down its chain from the lowest id); cells are independent, so they
+    run in parallel."""
     for q in prange(claimants.shape[0]):
-        on_shared[q] = shared[claim[claimants[q]]]
-    rows = flagged(on_shared)
-    sharing = np.empty(rows.shape[0], dtype=claimants.dtype)
-    for r in prange(rows.shape[0]):
-        sharing[r] = claimants[rows[r]]
-    return sharing
-
-
-@njit(cache=True)
-def _harvest_shared_in_id_order(sharing, claim, inventory, family, params, lam, units, resource_good,
-                                resource_amount, cooldown, cooldown_left, forage_rate, stale, took):
-    """The claimants of shared cells harvest one after another, in id order."""
-    for q in range(sharing.shape[0]):
-        i = sharing[q]
-        took[i] = _harvest(i, claim[i], inventory, family, params, lam, units, resource_good, resource_amount,
-                           cooldown, cooldown_left, forage_rate, stale)
+        i = claimants[q]
+        r = claim[i]
+        if not shared[r] or first[r] != i:
+            continue
+        while i >= 0:
+            took[i] = _harvest(i, r, inventory, family, params, lam, units, resource_good, resource_amount,
+                               cooldown, cooldown_left, forage_rate, stale)
+            i = next_claimant[i]
 
 
 @njit(cache=True, parallel=True)
@@ -163,11 +164,13 @@ def _harvest_by_good(claimants, claim, resource_good, took):
     return np.array([taken_a, taken_b, taken_m], dtype=np.int64)
 
 
-@njit(cache=True)
-def _clear_marks(claimants, claim, first, shared):
-    for q in range(claimants.shape[0]):
+@njit(cache=True, parallel=True)
+def _clear_marks(claimants, claim, first, last, shared):
+    # claimants of one cell write the same values: the order does not matter
+    for q in prange(claimants.shape[0]):
         r = claim[claimants[q]]
         first[r] = -1
+        last[r] = -1
         shared[r] = False
 
 

@@ -48,9 +48,10 @@ EDGE_CHUNKS = 64
 
 
 @njit(cache=True, parallel=True)
-def mutual_edges(active, cand_ids, cand_scores, edge_partner, edge_count):
+def mutual_edges(active, cand_ids, cand_scores, edge_pos, edge_count):
     """For each active agent ``i = active[a]``: the agents ``j`` on its list
-    that list ``i`` too, in ``edge_partner[a, :edge_count[a]]``, in the edge
+    that list ``i`` too, by their place in it (``j = cand_ids[i, edge_pos[a,
+    e]]`` for ``e < edge_count[a]``; one byte an edge), in the edge
     order of the greedy pass (:func:`_better`: the pair's combined score,
     then its rank key, the position of the higher id in the lower id's
     list). A round then takes the first of them still free. The scores and
@@ -61,13 +62,13 @@ def mutual_edges(active, cand_ids, cand_scores, edge_partner, edge_count):
         score_row = np.empty(width)
         rank_row = np.empty(width, dtype=np.int64)
         for a in range(c * m // EDGE_CHUNKS, (c + 1) * m // EDGE_CHUNKS):
-            edge_count[a] = _sorted_mutual_edges(a, active[a], cand_ids, cand_scores, edge_partner,
+            edge_count[a] = _sorted_mutual_edges(a, active[a], cand_ids, cand_scores, edge_pos,
                                                  score_row, rank_row)
 
 
 @njit(cache=True)
-def _sorted_mutual_edges(a, i, cand_ids, cand_scores, edge_partner, score_row, rank_row):
-    """Row ``a`` of ``edge_partner``: ``i``'s mutual edges in edge order; returns how many."""
+def _sorted_mutual_edges(a, i, cand_ids, cand_scores, edge_pos, score_row, rank_row):
+    """Row ``a`` of ``edge_pos``: ``i``'s mutual edges in edge order; returns how many."""
     count = 0
     for r in range(cand_ids.shape[1]):
         j = cand_ids[i, r]
@@ -81,23 +82,23 @@ def _sorted_mutual_edges(a, i, cand_ids, cand_scores, edge_partner, score_row, r
             score, rank = cand_scores[i, r] + cand_scores[j, back], r
         else:
             score, rank = cand_scores[j, back] + cand_scores[i, r], back
-        _insert_edge(a, i, count, j, score, rank, edge_partner, score_row, rank_row)
+        _insert_edge(a, i, r, count, score, rank, cand_ids, edge_pos, score_row, rank_row)
         count += 1
     return count
 
 
 @njit(cache=True)
-def _insert_edge(a, i, count, j, score, rank, edge_partner, score_row, rank_row):
-    """Insert edge ``(i, j)`` into row ``a``'s first ``count`` edges, kept in
-    edge order (insertion sort: a row holds at most one list's length;
-    ``score_row``/``rank_row``: the row's scores and rank keys)."""
+def _insert_edge(a, i, r, count, score, rank, cand_ids, edge_pos, score_row, rank_row):
+    """Insert edge ``(i, cand_ids[i, r])`` into row ``a``'s first ``count``
+    edges, kept in edge order (insertion sort: a row holds at most one
+    list's length; ``score_row``/``rank_row``: the row's scores and rank keys)."""
     pos = count
-    lo = min(i, j)
-    while pos > 0 and _better(score, lo, rank, score_row[pos - 1], min(i, edge_partner[a, pos - 1]),
+    lo = min(i, cand_ids[i, r])
+    while pos > 0 and _better(score, lo, rank, score_row[pos - 1], min(i, cand_ids[i, edge_pos[a, pos - 1]]),
                               rank_row[pos - 1]):
-        edge_partner[a, pos], score_row[pos], rank_row[pos] = edge_partner[a, pos - 1], score_row[pos - 1], rank_row[pos - 1]
+        edge_pos[a, pos], score_row[pos], rank_row[pos] = edge_pos[a, pos - 1], score_row[pos - 1], rank_row[pos - 1]
         pos -= 1
-    edge_partner[a, pos], score_row[pos], rank_row[pos] = j, score, rank
+    edge_pos[a, pos], score_row[pos], rank_row[pos] = r, score, rank
 
 
 @njit(cache=True)
@@ -111,7 +112,7 @@ def _better(score, lo, rank, best_score, best_lo, best_rank):
 
 
 @njit(cache=True)
-def _point(a, active, partner, edge_partner, edge_count, cursor, best):
+def _point(a, active, partner, cand_ids, edge_pos, edge_count, cursor, best):
     """Agent ``active[a]`` points at the free agent of its best mutual edge
     (-1: none). Partners are only ever taken during the rounds, so the
     best free edge is the first free one from where the last round stopped
@@ -121,10 +122,10 @@ def _point(a, active, partner, edge_partner, edge_count, cursor, best):
         best[i] = -1
         return
     c = cursor[a]
-    while c < edge_count[a] and partner[edge_partner[a, c]] >= 0:
+    while c < edge_count[a] and partner[cand_ids[i, edge_pos[a, c]]] >= 0:
         c += 1
     cursor[a] = c
-    best[i] = edge_partner[a, c] if c < edge_count[a] else -1
+    best[i] = cand_ids[i, edge_pos[a, c]] if c < edge_count[a] else -1
 
 
 @njit(cache=True)
@@ -144,22 +145,22 @@ def _pair_if_dominant(a, active, partner, best):
 
 
 @njit(cache=True, parallel=True)
-def _round(rows, active, partner, edge_partner, edge_count, cursor, best, keep):
+def _round(rows, active, partner, cand_ids, edge_pos, edge_count, cursor, best, keep):
     """One round: every still-choosing agent points, then dominant edges pair."""
     for q in prange(rows.shape[0]):
-        _point(rows[q], active, partner, edge_partner, edge_count, cursor, best)
+        _point(rows[q], active, partner, cand_ids, edge_pos, edge_count, cursor, best)
     for q in prange(rows.shape[0]):
         keep[q] = _pair_if_dominant(rows[q], active, partner, best)
     return _still_choosing(rows, keep)
 
 
 @njit(cache=True)
-def _last_rounds(rows, active, partner, edge_partner, edge_count, cursor, best, keep):
+def _last_rounds(rows, active, partner, cand_ids, edge_pos, edge_count, cursor, best, keep):
     """The same rounds in one thread, for the few agents left (waking
     threads for a handful of agents costs more than it saves)."""
     while rows.size:
         for q in range(rows.shape[0]):
-            _point(rows[q], active, partner, edge_partner, edge_count, cursor, best)
+            _point(rows[q], active, partner, cand_ids, edge_pos, edge_count, cursor, best)
         for q in range(rows.shape[0]):
             keep[q] = _pair_if_dominant(rows[q], active, partner, best)
         rows = _still_choosing(rows, keep)
@@ -186,24 +187,23 @@ class MatchingWork:
 
     def __init__(self):
         self.best = np.empty(0, dtype=np.int32)
-        self.edge_partner = np.empty((0, 0), dtype=np.int32)
+        self.edge_pos = np.empty((0, 0), dtype=np.int8)
         self.edge_count = np.empty(0, dtype=np.int32)
         self.cursor = np.empty(0, dtype=np.int32)
         self.keep = np.empty(0, dtype=np.bool_)
-        self.rows = np.empty(0, dtype=np.int64)
+        self.rows = np.empty(0, dtype=np.int32)
 
     def fit(self, n_agents: int, rows: int, width: int, id_dtype) -> None:
         """Make room for ``rows`` choosing agents with lists of ``width``."""
         if self.best.shape[0] != n_agents or self.best.dtype != id_dtype:
             self.best = np.empty(n_agents, dtype=id_dtype)
-        if self.edge_partner.shape[0] < rows or self.edge_partner.shape[1] != width \
-                or self.edge_partner.dtype != id_dtype:
-            rows = max(rows, 2 * self.edge_partner.shape[0])  # grow geometrically
-            self.edge_partner = np.empty((rows, width), dtype=id_dtype)
+        if self.edge_pos.shape[0] < rows or self.edge_pos.shape[1] != width:
+            rows = max(rows, 2 * self.edge_pos.shape[0])  # grow geometrically
+            self.edge_pos = np.empty((rows, width), dtype=np.int8 if width < 128 else np.int64)
             self.edge_count = np.empty(rows, dtype=np.int32)
             self.cursor = np.empty(rows, dtype=np.int32)
             self.keep = np.empty(rows, dtype=np.bool_)
-            self.rows = np.empty(rows, dtype=np.int64)
+            self.rows = np.empty(rows, dtype=np.int32 if rows < 2**31 else np.int64)
 
 
 def greedy_mutual_pairs(partner, cand_ids, cand_scores, active, work: MatchingWork | None = None):
@@ -213,12 +213,12 @@ def greedy_mutual_pairs(partner, cand_ids, cand_scores, active, work: MatchingWo
     work = MatchingWork() if work is None else work
     m = active.size
     work.fit(partner.shape[0], m, cand_ids.shape[1], cand_ids.dtype)
-    edge_partner, edge_count, cursor, keep = work.edge_partner[:m], work.edge_count[:m], work.cursor[:m], work.keep[:m]
-    mutual_edges(active, cand_ids, cand_scores, edge_partner, edge_count)
+    edge_pos, edge_count, cursor, keep = work.edge_pos[:m], work.edge_count[:m], work.cursor[:m], work.keep[:m]
+    mutual_edges(active, cand_ids, cand_scores, edge_pos, edge_count)
     rows = _first_rows(work.rows[:m], cursor)
     while rows.size and rows.size >= SERIAL_ROUNDS_BELOW:
-        rows = _round(rows, active, partner, edge_partner, edge_count, cursor, work.best, keep)
-    _last_rounds(rows, active, partner, edge_partner, edge_count, cursor, work.best, keep)
+        rows = _round(rows, active, partner, cand_ids, edge_pos, edge_count, cursor, work.best, keep)
+    _last_rounds(rows, active, partner, cand_ids, edge_pos, edge_count, cursor, work.best, keep)
 
 
 @njit(cache=True, parallel=True)

@@ -8,17 +8,20 @@
 Only agents that are free and listed someone take part. Passes 1 and 2 run
 in parallel (pass 1's pairs are disjoint; pass 2 reaches the sorted greedy
 result by locally dominant rounds, :mod:`vmt.protocols.matching.dominant`);
-pass 3 is serial over those agents, in id order. The pairs are those of the
+pass 3 is serial, in id order, over those of them still free with a free
+candidate (picked in parallel). The pairs are those of the
 serial three passes, whatever the threads (tested).
 """
 
 from __future__ import annotations
 
+import numpy as np
 from numba import njit, prange
 
 from vmt.protocols.matching.common import first_free_candidate, pair_up
 from vmt.protocols.matching.dominant import MatchingWork, greedy_mutual_pairs, listing_agents
 from vmt.protocols.registry import register
+from vmt.world.chunks import picked
 
 
 @register("matching", "three_pass")
@@ -42,7 +45,7 @@ def three_pass(partner, cand_ids, cand_scores, work: MatchingWork | None = None)
     active = listing_agents(partner, cand_ids)
     _mutual_first_choices(active, partner, cand_ids)
     greedy_mutual_pairs(partner, cand_ids, cand_scores, active, work)
-    _take_first_free(active, partner, cand_ids)
+    _take_first_free(_may_still_pair(active, partner, cand_ids), partner, cand_ids)
 
 
 @njit(cache=True, parallel=True)
@@ -54,6 +57,19 @@ def _mutual_first_choices(active, partner, cand_ids):
         j = cand_ids[i, 0]
         if j > i and partner[j] < 0 and cand_ids[j, 0] == i:
             pair_up(partner, i, j)
+
+
+@njit(cache=True, parallel=True)
+def _may_still_pair(active, partner, cand_ids):
+    """The active agents still free with a free candidate, in order: the only
+    ones the last pass can pair (pairs are only made, never undone, so an
+    agent without a free candidate now has none later). Picked in parallel,
+    so the serial pass visits only them."""
+    may = np.empty(active.shape[0], dtype=np.bool_)
+    for a in prange(active.shape[0]):
+        i = active[a]
+        may[a] = partner[i] < 0 and first_free_candidate(partner, cand_ids, i) >= 0
+    return picked(active, may)
 
 
 @njit(cache=True)
