@@ -49,3 +49,19 @@ def test_small_runs_keep_every_trade_by_default_and_bad_policies_are_refused():
     assert sim.trade_log.history_kept and len(sim.trades_df()) == sim.trade_log.count
     with pytest.raises(ValueError, match="trade_history must be one of auto, all, recent"):
         Simulation(two_type_economy(), trade_history="some")
+
+
+def test_running_net_trades_do_not_depend_on_the_threads():
+    """Agents trading several times a tick (as at market posts) get their
+    flows added in trade order whatever the split of agents among threads."""
+    rng = np.random.default_rng(3)
+    n, m = 50, 400
+    kinds = rng.integers(0, 3, m).astype(np.int8)
+    buyers, sellers = rng.integers(-1, n, m), rng.integers(-1, n, m)
+    flows = [rng.random(m) * 10.0 ** rng.integers(-6, 6, m) for _ in range(3)]
+    nets = []
+    for parts in (1, 2, 3, 7):
+        net = np.zeros((n, 3))
+        trades_module._add_flows(net, kinds, buyers, sellers, *flows, trades_module._SECOND, parts)
+        nets.append(net)
+    assert np.abs(nets[0]).sum() > 0 and all(np.array_equal(net, nets[0]) for net in nets)

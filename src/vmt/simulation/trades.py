@@ -7,7 +7,7 @@ second good per real unit of its first (B per A, M per A, M per B).
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import get_num_threads, njit, prange
 
 from vmt.world.chunks import flagged
 from vmt.protocols.bargaining.common import Proposals
@@ -224,22 +224,31 @@ def add_net_trades(net: np.ndarray, columns: dict[str, np.ndarray]) -> None:
     kinds = pair_codes(columns["pair_type"])
     buyers, sellers = (np.asarray(columns[side], dtype=np.int64) for side in ("buyer_id", "seller_id"))
     flows = (np.asarray(columns[f"quantity_{good}"], dtype=float) for good in "ABM")
-    _add_flows(net, kinds, buyers, sellers, *flows, _SECOND)
+    _add_flows(net, kinds, buyers, sellers, *flows, _SECOND, get_num_threads())
 
 
-@njit(cache=True)
-def _add_flows(net, kinds, buyers, sellers, flow_a, flow_b, flow_m, second_good):
+@njit(cache=True, parallel=True)
+def _add_flows(net, kinds, buyers, sellers, flow_a, flow_b, flow_m, second_good, parts):
     """The buyer gains the flows with the pair's second good paid (negated);
-    the seller the opposite. A post's market maker (id -1) is not an agent."""
-    for t in range(kinds.shape[0]):
-        paid = second_good[kinds[t]]
-        for g in range(3):
-            flow = flow_a[t] if g == 0 else (flow_b[t] if g == 1 else flow_m[t])
-            flow = -flow if g == paid else flow
-            if buyers[t] >= 0:
-                net[buyers[t], g] += flow
-            if sellers[t] >= 0:
-                net[sellers[t], g] -= flow
+    the seller the opposite. A post's market maker (id -1) is not an agent.
+    Each of ``parts`` (one per thread) owns a range of agent ids and reads
+    every trade, adding only its own agents' flows: an agent's flows are
+    still added in trade order, so the sums do not depend on the threads
+    (an agent may trade several times a tick at market posts)."""
+    for part in prange(parts):
+        lo, hi = part * net.shape[0] // parts, (part + 1) * net.shape[0] // parts
+        for t in range(kinds.shape[0]):
+            buyer_here, seller_here = lo <= buyers[t] < hi, lo <= sellers[t] < hi
+            if not (buyer_here or seller_here):
+                continue
+            paid = second_good[kinds[t]]
+            for g in range(3):
+                flow = flow_a[t] if g == 0 else (flow_b[t] if g == 1 else flow_m[t])
+                flow = -flow if g == paid else flow
+                if buyer_here:
+                    net[buyers[t], g] += flow
+                if seller_here:
+                    net[sellers[t], g] -= flow
 
 
 def _compact(columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

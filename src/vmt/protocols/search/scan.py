@@ -166,11 +166,7 @@ def fill_slots(tick, x, available_view, cooldown_partner, cooldown_until, ask, b
     """Give every agent not hidden from partner lists (``available_view < 0``)
     its slot, in cell order, and copy its scan data there (see
     :class:`NeighbourSlots`)."""
-    visible_before[0] = 0
-    for s in prange(order.shape[0]):
-        visible_before[s + 1] = 1 if available_view[order[s]] < 0 else 0
-    for s in range(order.shape[0]):
-        visible_before[s + 1] += visible_before[s]
+    _count_visible_before(available_view, order, visible_before)
     for s in prange(order.shape[0]):
         v = visible_before[s]
         if visible_before[s + 1] == v:
@@ -182,6 +178,33 @@ def fill_slots(tick, x, available_view, cooldown_partner, cooldown_until, ask, b
         for p in range(pairs.shape[0]):
             slot_quotes[v, 2 * p] = ask[j, pairs[p]]
             slot_quotes[v, 2 * p + 1] = bid[j, pairs[p]]
+
+
+#: Fixed chunks of the running count of visible agents.
+COUNT_CHUNKS = 64
+
+
+@njit(cache=True, parallel=True)
+def _count_visible_before(available_view, order, visible_before):
+    """``visible_before[s]``: how many of ``order[:s]`` are not hidden, as a
+    running count in parallel: each fixed chunk counts its own, a running
+    total over the chunks gives each its start, and each chunk adds up from
+    there (whole numbers: the same counts whatever the threads)."""
+    n = order.shape[0]
+    starts = np.zeros(COUNT_CHUNKS + 1, dtype=np.int64)
+    for c in prange(COUNT_CHUNKS):
+        seen = 0
+        for s in range(c * n // COUNT_CHUNKS, (c + 1) * n // COUNT_CHUNKS):
+            seen += 1 if available_view[order[s]] < 0 else 0
+        starts[c + 1] = seen
+    for c in range(COUNT_CHUNKS):
+        starts[c + 1] += starts[c]
+    visible_before[0] = 0
+    for c in prange(COUNT_CHUNKS):
+        seen = starts[c]
+        for s in range(c * n // COUNT_CHUNKS, (c + 1) * n // COUNT_CHUNKS):
+            seen += 1 if available_view[order[s]] < 0 else 0
+            visible_before[s + 1] = seen
 
 
 @njit(cache=True)
