@@ -32,26 +32,34 @@ def trade_columns(tick: int, proposals: Proposals, world: World) -> dict[str, np
     count = row.shape[0]
     if not count:  # most ticks of a small economy: no per-pair work
         return _no_trades(proposals, world)
-    buyer, seller, moved = np.empty(count, np.int64), np.empty(count, np.int64), np.empty((3, count))
+    ticks, buyer, seller, moved = (np.empty(count, np.int64), np.empty(count, np.int64), np.empty(count, np.int64),
+                                   np.empty((3, count)))
     code, price, x, y = np.empty(count, np.int8), np.empty(count), np.empty(count, np.int64), np.empty(count, np.int64)
-    _gather_trades(row, p.pair_type, p.buyer, p.seller, p.q1, p.q2, world.units, _FIRST, _SECOND, ag.x, ag.y,
-                   buyer, seller, code, moved, price, x, y)
-    market = p.market_id[row] if p.market_id is not None else np.full(count, np.nan)
-    return {"tick": np.full(count, tick, dtype=np.int64), "buyer_id": buyer, "seller_id": seller,
+    market = np.empty(count)
+    _gather_trades(row, tick, p.pair_type, p.buyer, p.seller, p.q1, p.q2,
+                   p.market_id if p.market_id is not None else _NO_MARKETS, world.units, _FIRST, _SECOND, ag.x, ag.y,
+                   ticks, buyer, seller, code, moved, price, market, x, y)
+    return {"tick": ticks, "buyer_id": buyer, "seller_id": seller,
             "pair_type": code, "quantity_A": moved[0], "quantity_B": moved[1], "quantity_M": moved[2],
             "price": price, "market_id": market, "x": x, "y": y}
 
 
+#: Proposals without a market column: every trade's ``market_id`` is NaN.
+_NO_MARKETS = np.empty(0)
+
+
 @njit(cache=True, parallel=True)
-def _gather_trades(row, pair_type, prop_buyer, prop_seller, q1, q2, units, first, second, ax, ay,
-                   buyer, seller, code, moved, price, x, y):
+def _gather_trades(row, tick, pair_type, prop_buyer, prop_seller, q1, q2, prop_market, units, first, second, ax, ay,
+                   ticks, buyer, seller, code, moved, price, market, x, y):
     """Proposals ``row`` as trade rows: real quantities moved of each good
-    (0 for the good not traded) and the price, second good per first."""
+    (0 for the good not traded) and the price, second good per first
+    (``prop_market``: the proposals' market ids, or none: NaN)."""
     for t in prange(row.shape[0]):
         p = row[t]
         k = pair_type[p]
         g1, g2 = first[k], second[k]
         real1, real2 = q1[p] * units[g1], q2[p] * units[g2]
+        ticks[t], market[t] = tick, prop_market[p] if prop_market.shape[0] else np.nan
         buyer[t], seller[t], code[t] = prop_buyer[p], prop_seller[p], k
         for g in range(3):
             moved[g, t] = real1 if g == g1 else (real2 if g == g2 else 0.0)

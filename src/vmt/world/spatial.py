@@ -3,8 +3,8 @@
 ``cell_start[c] : cell_start[c + 1]`` indexes ``order`` for the agents on cell
 ``c = y * width + x``, in increasing agent id (the sort is stable), so every
 neighbourhood scan visits agents in a deterministic order. The sort goes
-by rows first (fixed chunks of agents in parallel) and then, row by row in
-parallel, by column: the grid's cells are swept once, a row at a time while it is in
+by rows first (one pass over the agents) and then, row by row in parallel,
+by column: the grid's cells are swept once, a row at a time while it is in
 cache, instead of three times over the whole grid.
 """
 
@@ -26,7 +26,7 @@ class SpatialHash(NamedTuple):
 
 def build_spatial_hash(x: np.ndarray, y: np.ndarray, width: int, height: int,
                        reuse: SpatialHash | None = None) -> SpatialHash:
-    """Bucket agents by cell; O(n + cells), in parallel.
+    """Bucket agents by cell; O(n + cells), the cells' part in parallel.
 
     ``reuse``: last tick's hash of the same grid and population, whose arrays
     are overwritten instead of allocating (and page-faulting) new ones.
@@ -40,44 +40,29 @@ def build_spatial_hash(x: np.ndarray, y: np.ndarray, width: int, height: int,
         cell_start = np.empty(n_cells + 1, dtype=index)
         order, by_row = np.empty(x.shape[0], dtype=index), np.empty(x.shape[0], dtype=index)
     row_start = np.empty(height + 1, dtype=np.int64)
-    chunks = min(BUCKET_CHUNKS, max(1, x.shape[0] // (4 * height)))  # counts: at most 2 bytes an agent
-    _bucket_by_row(y, row_start, by_row, np.empty((chunks, height), dtype=np.int64))
+    _bucket_by_row(y, row_start, by_row)
     _sort_rows_by_column(x, width, row_start, by_row, cell_start, order)
     cell_start[n_cells] = x.shape[0]
     return SpatialHash(width, height, cell_start, order, by_row)
 
 
-#: Chunks of agents for the row bucketing, at most (a stable sort's result
-#: is unique: it does not depend on the chunks, nor on the threads).
-BUCKET_CHUNKS = 64
-
-
-@njit(cache=True, parallel=True)
-def _bucket_by_row(y, row_start, by_row, counts):
+@njit(cache=True)
+def _bucket_by_row(y, row_start, by_row):
     """Stable counting sort of agent ids by row into ``by_row``;
     ``row_start[r] : row_start[r + 1]`` is row ``r``'s slice. O(agents + rows),
-    in parallel: each of the ``counts.shape[0]`` chunks of ids counts its
-    agents per row (``counts[c]``), each row turns its chunks' counts into
-    their first places, and each chunk places its agents, in id order, from
-    there."""
-    n, height, chunks = y.shape[0], row_start.shape[0] - 1, counts.shape[0]
-    for c in prange(chunks):
-        counts[c, :] = 0
-        for i in range(c * n // chunks, (c + 1) * n // chunks):
-            counts[c, y[i]] += 1
-    for r in prange(height):
-        placed = 0
-        for c in range(chunks):
-            placed, counts[c, r] = placed + counts[c, r], placed
-        row_start[r + 1] = placed
-    row_start[0] = 0
-    for r in range(height):
+    one pass: split into chunks of agents counted in parallel it was no
+    faster (the pass streams the rows once; its counts fit in cache)."""
+    row_start[:] = 0
+    for i in range(y.shape[0]):
+        row_start[y[i] + 1] += 1
+    for r in range(row_start.shape[0] - 1):
         row_start[r + 1] += row_start[r]
-    for c in prange(chunks):
-        for i in range(c * n // chunks, (c + 1) * n // chunks):
-            r = y[i]
-            by_row[row_start[r] + counts[c, r]] = i
-            counts[c, r] += 1
+    for i in range(y.shape[0]):
+        by_row[row_start[y[i]]] = i
+        row_start[y[i]] += 1
+    for r in range(row_start.shape[0] - 1, 0, -1):
+        row_start[r] = row_start[r - 1]
+    row_start[0] = 0
 
 
 @njit(cache=True, parallel=True)

@@ -50,8 +50,6 @@ class AgentState:
     target_x: np.ndarray = field(default=None)
     target_y: np.ndarray = field(default=None)
     quotes_stale: np.ndarray = field(default=None)  # bool: holdings changed
-    observed_price: np.ndarray = field(default=None)  # float64 (n, 3): last price signal heard per pair, NaN if none
-    observed_tick: np.ndarray = field(default=None)  # int64 (n, 3): tick that price was formed, -1 if none
 
     def __post_init__(self) -> None:
         n = self.n
@@ -65,12 +63,35 @@ class AgentState:
             self.target_x = self.x.copy()
             self.target_y = self.y.copy()
             self.quotes_stale = np.ones(n, dtype=np.bool_)
-            self.observed_price = np.full((n, len(PAIRS)), np.nan)
-            self.observed_tick = np.full((n, len(PAIRS)), -1, dtype=np.int64)
 
     @property
     def n(self) -> int:
         return int(self.x.shape[0])
+
+    @property
+    def observed_price(self) -> np.ndarray:
+        """float64 (n, 3): the last price signal heard per pair, NaN if none.
+
+        Made on first use, with :attr:`observed_tick`: agents hear prices
+        only where an institution broadcasts them (market areas, posts), and
+        a million agents' signals take 46 MB that bilateral barter never
+        reads."""
+        return self._heard_prices()[0]
+
+    @property
+    def observed_tick(self) -> np.ndarray:
+        """int64 (n, 3): the tick the heard price was formed, -1 if none (see :attr:`observed_price`)."""
+        return self._heard_prices()[1]
+
+    def _heard_prices(self) -> tuple[np.ndarray, np.ndarray]:
+        state = self.__dict__
+        if state.get("_observed_price") is None:
+            if state.get("observed_price") is not None:  # a checkpoint written when they were fields
+                state["_observed_price"], state["_observed_tick"] = state.pop("observed_price"), state.pop("observed_tick")
+            else:
+                state["_observed_price"] = np.full((self.n, len(PAIRS)), np.nan)
+                state["_observed_tick"] = np.full((self.n, len(PAIRS)), -1, dtype=np.int64)
+        return state["_observed_price"], state["_observed_tick"]
 
 
 @dataclass
