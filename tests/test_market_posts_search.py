@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from test_market_posts_support import post_economy, posts_of
+from vmt.protocols.matching.three_pass import ThreePassMatching
 from vmt.protocols.search.market_aware import MarketAwareParams, score_posts
 from vmt.protocols.search.post_view import PostView, build_post_view
 from vmt.simulation import Simulation
@@ -19,7 +20,11 @@ def _decide(sim: Simulation, tick: int = 0):
     return sim.tick_state.candidates
 
 
-def test_without_posts_market_aware_ranks_exactly_like_distance_discounted(small_economy):
+def test_without_posts_market_aware_ranks_exactly_like_distance_discounted(small_economy, monkeypatch):
+    # Both rank resources before matching: distance-discounted search
+    # otherwise ranks them after it, for the agents left unpaired only (the
+    # same run, tested in test_resources_after_matching.py).
+    monkeypatch.setattr(ThreePassMatching, "reads_resources", True)
     ranked = {}
     for search in ("distance_discounted", "market_aware"):
         scenario = dict(small_economy, protocols={"search": search})
