@@ -151,7 +151,7 @@ def test_a_block_of_order_slices_makes_the_same_trade_rows_as_one_fill_at_a_time
         rows.add(4, 9, 1, 2, 1800, 3, 5, 6, units)
     for a, b in zip(q1.tolist(), q2.tolist()):
         one_by_one.add(-1, 12, 2, a, b, 3, 5, 6, units)
-    blocks.add_slices(-1, 12, 2, q1, q2, 3, 5, 6, units)
+    blocks.add_block(-1, 12, 2, q1, q2, 3, 5, 6, units)
     blocks.add(4, 9, 1, 1, 900, 3, 5, 6, units)
     one_by_one.add(4, 9, 1, 1, 900, 3, 5, 6, units)
     expected, got = one_by_one.columns(8), blocks.columns(8)

@@ -25,10 +25,17 @@ worth it or cannot be honoured is halved down to one minor unit.
 from __future__ import annotations
 
 
+import numpy as np
+
 from vmt.markets.posts.exchange import MAKER, MakerAccount, PairMarket
 from vmt.markets.posts.mechanisms.base import BoundedReal, ClearRecord, Mechanism, MechanismParams
-from vmt.markets.posts.orders import BUY, SELL, Order
+from vmt.markets.posts.mechanisms.maker_kernels import AGENT, BROKEN, FILL_SIDE, PRICE, Q1, Q2
+from vmt.markets.posts.orders import BUY, QUANTITY, REJECTED_CODE, SELL, SIDE, STATUS, Order
 from vmt.world.state import GOODS, PAIRS
+
+
+#: Why a maker's order was not filled in full.
+SHORT_REASON = "the quote moved beyond the trader's value or the maker ran out"
 
 
 class MakerParams(MechanismParams):
@@ -83,18 +90,39 @@ class MakerMechanism(Mechanism):
 
     # -- trading
     def clear(self, market: PairMarket, price: int) -> ClearRecord:
+        """Serve the participants one at a time (the definition; the dealer and the LMSR maker run
+        the same session compiled, :meth:`settle_session`)."""
         market.maker = self.account  # the maker is the counterparty of every fill
         record = ClearRecord(None, iterations=0)
         prices = []
         for r in market.rng.permutation(market.ids.size):
             self._serve(market, int(market.ids[r]), record, prices)
-        market.close("the quote moved beyond the trader's value or the maker ran out")
+        market.close(SHORT_REASON)
         self.end_of_tick(market.k)
         record.price = prices[-1] if prices else None
         record.quantity = market.volume
         record.best_bid, record.best_ask = self.bid_payment(market.k), self.ask_payment(market.k)
         record.announced = self.quoted_price(market.k)
         return record
+
+    def settle_session(self, market: PairMarket, arrival: np.ndarray, orders: np.ndarray, fills: np.ndarray,
+                       status: int) -> ClearRecord:
+        """What :meth:`clear` records, from a compiled session that already moved the holdings:
+        ``orders`` (one :data:`~vmt.markets.posts.orders.ORDER_FIELDS` row per participant in
+        ``arrival``) and ``fills`` (:data:`~.maker_kernels.FILL_FIELDS` rows, in the order made)."""
+        if status == BROKEN:
+            raise AssertionError(f"compiled {self.name} fills break the settlement rules")
+        buying = fills[:, FILL_SIDE] == BUY
+        market.record_fills(np.where(buying, fills[:, AGENT], MAKER), np.where(buying, MAKER, fills[:, AGENT]),
+                            fills[:, Q1], fills[:, Q2])
+        market.record_orders(arrival, orders, SHORT_REASON)
+        self.end_of_tick(market.k)
+        accepted = orders[(orders[:, STATUS] >= 0) & (orders[:, STATUS] != REJECTED_CODE)]
+        wanted = accepted[:, QUANTITY]
+        return ClearRecord(int(fills[-1, PRICE]) if fills.shape[0] else None, int(wanted[accepted[:, SIDE] == BUY].sum()),
+                           int(wanted[accepted[:, SIDE] != BUY].sum()), market.volume, iterations=int(accepted.shape[0]),
+                           best_bid=self.bid_payment(market.k), best_ask=self.ask_payment(market.k),
+                           announced=self.quoted_price(market.k))
 
     def _serve(self, market: PairMarket, agent: int, record: ClearRecord, prices: list) -> None:
         side, payment = self._side(market, agent)
