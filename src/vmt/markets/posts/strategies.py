@@ -93,13 +93,22 @@ def choose_sides(market, reference_ticks: int, ask: np.ndarray, bid: np.ndarray)
     return np.where(((sides == BUY) & can_buy) | ((sides == SELL) & can_sell), sides, 0).astype(np.int64)
 
 
-def strategy_orders(market, strategy: str, reference_ticks: int, floor: int, ceiling: int) -> list[Order]:
-    """One order per participant that has a side, in participant (id) order."""
+def strategy_arrays(market, strategy: str, reference_ticks: int, floor: int,
+                    ceiling: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(agents, sides, quantities, limits) of one order per participant that has a side, in
+    participant (id) order: :func:`strategy_orders` as arrays."""
     limits_of, respects = get_strategy(strategy)
     ask, bid = market.reservation_ticks()
     sides = choose_sides(market, reference_ticks, ask, bid)
     limits = np.asarray(limits_of(sides, ask, bid, floor, ceiling, market.rng), dtype=np.int64)
     quantity = np.maximum(market.units_at(limits, sides), 1) if respects else np.ones(sides.size, dtype=np.int64)
     keep = (sides != 0) & (limits > 0)
-    return [Order(int(market.ids[r]), int(sides[r]), int(quantity[r]), int(limits[r]), extra={"strategy": strategy})
-            for r in np.flatnonzero(keep)]
+    return market.ids[keep], sides[keep], quantity[keep].astype(np.int64), limits[keep]
+
+
+def strategy_orders(market, strategy: str, reference_ticks: int, floor: int, ceiling: int) -> list[Order]:
+    """One order per participant that has a side, in participant (id) order."""
+    agents, sides, quantities, limits = strategy_arrays(market, strategy, reference_ticks, floor, ceiling)
+    return [Order(agent, side, quantity, limit, extra={"strategy": strategy})
+            for agent, side, quantity, limit in zip(agents.tolist(), sides.tolist(), quantities.tolist(),
+                                                     limits.tolist())]
