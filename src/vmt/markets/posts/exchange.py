@@ -28,11 +28,10 @@ import numpy as np
 from numba import njit
 
 from vmt.economics.kernels import reservation_prices_barter, reservation_prices_money
-from vmt.markets.posts.orders import (BUYER_SHORT, LIMIT, LOWERS_UTILITY, NO_ORDER, QUANTITY, REFUSAL, REFUSAL_A,
-                                      REFUSAL_B, REFUSALS, REJECTED, SELLER_SHORT, SIDE, STATUS, Order, OrderLog,
-                                      rejection_reason)
+from vmt.markets.posts.orders import (BUYER_SHORT, LOWERS_UTILITY, REFUSALS, REJECTED, SELLER_SHORT, Order,
+                                      OrderLog, rejection_reason)
 from vmt.markets.posts.state import PAIR_LABELS
-from vmt.markets.posts.trade_rows import TradeRows
+from vmt.markets.posts.trade_rows import Q1, Q2, TradeRows
 from vmt.protocols.gains import pair_goods
 from vmt.protocols.search.market_aware import best_trade, max_units, units_demanded
 from vmt.world.state import GOOD_M, PAIRS
@@ -232,32 +231,21 @@ class PairMarket:
         self.fills += 1
         return None
 
-    def record_fills(self, buyers: np.ndarray, sellers: np.ndarray, q1: np.ndarray, q2: np.ndarray) -> None:
-        """Fills ``q1[i]`` for ``q2[i]`` that a compiled clearing made, in order, each checked against
-        :meth:`fill`'s rules on the holdings as they moved, and already moved: their trade rows (one
-        block), the session's totals and the traders' stale quotes, as :meth:`fill` leaves them."""
-        if q1.size == 0:
-            return
-        ag = self.world.agents
-        trader = np.where(buyers != MAKER, buyers, sellers)  # the buyer's cell, the seller's when the maker buys
-        self._trades.add_block(buyers, sellers, self.k, q1, q2, self.market_id, ag.x[trader], ag.y[trader],
-                               self.world.units)
-        self.volume += int(q1.sum())
-        self.value += int(q2.sum())
-        self.fills += int(q1.size)
-        ag.quotes_stale[buyers[buyers != MAKER]] = True
-        ag.quotes_stale[sellers[sellers != MAKER]] = True
+    def record_fills(self, fills: np.ndarray) -> None:
+        """Fills a compiled clearing made (:data:`~vmt.markets.posts.trade_rows.FILL_FIELDS` rows, in
+        order), each checked against :meth:`fill`'s rules on the holdings as they moved, the holdings
+        already moved and the traders' quotes marked stale: their trade rows (one block) and the
+        session's totals, as :meth:`fill` leaves them."""
+        self._trades.add_block(fills, self.k, self.market_id, self.world.units)
+        self.volume += int(fills[:, Q1].sum())
+        self.value += int(fills[:, Q2].sum())
+        self.fills += fills.shape[0]
 
     def record_orders(self, agents: np.ndarray, orders: np.ndarray, reason_if_short: str) -> None:
         """The orders of a compiled clearing, as :meth:`close` writes them: ``orders`` holds one
         :data:`~vmt.markets.posts.orders.ORDER_FIELDS` row per trader in ``agents`` (status -1: none)."""
-        placed = orders[:, STATUS] != NO_ORDER
-        agents, orders = agents[placed], orders[placed]
-        reasons = {int(r): REFUSALS[orders[r, REFUSAL]](int(orders[r, REFUSAL_A]), int(orders[r, REFUSAL_B]))
-                   for r in np.flatnonzero(orders[:, REFUSAL])}
-        self._orders.add_block(self.market_id, self.label, agents, orders[:, SIDE], orders[:, QUANTITY],
-                               orders[:, LIMIT], orders[:, STATUS], self.world.units[self.first], self.tick_size,
-                               reason_if_short, reasons)
+        self._orders.add_block(self.market_id, self.label, agents, orders, self.world.units[self.first],
+                               self.tick_size, reason_if_short)
 
     def _where(self, buyer: int, seller: int) -> tuple[int, int]:
         """The buyer's cell (the seller's when the maker buys)."""

@@ -124,14 +124,11 @@ class OrderLog:
         self._parts[-1].append((market_id, order.agent, label, SIDE_NAMES.get(order.side, str(order.side)),
                                 quantity, limit, order.status, order.reason))
 
-    def add_block(self, market_id: int, label: str, agents, sides, quantities, limits, statuses,
-                  first_unit: float, tick_size: float, short_reason: str, reasons: dict | None = None) -> None:
-        """Orders of one clearing: ``limits`` in ticks (-1: a market order), ``statuses`` codes
-        (:data:`STATUSES`); ``reasons`` maps an order's position to why it was refused or cut
-        short, and any other order not filled gets ``short_reason``."""
-        if len(agents):
-            self._parts.append((market_id, label, agents, sides, quantities, limits, statuses, first_unit, tick_size,
-                                short_reason, reasons or {}))
+    def add_block(self, market_id: int, label: str, agents: np.ndarray, orders: np.ndarray, first_unit: float,
+                  tick_size: float, short_reason: str) -> None:
+        """The orders of one clearing: one :data:`ORDER_FIELDS` row per trader in ``agents`` (status
+        -1: the trader sent none); an order not filled and not refused gets ``short_reason``."""
+        self._parts.append((market_id, label, agents, orders, first_unit, tick_size, short_reason))
 
     @property
     def rows(self) -> list[tuple]:
@@ -150,14 +147,16 @@ class OrderLog:
         return {"tick": np.full(len(rows), tick, dtype=np.int64), **cols}
 
 
-def _block_rows(market_id, label, agents, sides, quantities, limits, statuses, first_unit, tick_size,
-                short_reason, reasons) -> list[tuple]:
+def _block_rows(market_id, label, agents, orders, first_unit, tick_size, short_reason) -> list[tuple]:
     """A block of orders as :meth:`OrderLog.add` would have written them one by one."""
+    placed = orders[:, STATUS] != NO_ORDER
     rows = []
-    for r, (agent, side, quantity, limit, status) in enumerate(zip(agents.tolist(), sides.tolist(),
-                                                                   quantities.tolist(), limits.tolist(),
-                                                                   statuses.tolist())):
-        reason = reasons.get(r, short_reason if status in (PARTIAL_CODE, UNFILLED_CODE) else None)
+    for agent, (side, quantity, _, status, refusal, a, b, limit) in zip(agents[placed].tolist(),
+                                                                        orders[placed].tolist()):
+        if refusal:
+            reason = REFUSALS[refusal](a, b)
+        else:
+            reason = short_reason if status in (PARTIAL_CODE, UNFILLED_CODE) else None
         rows.append((market_id, agent, label, SIDE_NAMES[side], quantity * first_unit if quantity > 0 else 0.0,
                      math.nan if limit < 0 else limit * tick_size, STATUSES[status], reason))
     return rows

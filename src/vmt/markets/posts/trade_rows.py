@@ -21,6 +21,11 @@ COLUMNS = ("buyer_id", "seller_id", "pair_type", "quantity_A", "quantity_B", "qu
 DTYPES = (np.int64, np.int64, object, float, float, float, float, float, np.int64, np.int64)
 #: What a fill keeps until :meth:`TradeRows.columns`: traders, pair, minor units of its two goods, post, cell.
 _RAW = ("buyer", "seller", "pair", "q1", "q2", "market_id", "x", "y")
+#: The columns of a block of fills from a compiled clearing (one int64 row per fill): buyer and seller
+#: (-1: the market maker), minor units of the first good and of the second good paid, the price the
+#: clearing record reports (ticks), and the cell of the trade (the buyer's; the seller's when the maker buys).
+FILL_FIELDS = ("buyer", "seller", "q1", "q2", "price", "x", "y")
+BUYER, SELLER, Q1, Q2, PRICE, X, Y = range(len(FILL_FIELDS))
 _FIRST_GOOD = np.array([first for first, _ in PAIRS], dtype=np.int64)
 _SECOND_GOOD = np.array([second for _, second in PAIRS], dtype=np.int64)
 _PAIR_NAMES = np.array(PAIR_NAMES, dtype=object)
@@ -42,17 +47,12 @@ class TradeRows:
         self._units = units
         self.count += 1
 
-    def add_block(self, buyers, sellers, k, q1: np.ndarray, q2: np.ndarray, market_id, x, y, units) -> None:
-        """Fills ``q1[i]`` for ``q2[i]`` between ``buyers[i]`` and ``sellers[i]`` at cell ``(x[i], y[i])``:
-        :meth:`add` for each, at once (traders and cells may be one for all)."""
-        m = np.shape(q1)[0]
-        if m == 0:
-            return
-        self._parts.append(tuple(np.full(m, value, dtype=np.int64) if np.ndim(value) == 0
-                                 else np.asarray(value, dtype=np.int64)
-                                 for value in (buyers, sellers, k, q1, q2, market_id, x, y)))
-        self._units = units
-        self.count += m
+    def add_block(self, fills: np.ndarray, k: int, market_id: int, units) -> None:
+        """The fills of one clearing at once, one :data:`FILL_FIELDS` row each: :meth:`add` for each."""
+        if fills.shape[0]:
+            self._parts.append((fills, k, market_id))
+            self._units = units
+            self.count += fills.shape[0]
 
     @property
     def rows(self) -> list[tuple]:
@@ -75,4 +75,7 @@ class TradeRows:
 def _raw_column(part, c: int) -> np.ndarray:
     if isinstance(part, list):
         return np.array([row[c] for row in part], dtype=np.int64)
-    return part[c]
+    fills, k, market_id = part
+    if c in (2, 5):  # one pair and one post for the whole block
+        return np.full(fills.shape[0], k if c == 2 else market_id, dtype=np.int64)
+    return fills[:, (BUYER, SELLER, None, Q1, Q2, None, X, Y)[c]]

@@ -22,10 +22,11 @@ import numpy as np
 from vmt.markets.posts.exchange import PairMarket
 from vmt.markets.posts.mechanisms.base import ClearRecord, Mechanism, register_mechanism
 from vmt.markets.posts.mechanisms.cda_kernels import cda_session
-from vmt.markets.posts.mechanisms.maker_kernels import AGENT, FILL_FIELDS, FILL_SIDE, PRICE, Q1, Q2
+from vmt.markets.posts.mechanisms.maker_kernels import order_totals
 from vmt.markets.posts.mechanisms.order_driven import OrderDrivenParams
-from vmt.markets.posts.orders import BUY, LIMIT, ORDER_FIELDS, QUANTITY, REJECTED_CODE, SIDE, STATUS
+from vmt.markets.posts.orders import LIMIT, ORDER_FIELDS, QUANTITY, SIDE
 from vmt.markets.posts.strategies import strategy_arrays
+from vmt.markets.posts.trade_rows import FILL_FIELDS, PRICE
 
 
 class CDAParams(OrderDrivenParams):
@@ -47,16 +48,14 @@ class ContinuousDoubleAuction(Mechanism):
         orders = np.zeros((agents.size, len(ORDER_FIELDS)), dtype=np.int64)
         orders[:, SIDE], orders[:, QUANTITY], orders[:, LIMIT] = sides[arrival], quantities[arrival], limits[arrival]
         ag, agents = market.world.agents, agents[arrival]
-        fills, count, best_bid, best_ask = cda_session(agents, ag.family, ag.utility_params, ag.lambda_money,
-                                                       ag.inventory, market.world.units, market.k, orders,
-                                                       np.empty((16, len(FILL_FIELDS)), dtype=np.int64))
-        fills = fills[:count]
-        market.record_fills(fills[:, AGENT], fills[:, FILL_SIDE], fills[:, Q1], fills[:, Q2])
+        fills, count, best_bid, best_ask = cda_session(
+            agents, ag.family, ag.utility_params, ag.lambda_money, ag.inventory, market.world.units, market.k,
+            ag.x, ag.y, ag.quotes_stale, orders, np.empty((agents.size + 16, len(FILL_FIELDS)), dtype=np.int64))
+        market.record_fills(fills[:count])
         market.record_orders(agents, orders, SHORT_REASON)
-        accepted = orders[orders[:, STATUS] != REJECTED_CODE]
-        last = int(fills[-1, PRICE]) if count else None
-        return ClearRecord(last, int(accepted[accepted[:, SIDE] == BUY, QUANTITY].sum()),
-                           int(accepted[accepted[:, SIDE] != BUY, QUANTITY].sum()), market.volume,
-                           iterations=int(agents.size), best_bid=int(best_bid) if best_bid >= 0 else None,
+        demanded, supplied, _ = order_totals(orders)
+        last = int(fills[count - 1, PRICE]) if count else None
+        return ClearRecord(last, demanded, supplied, market.volume, iterations=int(agents.size),
+                           best_bid=int(best_bid) if best_bid >= 0 else None,
                            best_ask=int(best_ask) if best_ask >= 0 else None,
                            announced=last if last is not None else price)

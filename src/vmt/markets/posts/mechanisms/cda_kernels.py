@@ -20,8 +20,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from vmt.markets.posts.mechanisms.maker_kernels import (AGENT, FILL_SIDE, PRICE, Q1, Q2, close_order, move,
-                                                        trade_gain_of, undeliverable, with_room)
+from vmt.markets.posts.mechanisms.maker_kernels import add_fill, close_order, move, trade_gain_of, undeliverable
 from vmt.markets.posts.orders import (BUY, CANNOT_PAY_LIMIT, FILLED_UNITS, LIMIT, LOWERS_UTILITY, PARTIAL_CODE,
                                       QUANTITY, REFUSAL, REFUSAL_A, REFUSAL_B, REJECTED_CODE, SELLER_SHORT, SELLS_SHORT,
                                       SIDE, STATUS, UNFILLED_CODE)
@@ -95,12 +94,12 @@ def _admitted(inventory, first, second, agent, row):
 
 
 @njit(cache=True)
-def cda_session(agents, family, params, lam, inventory, units, k, orders, fills):
+def cda_session(agents, family, params, lam, inventory, units, k, x, y, stale, orders, fills):
     """Run the orders ``orders`` (rows of :data:`~vmt.markets.posts.orders.ORDER_FIELDS` with side,
     quantity and limit set, in arrival order; ``agents`` their traders) through the book.
 
     Moves the holdings, finishes every order's row (units filled, status, refusal) and returns
-    ``(fills, count, best_bid, best_ask)``: fills as (buyer, seller, units, paid, price) rows and the
+    ``(fills, count, best_bid, best_ask)``: fill rows (:func:`~.maker_kernels.add_fill`) and the
     book's best limits when the tick ends (-1 where a side is empty).
     """
     first, second = pair_goods(k)
@@ -128,10 +127,7 @@ def cda_session(agents, family, params, lam, inventory, units, k, orders, fills)
                 row[STATUS] = PARTIAL_CODE if row[FILLED_UNITS] > 0 else REJECTED_CODE
                 break
             move(inventory[buyer], inventory[seller], first, second, q1, q1 * price)
-            fills = with_room(fills, count)
-            fills[count, AGENT], fills[count, FILL_SIDE], fills[count, Q1] = buyer, seller, q1
-            fills[count, Q2], fills[count, PRICE] = q1 * price, price
-            count += 1
+            fills, count = add_fill(fills, count, buyer, seller, q1, q1 * price, price, x, y, stale)
             row[FILLED_UNITS] += q1
             resting[FILLED_UNITS] += q1
             if resting[QUANTITY] == resting[FILLED_UNITS]:

@@ -29,8 +29,6 @@ from vmt.markets.posts.mechanisms.base import BoundedReal, ClearRecord, register
 from vmt.markets.posts.mechanisms.dealer_kernels import (LOTS_PER_ORDER, dealer_mid, dealer_quotes, dealer_session,
                                                          inventory_imbalance)
 from vmt.markets.posts.mechanisms.maker import MakerMechanism, MakerParams, stock_target
-from vmt.markets.posts.mechanisms.maker_kernels import FILL_FIELDS
-from vmt.markets.posts.orders import ORDER_FIELDS
 from vmt.world.state import GOODS, PAIRS
 
 #: The reference price stays within [1, this] ticks, however long an imbalance lasts.
@@ -93,11 +91,11 @@ class Dealer(MakerMechanism):
 
     def clear(self, market: PairMarket, price: int) -> ClearRecord:
         """The shared market-maker session (:meth:`MakerMechanism.clear`) in one compiled call."""
-        market.maker, k = self.account, market.k
+        market.maker, k, ag = self.account, market.k, market.world.agents
         arrival = market.ids[market.rng.permutation(market.ids.size)]
-        ag, orders = market.world.agents, np.zeros((arrival.size, len(ORDER_FIELDS)), dtype=np.int64)
+        orders, fills = self.session_buffers(arrival.size)
         fills, count, status = dealer_session(
-            arrival, ag.family, ag.utility_params, ag.lambda_money, ag.inventory, market.world.units, k,
-            self.account.holdings, self.reference[k], self.target[k], self.params.inventory_skew,
-            self.params.half_spread, orders, np.empty((64, len(FILL_FIELDS)), dtype=np.int64))
+            arrival, ag.family, ag.utility_params, ag.lambda_money, ag.inventory, market.world.units, k, ag.x, ag.y,
+            ag.quotes_stale, self.account.holdings, self.reference[k], self.target[k], self.params.inventory_skew,
+            self.params.half_spread, orders, fills)
         return self.settle_session(market, arrival, orders, fills[:count], status)

@@ -52,8 +52,7 @@ from vmt.markets.posts.mechanisms.base import BoundedReal, ClearRecord, register
 from vmt.markets.posts.mechanisms.lmsr_kernels import (LOSS_EXCEEDED, largest_worthwhile, lmsr_session, lot_value,
                                                        rounded_payment)
 from vmt.markets.posts.mechanisms.maker import MakerMechanism, MakerParams
-from vmt.markets.posts.mechanisms.maker_kernels import FILL_FIELDS
-from vmt.markets.posts.orders import BUY, ORDER_FIELDS, SELL
+from vmt.markets.posts.orders import BUY, SELL
 from vmt.mechanisms.lmsr import LMSRMarket
 from vmt.world.state import PAIRS
 
@@ -79,7 +78,7 @@ class LMSRMaker(MakerMechanism):
         for k in setup.pairs:
             shares = params.liquidity / setup.units[PAIRS[k][0]]
             self.markets[k] = LMSRMarket((HIGH, LOW), shares)
-            self.band[k] = self._band(params, setup, k)
+            self.band[k] = tuple(map(float, self._band(params, setup, k)))
 
     @staticmethod
     def _band(params: LMSRParams, setup, k: int) -> tuple[float, float]:
@@ -159,11 +158,11 @@ class LMSRMaker(MakerMechanism):
             raise AssertionError(f"LMSR share balance {lmsr.quantities} is not a whole number of units")
         arrival = market.ids[market.rng.permutation(market.ids.size)]
         ag, collected = market.world.agents, np.array([lmsr.collected])
-        orders = np.zeros((arrival.size, len(ORDER_FIELDS)), dtype=np.int64)
+        orders, fills = self.session_buffers(arrival.size)
         fills, count, status = lmsr_session(
-            arrival, ag.family, ag.utility_params, ag.lambda_money, ag.inventory, market.world.units, k,
-            self.account.holdings, lmsr.quantities, collected, *map(float, self.band[k]), lmsr.liquidity,
-            lmsr.loss_bound, orders, np.empty((64, len(FILL_FIELDS)), dtype=np.int64))
+            arrival, ag.family, ag.utility_params, ag.lambda_money, ag.inventory, market.world.units, k, ag.x, ag.y,
+            ag.quotes_stale, self.account.holdings, lmsr.quantities, collected, *self.band[k], lmsr.liquidity,
+            lmsr.loss_bound, orders, fills)
         lmsr.collected = float(collected[0])
         self._quotes.clear()
         self._schedules.clear()

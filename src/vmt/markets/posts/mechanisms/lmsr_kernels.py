@@ -18,9 +18,8 @@ import numpy as np
 from numba import njit, objmode
 
 from vmt.markets.posts.exchange import gain_after
-from vmt.markets.posts.mechanisms.maker_kernels import (AGENT, FILL_SIDE, PRICE, Q1, Q2, close_order, maker_side,
-                                                        move, place_market_order, trade_gain_of, undeliverable,
-                                                        with_room)
+from vmt.markets.posts.mechanisms.maker_kernels import (add_fill, close_order, maker_side, move, place_market_order,
+                                                        trade_gain_of, undeliverable)
 from vmt.markets.posts.orders import NO_ORDER, STATUS
 from vmt.protocols.gains import pair_goods
 
@@ -137,7 +136,7 @@ def _fill_worthwhile_lot(code, params, lam, row, maker_held, units, first, secon
 
 
 @njit(cache=True)
-def lmsr_session(arrival, family, params, lam, inventory, units, k, maker_held, shares, collected,
+def lmsr_session(arrival, family, params, lam, inventory, units, k, x, y, stale, maker_held, shares, collected,
                  band_lo, band_hi, b, loss_bound, orders, fills):
     """One tick of the LMSR maker at one pair: every participant in ``arrival`` order is served as
     :meth:`~vmt.markets.posts.mechanisms.maker.MakerMechanism._serve` and
@@ -168,10 +167,8 @@ def lmsr_session(arrival, family, params, lam, inventory, units, k, maker_held, 
         if n == 0:
             continue
         before = rounded_payment(side, lot_value(*terms, side, n - 1), n - 1) if n > 1 else 0
-        fills = with_room(fills, count)
-        fills[count, AGENT], fills[count, FILL_SIDE], fills[count, Q1], fills[count, Q2] = i, side, n, paid
-        fills[count, PRICE] = paid - max(before, 0)
-        count += 1
+        buyer, seller = (i, -1) if side == BUY else (-1, i)
+        fills, count = add_fill(fills, count, buyer, seller, n, paid, paid - max(before, 0), x, y, stale)
         shares[0 if side == BUY else 1] += float(n)
         collected[0] += terms[4] * (np.logaddexp(terms[2], float(n) / terms[4]) - terms[3])
         if max(shares[0], shares[1]) - collected[0] > loss_bound * (1 + 1e-12) + 1e-9:

@@ -29,8 +29,9 @@ import numpy as np
 
 from vmt.markets.posts.exchange import MAKER, MakerAccount, PairMarket
 from vmt.markets.posts.mechanisms.base import BoundedReal, ClearRecord, Mechanism, MechanismParams
-from vmt.markets.posts.mechanisms.maker_kernels import AGENT, BROKEN, FILL_SIDE, PRICE, Q1, Q2
-from vmt.markets.posts.orders import BUY, QUANTITY, REJECTED_CODE, SELL, SIDE, STATUS, Order
+from vmt.markets.posts.mechanisms.maker_kernels import BROKEN, order_totals
+from vmt.markets.posts.orders import BUY, ORDER_FIELDS, SELL, Order
+from vmt.markets.posts.trade_rows import FILL_FIELDS, PRICE
 from vmt.world.state import GOODS, PAIRS
 
 
@@ -109,20 +110,21 @@ class MakerMechanism(Mechanism):
                        status: int) -> ClearRecord:
         """What :meth:`clear` records, from a compiled session that already moved the holdings:
         ``orders`` (one :data:`~vmt.markets.posts.orders.ORDER_FIELDS` row per participant in
-        ``arrival``) and ``fills`` (:data:`~.maker_kernels.FILL_FIELDS` rows, in the order made)."""
+        ``arrival``) and ``fills`` (:data:`~vmt.markets.posts.trade_rows.FILL_FIELDS` rows, in order)."""
         if status == BROKEN:
             raise AssertionError(f"compiled {self.name} fills break the settlement rules")
-        buying = fills[:, FILL_SIDE] == BUY
-        market.record_fills(np.where(buying, fills[:, AGENT], MAKER), np.where(buying, MAKER, fills[:, AGENT]),
-                            fills[:, Q1], fills[:, Q2])
+        market.record_fills(fills)
         market.record_orders(arrival, orders, SHORT_REASON)
         self.end_of_tick(market.k)
-        accepted = orders[(orders[:, STATUS] >= 0) & (orders[:, STATUS] != REJECTED_CODE)]
-        wanted = accepted[:, QUANTITY]
-        return ClearRecord(int(fills[-1, PRICE]) if fills.shape[0] else None, int(wanted[accepted[:, SIDE] == BUY].sum()),
-                           int(wanted[accepted[:, SIDE] != BUY].sum()), market.volume, iterations=int(accepted.shape[0]),
-                           best_bid=self.bid_payment(market.k), best_ask=self.ask_payment(market.k),
-                           announced=self.quoted_price(market.k))
+        demanded, supplied, accepted = order_totals(orders)
+        return ClearRecord(int(fills[-1, PRICE]) if fills.shape[0] else None, demanded, supplied, market.volume,
+                           iterations=accepted, best_bid=self.bid_payment(market.k),
+                           best_ask=self.ask_payment(market.k), announced=self.quoted_price(market.k))
+
+    def session_buffers(self, participants: int) -> tuple[np.ndarray, np.ndarray]:
+        """Zeroed order rows for ``participants`` and room for the fills of a compiled session."""
+        return (np.zeros((participants, len(ORDER_FIELDS)), dtype=np.int64),
+                np.empty((4 * participants + 16, len(FILL_FIELDS)), dtype=np.int64))
 
     def _serve(self, market: PairMarket, agent: int, record: ClearRecord, prices: list) -> None:
         side, payment = self._side(market, agent)

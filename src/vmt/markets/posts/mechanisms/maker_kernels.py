@@ -22,14 +22,11 @@ from numba import njit
 
 from vmt.markets.posts.exchange import gain_after
 from vmt.markets.posts.orders import (BUY, BUYER_SHORT, FILLED_CODE, FILLED_UNITS, LIMIT, PARTIAL_CODE, QUANTITY,
-                                      REFUSAL, REFUSAL_A, REFUSAL_B, REJECTED_CODE, SELLER_SHORT, SELLS_SHORT, SIDE,
-                                      STATUS, UNFILLED_CODE)
+                                      NO_ORDER, REFUSAL, REFUSAL_A, REFUSAL_B, REJECTED_CODE, SELLER_SHORT,
+                                      SELLS_SHORT, SIDE, STATUS, UNFILLED_CODE)
+from vmt.markets.posts.trade_rows import BUYER, PRICE, Q1, Q2, SELLER, X, Y
 from vmt.protocols.search.market_aware import max_units, units_demanded
 
-#: Per fill, one int64 row of these: the trader (the buyer at a book), its side (the seller at a book),
-#: units of the first good, units of the second good paid, and the price the clearing record reports (ticks).
-FILL_FIELDS = ("agent", "side", "q1", "q2", "price")
-AGENT, FILL_SIDE, Q1, Q2, PRICE = range(len(FILL_FIELDS))
 #: A session that finds its own fills breaking the settlement rules reports this status (a bug).
 BROKEN = -2
 
@@ -107,3 +104,32 @@ def close_order(row, filled):
     """Record ``filled`` units against the order in ``row`` and its final status (filled, partial, unfilled)."""
     row[FILLED_UNITS] = filled
     row[STATUS] = FILLED_CODE if filled >= row[QUANTITY] else (PARTIAL_CODE if filled > 0 else UNFILLED_CODE)
+
+
+@njit(cache=True)
+def add_fill(fills, count, buyer, seller, q1, q2, price, x, y, stale):
+    """Write a fill as row ``count`` of ``fills`` (:data:`~vmt.markets.posts.trade_rows.FILL_FIELDS`:
+    the cell is the buyer's, the seller's when the maker, -1, buys) and mark the traders' quotes
+    stale, as :meth:`~vmt.markets.posts.exchange.PairMarket.fill` does; returns ``(fills, count + 1)``."""
+    fills = with_room(fills, count)
+    cell = buyer if buyer >= 0 else seller
+    fills[count, BUYER], fills[count, SELLER], fills[count, Q1], fills[count, Q2] = buyer, seller, q1, q2
+    fills[count, PRICE], fills[count, X], fills[count, Y] = price, x[cell], y[cell]
+    for agent in (buyer, seller):
+        if agent >= 0:
+            stale[agent] = True
+    return fills, count + 1
+
+
+@njit(cache=True)
+def order_totals(orders):
+    """(units demanded, units supplied, orders accepted) over the orders a clearing accepted."""
+    demanded, supplied, accepted = 0, 0, 0
+    for r in range(orders.shape[0]):
+        if orders[r, STATUS] != NO_ORDER and orders[r, STATUS] != REJECTED_CODE:
+            accepted += 1
+            if orders[r, SIDE] == BUY:
+                demanded += orders[r, QUANTITY]
+            else:
+                supplied += orders[r, QUANTITY]
+    return demanded, supplied, accepted
