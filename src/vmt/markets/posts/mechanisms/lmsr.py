@@ -75,6 +75,7 @@ class LMSRMaker(MakerMechanism):
     def __init__(self, params: LMSRParams, setup) -> None:
         super().__init__(params, setup)
         self.markets, self.band, self._quotes, self._schedules = {}, {}, {}, {}
+        self._log_sum_exps = {k: [np.empty((2, 0)), 0] for k in setup.pairs}  # a compiled session's window
         for k in setup.pairs:
             shares = params.liquidity / setup.units[PAIRS[k][0]]
             self.markets[k] = LMSRMarket((HIGH, LOW), shares)
@@ -159,10 +160,10 @@ class LMSRMaker(MakerMechanism):
         arrival = market.ids[market.rng.permutation(market.ids.size)]
         ag, collected = market.world.agents, np.array([lmsr.collected])
         orders, fills = self.session_buffers(arrival.size)
-        fills, count, status = lmsr_session(
+        fills, count, status, *self._log_sum_exps[k] = lmsr_session(
             arrival, ag.family, ag.utility_params, ag.lambda_money, ag.inventory, market.world.units, k, ag.x, ag.y,
             ag.quotes_stale, self.account.holdings, lmsr.quantities, collected, *self.band[k], lmsr.liquidity,
-            lmsr.loss_bound, orders, fills)
+            lmsr.loss_bound, *self._log_sum_exps[k], orders, fills)  # the window is kept for the next session
         lmsr.collected = float(collected[0])
         self._quotes.clear()
         self._schedules.clear()

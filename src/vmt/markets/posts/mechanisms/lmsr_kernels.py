@@ -137,15 +137,17 @@ def _fill_worthwhile_lot(code, params, lam, row, maker_held, units, first, secon
 
 @njit(cache=True)
 def lmsr_session(arrival, family, params, lam, inventory, units, k, x, y, stale, maker_held, shares, collected,
-                 band_lo, band_hi, b, loss_bound, orders, fills):
+                 band_lo, band_hi, b, loss_bound, table, low, orders, fills):
     """One tick of the LMSR maker at one pair: every participant in ``arrival`` order is served as
     :meth:`~vmt.markets.posts.mechanisms.maker.MakerMechanism._serve` and
     :meth:`~vmt.markets.posts.mechanisms.lmsr.LMSRMaker._fill_lot` serve it, and each fill is booked
     as :meth:`~vmt.mechanisms.lmsr.LMSRMarket.buy` books it (``shares`` sold of *high* and *low*,
-    ``collected[0]``). Writes ``orders`` and returns ``(fills, count, status)``; status
-    :data:`LOSS_EXCEEDED` if the worst-case loss passes ``b ln 2`` (a bug)."""
+    ``collected[0]``). ``table`` holds the log-sum-exps of the share balances from ``low`` on
+    (:func:`log_sum_exps`; kept by the caller from one session to the next). Writes ``orders`` and
+    returns ``(fills, count, status, table, low)``; status :data:`LOSS_EXCEEDED` if the worst-case
+    loss passes ``b ln 2`` (a bug)."""
     first, second = pair_goods(k)
-    table, low, count = np.empty((2, 0)), 0, 0
+    count = 0
     for r in range(arrival.shape[0]):
         i, row = arrival[r], orders[r]
         row[STATUS] = NO_ORDER
@@ -172,5 +174,5 @@ def lmsr_session(arrival, family, params, lam, inventory, units, k, x, y, stale,
         shares[0 if side == BUY else 1] += float(n)
         collected[0] += terms[4] * (np.logaddexp(terms[2], float(n) / terms[4]) - terms[3])
         if max(shares[0], shares[1]) - collected[0] > loss_bound * (1 + 1e-12) + 1e-9:
-            return fills, count, LOSS_EXCEEDED
-    return fills, count, 0
+            return fills, count, LOSS_EXCEEDED, table, low
+    return fills, count, 0, table, low
