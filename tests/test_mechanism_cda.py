@@ -12,7 +12,7 @@ from vmt.markets.posts.mechanisms import ClearRecord, PostSetup, create_mechanis
 from vmt.markets.posts.mechanisms import cda as cda_module
 from vmt.markets.posts.mechanisms.cda import SHORT_REASON
 from vmt.markets.posts.orderbook import OrderBook
-from vmt.markets.posts.orders import BUY, SELL, Order
+from vmt.markets.posts.orders import BUY, LIMIT, ORDER_FIELDS, QUANTITY, SELL, SIDE, Order
 from vmt.markets.posts.strategies import get_strategy, strategy_names, strategy_orders
 from vmt.simulation import Simulation
 from vmt.world.state import PAIR_AM
@@ -161,9 +161,13 @@ def test_the_compiled_book_trades_exactly_as_the_python_order_book(strategy, mon
     # often lower a trader's utility (refused fills); the hand-made ones cannot all be honoured.
     sims = [Simulation(post_economy("cda", ("A", "M"), resources=False, count=40), seed=5) for _ in range(2)]
     cdas = [_cda(sim, "zi_u" if strategy == "hand" else strategy) for sim in sims]
-    if strategy == "hand":
-        hand = [np.array(column, dtype=np.int64) for column in zip(*HAND_ORDERS)]
-        monkeypatch.setattr(cda_module, "strategy_arrays", lambda *args: hand)
+    if strategy == "hand":  # the orders, their rows in arrival order, instead of the strategy's
+        agents, sides, quantities, limits = (np.array(column, dtype=np.int64) for column in zip(*HAND_ORDERS))
+        rows = np.zeros((agents.size, len(ORDER_FIELDS)), dtype=np.int64)
+        rows[:, SIDE], rows[:, QUANTITY], rows[:, LIMIT] = sides, quantities, limits
+        monkeypatch.setattr(cda_module, "strategy_limits", lambda *args: (sides, limits, False))
+        monkeypatch.setattr(cda_module, "arriving_orders", lambda ids, s, l, arrival, *rest: (agents[arrival],
+                                                                                             rows[arrival]))
     fills, refused = 0, set()
     for tick in range(3):
         markets = [pair_market(sim, PAIR_AM, tick=tick, seed=tick) for sim in sims]

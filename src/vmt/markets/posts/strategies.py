@@ -114,14 +114,21 @@ def choose_sides(market, reference_ticks: int, ask: np.ndarray, bid: np.ndarray)
     return np.where(((sides == BUY) & can_buy) | ((sides == SELL) & can_sell), sides, 0).astype(np.int64)
 
 
-def strategy_arrays(market, strategy: str, reference_ticks: int, floor: int,
-                    ceiling: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(agents, sides, quantities, limits) of one order per participant that has a side, in
-    participant (id) order: :func:`strategy_orders` as arrays."""
+def strategy_limits(market, strategy: str, reference_ticks: int, floor: int,
+                    ceiling: int) -> tuple[np.ndarray, np.ndarray, bool]:
+    """(sides, limits, respects_reservation) of every participant: side 0 or limit 0 means no order."""
     limits_of, respects = get_strategy(strategy)
     ask, bid = market.reservation_ticks()
     sides = choose_sides(market, reference_ticks, ask, bid)
-    limits = np.asarray(limits_of(sides, ask, bid, floor, ceiling, market.rng), dtype=np.int64)
+    return sides, np.asarray(limits_of(sides, ask, bid, floor, ceiling, market.rng), dtype=np.int64), respects
+
+
+def strategy_arrays(market, strategy: str, reference_ticks: int, floor: int,
+                    ceiling: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(agents, sides, quantities, limits) of one order per participant that has a side, in
+    participant (id) order: :func:`strategy_orders` as arrays. A strategy that respects the
+    reservation price orders its demand at its own limit (at least one unit), the others one unit."""
+    sides, limits, respects = strategy_limits(market, strategy, reference_ticks, floor, ceiling)
     quantity = np.maximum(market.units_at(limits, sides), 1) if respects else np.ones(sides.size, dtype=np.int64)
     keep = (sides != 0) & (limits > 0)
     return market.ids[keep], sides[keep], quantity[keep].astype(np.int64), limits[keep]

@@ -21,11 +21,10 @@ import numpy as np
 
 from vmt.markets.posts.exchange import PairMarket
 from vmt.markets.posts.mechanisms.base import ClearRecord, Mechanism, register_mechanism
-from vmt.markets.posts.mechanisms.cda_kernels import cda_session
+from vmt.markets.posts.mechanisms.cda_kernels import arriving_orders, cda_session
 from vmt.markets.posts.mechanisms.maker_kernels import order_totals
 from vmt.markets.posts.mechanisms.order_driven import OrderDrivenParams
-from vmt.markets.posts.orders import LIMIT, ORDER_FIELDS, QUANTITY, SIDE
-from vmt.markets.posts.strategies import strategy_arrays
+from vmt.markets.posts.strategies import strategy_limits
 from vmt.markets.posts.trade_rows import FILL_FIELDS, PRICE
 
 
@@ -42,12 +41,12 @@ class ContinuousDoubleAuction(Mechanism):
     """Continuous double auction: price-time priority, traders in seeded random order."""
 
     def clear(self, market: PairMarket, price: int) -> ClearRecord:
-        floor, ceiling = self.params.bounds(price, market.tick_size)
-        agents, sides, quantities, limits = strategy_arrays(market, self.params.strategy, price, floor, ceiling)
-        arrival = market.rng.permutation(agents.size)
-        orders = np.zeros((agents.size, len(ORDER_FIELDS)), dtype=np.int64)
-        orders[:, SIDE], orders[:, QUANTITY], orders[:, LIMIT] = sides[arrival], quantities[arrival], limits[arrival]
-        ag, agents = market.world.agents, agents[arrival]
+        sides, limits, respects = strategy_limits(market, self.params.strategy, price,
+                                                  *self.params.bounds(price, market.tick_size))
+        arrival = market.rng.permutation(np.count_nonzero((sides != 0) & (limits > 0)))
+        ag = market.world.agents
+        agents, orders = arriving_orders(market.ids, sides, limits, arrival, respects, ag.family, ag.utility_params,
+                                         ag.lambda_money, ag.inventory, market.world.units, market.k)
         fills, count, best_bid, best_ask = cda_session(
             agents, ag.family, ag.utility_params, ag.lambda_money, ag.inventory, market.world.units, market.k,
             ag.x, ag.y, ag.quotes_stale, orders, np.empty((agents.size + 16, len(FILL_FIELDS)), dtype=np.int64))

@@ -21,10 +21,12 @@ import numpy as np
 from numba import njit
 
 from vmt.markets.posts.mechanisms.maker_kernels import add_fill, close_order, move, trade_gain_of, undeliverable
-from vmt.markets.posts.orders import (BUY, CANNOT_PAY_LIMIT, FILLED_UNITS, LIMIT, LOWERS_UTILITY, PARTIAL_CODE,
+from vmt.markets.posts.orders import (BUY, CANNOT_PAY_LIMIT, FILLED_UNITS, LIMIT, LOWERS_UTILITY, ORDER_FIELDS,
+                                      PARTIAL_CODE,
                                       QUANTITY, REFUSAL, REFUSAL_A, REFUSAL_B, REJECTED_CODE, SELLER_SHORT, SELLS_SHORT,
                                       SIDE, STATUS, UNFILLED_CODE)
 from vmt.protocols.gains import pair_goods
+from vmt.protocols.search.market_aware import max_units, units_demanded
 
 
 @njit(cache=True)
@@ -91,6 +93,26 @@ def _admitted(inventory, first, second, agent, row):
         return True
     row[STATUS] = REJECTED_CODE
     return False
+
+
+@njit(cache=True)
+def arriving_orders(ids, sides, limits, arrival, respects_reservation, family, params, lam, inventory, units, k):
+    """(traders, order rows) of the participants ``ids`` that have a side and a positive limit, in
+    arrival order: the ``r``-th to arrive is the ``arrival[r]``-th of them in id order
+    (:func:`~vmt.markets.posts.strategies.strategy_arrays`, whose quantities these are: the demand
+    at the trader's own limit, at least one unit, or one unit if the strategy ignores reservation
+    prices)."""
+    kept = np.flatnonzero((sides != 0) & (limits > 0))
+    agents, orders = np.empty(kept.shape[0], dtype=np.int64), np.zeros((kept.shape[0], len(ORDER_FIELDS)), np.int64)
+    for a in range(kept.shape[0]):
+        r = kept[arrival[a]]
+        i, side, limit = ids[r], sides[r], limits[r]
+        quantity = 1
+        if respects_reservation:
+            quantity = max(1, units_demanded(family[i], params[i], lam[i], inventory[i], units, k, limit, side,
+                                             max_units(inventory[i], k, limit, side), False))
+        agents[a], orders[a, SIDE], orders[a, QUANTITY], orders[a, LIMIT] = i, side, quantity, limit
+    return agents, orders
 
 
 @njit(cache=True)

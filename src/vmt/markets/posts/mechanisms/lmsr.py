@@ -160,13 +160,15 @@ class LMSRMaker(MakerMechanism):
         arrival = market.ids[market.rng.permutation(market.ids.size)]
         ag, collected = market.world.agents, np.array([lmsr.collected])
         orders, fills = self.session_buffers(arrival.size)
-        fills, count, status, *self._log_sum_exps[k] = lmsr_session(
+        table, low = self._log_sum_exps[k]  # kept from one session to the next
+        fills, count, status, table, low, ask, bid = lmsr_session(
             arrival, ag.family, ag.utility_params, ag.lambda_money, ag.inventory, market.world.units, k, ag.x, ag.y,
             ag.quotes_stale, self.account.holdings, lmsr.quantities, collected, *self.band[k], lmsr.liquidity,
-            lmsr.loss_bound, *self._log_sum_exps[k], orders, fills)  # the window is kept for the next session
-        lmsr.collected = float(collected[0])
-        self._quotes.clear()
-        self._schedules.clear()
+            lmsr.loss_bound, table, low, orders, fills)
+        self._log_sum_exps[k], lmsr.collected = (table, low), float(collected[0])
+        self._schedules.pop((k, BUY), None)
+        self._schedules.pop((k, SELL), None)
+        self._quotes[k, BUY], self._quotes[k, SELL] = (None if ask < 0 else ask), (None if bid < 0 else bid)
         if status == LOSS_EXCEEDED:
             raise AssertionError(f"LMSR worst-case loss {lmsr.worst_case_loss()} exceeds b ln 2 = {lmsr.loss_bound}")
         return self.settle_session(market, arrival, orders, fills[:count], status)

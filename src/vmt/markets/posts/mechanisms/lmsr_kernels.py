@@ -136,6 +136,32 @@ def _fill_worthwhile_lot(code, params, lam, row, maker_held, units, first, secon
 
 
 @njit(cache=True)
+def _schedules(shares, table, low, band_lo, band_hi, b):
+    """``(table, low, buy, sell)``: the :meth:`~vmt.markets.posts.mechanisms.lmsr.LMSRMaker.schedule`
+    terms of buying from and selling to the maker at ``shares`` (the window moved if need be)."""
+    balance = int(shares[1] - shares[0])
+    table, low = _log_sum_exps_at(table, low, b, balance)
+    buy = (band_lo, band_hi, (shares[1] - shares[0]) / b, table[0, balance - low], b)
+    sell = (band_lo, band_hi, (shares[0] - shares[1]) / b, table[1, balance - low], b)
+    return table, low, buy, sell
+
+
+@njit(cache=True)
+def _quotes(buy, sell):
+    """(ask, bid): one unit's payment to buy and to sell, rounded for the maker (-1: none)."""
+    return rounded_payment(BUY, lot_value(*buy, BUY, 1), 1), rounded_payment(-BUY, lot_value(*sell, -BUY, 1), 1)
+
+
+@njit(cache=True)
+def _book(shares, collected, terms, side, n, loss_bound):
+    """Book ``n`` shares bought (*high* when the trader buys, *low* when it sells) as
+    :meth:`~vmt.mechanisms.lmsr.LMSRMarket.buy` does; whether the worst-case loss passes ``b ln 2``."""
+    shares[0 if side == BUY else 1] += float(n)
+    collected[0] += terms[4] * (np.logaddexp(terms[2], float(n) / terms[4]) - terms[3])
+    return max(shares[0], shares[1]) - collected[0] > loss_bound * (1 + 1e-12) + 1e-9
+
+
+@njit(cache=True)
 def lmsr_session(arrival, family, params, lam, inventory, units, k, x, y, stale, maker_held, shares, collected,
                  band_lo, band_hi, b, loss_bound, table, low, orders, fills):
     """One tick of the LMSR maker at one pair: every participant in ``arrival`` order is served as
@@ -144,19 +170,15 @@ def lmsr_session(arrival, family, params, lam, inventory, units, k, x, y, stale,
     as :meth:`~vmt.mechanisms.lmsr.LMSRMarket.buy` books it (``shares`` sold of *high* and *low*,
     ``collected[0]``). ``table`` holds the log-sum-exps of the share balances from ``low`` on
     (:func:`log_sum_exps`; kept by the caller from one session to the next). Writes ``orders`` and
-    returns ``(fills, count, status, table, low)``; status :data:`LOSS_EXCEEDED` if the worst-case
-    loss passes ``b ln 2`` (a bug)."""
+    returns ``(fills, count, status, table, low, ask, bid)``, the last two the quotes the session
+    leaves (-1: none); status :data:`LOSS_EXCEEDED` if the worst-case loss passes ``b ln 2`` (a bug)."""
     first, second = pair_goods(k)
-    count = 0
+    count, status = 0, 0
     for r in range(arrival.shape[0]):
         i, row = arrival[r], orders[r]
         row[STATUS] = NO_ORDER
-        balance = int(shares[1] - shares[0])
-        table, low = _log_sum_exps_at(table, low, b, balance)
-        buy = (band_lo, band_hi, (shares[1] - shares[0]) / b, table[0, balance - low], b)
-        sell = (band_lo, band_hi, (shares[0] - shares[1]) / b, table[1, balance - low], b)
-        ask = rounded_payment(BUY, lot_value(*buy, BUY, 1), 1)
-        bid = rounded_payment(-BUY, lot_value(*sell, -BUY, 1), 1)
+        table, low, buy, sell = _schedules(shares, table, low, band_lo, band_hi, b)
+        ask, bid = _quotes(buy, sell)
         side, payment = maker_side(family[i], params[i], lam[i], inventory[i], units, first, second, ask, bid)
         wanted = 0 if side == 0 else place_market_order(family[i], params[i], lam[i], inventory[i], units, k,
                                                         first, side, payment, row)
@@ -164,15 +186,16 @@ def lmsr_session(arrival, family, params, lam, inventory, units, k, x, y, stale,
             continue
         terms = buy if side == BUY else sell
         n, paid = _fill_worthwhile_lot(family[i], params[i], lam[i], inventory[i], maker_held, units, first, second,
-                                terms, side, wanted)
+                                       terms, side, wanted)
         close_order(row, n)
         if n == 0:
             continue
         before = rounded_payment(side, lot_value(*terms, side, n - 1), n - 1) if n > 1 else 0
         buyer, seller = (i, -1) if side == BUY else (-1, i)
         fills, count = add_fill(fills, count, buyer, seller, n, paid, paid - max(before, 0), x, y, stale)
-        shares[0 if side == BUY else 1] += float(n)
-        collected[0] += terms[4] * (np.logaddexp(terms[2], float(n) / terms[4]) - terms[3])
-        if max(shares[0], shares[1]) - collected[0] > loss_bound * (1 + 1e-12) + 1e-9:
-            return fills, count, LOSS_EXCEEDED, table, low
-    return fills, count, 0, table, low
+        if _book(shares, collected, terms, side, n, loss_bound):
+            status = LOSS_EXCEEDED
+            break
+    table, low, buy, sell = _schedules(shares, table, low, band_lo, band_hi, b)
+    ask, bid = _quotes(buy, sell)
+    return fills, count, status, table, low, ask, bid
