@@ -31,7 +31,7 @@ class RunRecorder:
 
     def __init__(self, sim, path: Path, resume_run_id: int | None = None):
         self.sim = sim
-        self.writer = TelemetryWriter(path, layout="columns")
+        self.writer = TelemetryWriter(path, layout="columns", background=True)
         sim.on("after_tick", self.after_tick)
         if resume_run_id is not None:
             self.run_id = int(resume_run_id)
