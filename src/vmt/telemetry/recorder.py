@@ -129,8 +129,12 @@ class RunRecorder:
         return self.writer.run_id is not None
 
     def finish(self) -> None:
-        self.writer.end_run("completed")
-        self.writer.close()
+        """End the run as completed once every tick is durable (a failed
+        commit raises here, the run then marked failed)."""
+        try:
+            self.writer.end_run("completed")
+        finally:
+            self.writer.close()
 
     def abort(self, exc: BaseException) -> None:
         """End the run as interrupted (Ctrl-C) or failed, keeping every committed tick."""

@@ -1,0 +1,91 @@
+"""The recorder's commits on a background thread: bounded, and every failure
+raised on the engine's thread with the run kept readable up to its last
+commit."""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import pytest
+
+from reliability_support import one_numba_thread, tiny_economy  # noqa: F401 (autouse fixture)
+from vmt.simulation import Simulation, SimulationError
+from vmt.telemetry import TelemetryError, list_runs, read_table
+from vmt.telemetry.committer import CommitThread
+
+
+def writer_threads() -> list[str]:
+    return [t.name for t in threading.enumerate() if t.name.startswith("vmt-telemetry")]
+
+
+def test_a_commit_waits_for_the_one_in_flight():
+    committer, order = CommitThread("vmt-telemetry-test"), []
+    started, release = threading.Event(), threading.Event()
+    committer.submit(lambda: (started.set(), release.wait(), order.append(1)))
+    started.wait()
+    second = threading.Thread(target=committer.submit, args=(lambda: order.append(2),))
+    second.start()
+    second.join(0.05)
+    assert second.is_alive()  # held back: one commit in flight, no queue to grow
+    release.set()
+    second.join()
+    committer.close()
+    assert order == [1, 2] and not writer_threads()
+
+
+def recording(tmp_path, ticks_before: int = 3) -> Simulation:
+    """A tiny recorded run committing every tick, ``ticks_before`` ticks in."""
+    sim = Simulation(tiny_economy("bilateral"), seed=3, telemetry=tmp_path / "run.db")
+    sim.recorder.writer.commit_ticks = 1
+    for _ in range(ticks_before):
+        sim.step()
+    sim.recorder.writer.sync()
+    return sim
+
+
+def assert_failed_keeping_a_prefix(db, status: str = "failed") -> None:
+    run = list_runs(db).iloc[0]
+    assert run["status"] == status and run["ticks_completed"] >= 3
+    ticks = sorted(read_table(db, "agent_snapshots")["tick"].unique())
+    assert ticks == list(range(run["ticks_completed"]))
+    assert not writer_threads()  # the writer's thread was joined
+
+
+def test_an_error_on_the_writers_thread_is_raised_on_the_engines(tmp_path, monkeypatch):
+    sim = recording(tmp_path)
+
+    def broken_disk(*args):
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr("vmt.telemetry.writer.insert_blocks", broken_disk)
+    with pytest.raises(TelemetryError, match="writer's thread: OSError.*Input/output error"):
+        sim.run(20)
+    assert_failed_keeping_a_prefix(tmp_path / "run.db")
+    with pytest.raises(SimulationError, match="failed"):
+        sim.step()
+
+
+def test_a_file_deleted_under_a_run_stops_it_with_an_error_naming_that(tmp_path):
+    sim = recording(tmp_path)
+    os.remove(tmp_path / "run.db")  # a clean-up job took it away: SQLite itself would write on unseen
+    with pytest.raises(TelemetryError, match="was deleted or replaced while the run was writing it"):
+        sim.run(20)
+    assert not writer_threads()
+    with pytest.raises(SimulationError, match="failed"):
+        sim.step()
+
+
+def test_ctrl_c_ends_the_run_interrupted_with_every_finished_tick(tmp_path):
+    sim = recording(tmp_path, ticks_before=0)
+
+    def interrupt(tick):
+        if tick == 6:
+            raise KeyboardInterrupt
+
+    sim.on("after_tick", interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        sim.run(20)
+    run = list_runs(tmp_path / "run.db").iloc[0]
+    assert run["status"] == "interrupted" and run["ticks_completed"] == 7  # tick 6 was recorded first
+    assert_failed_keeping_a_prefix(tmp_path / "run.db", status="interrupted")
