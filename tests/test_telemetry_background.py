@@ -4,6 +4,7 @@ commit."""
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
 
@@ -13,10 +14,6 @@ from reliability_support import one_numba_thread, tiny_economy  # noqa: F401 (au
 from vmt.simulation import Simulation, SimulationError
 from vmt.telemetry import TelemetryError, list_runs, read_table
 from vmt.telemetry.committer import CommitThread
-
-
-def writer_threads() -> list[str]:
-    return [t.name for t in threading.enumerate() if t.name.startswith("vmt-telemetry")]
 
 
 def test_a_commit_waits_for_the_one_in_flight():
@@ -31,7 +28,7 @@ def test_a_commit_waits_for_the_one_in_flight():
     release.set()
     second.join()
     committer.close()
-    assert order == [1, 2] and not writer_threads()
+    assert order == [1, 2] and not committer.alive
 
 
 def recording(tmp_path, ticks_before: int = 3) -> Simulation:
@@ -44,12 +41,12 @@ def recording(tmp_path, ticks_before: int = 3) -> Simulation:
     return sim
 
 
-def assert_failed_keeping_a_prefix(db, status: str = "failed") -> None:
+def assert_failed_keeping_a_prefix(sim, db, status: str = "failed") -> None:
     run = list_runs(db).iloc[0]
     assert run["status"] == status and run["ticks_completed"] >= 3
     ticks = sorted(read_table(db, "agent_snapshots")["tick"].unique())
     assert ticks == list(range(run["ticks_completed"]))
-    assert not writer_threads()  # the writer's thread was joined
+    assert not sim.recorder.writer.writing_in_background  # the writer's thread was joined
 
 
 def test_an_error_on_the_writers_thread_is_raised_on_the_engines(tmp_path, monkeypatch):
@@ -61,7 +58,7 @@ def test_an_error_on_the_writers_thread_is_raised_on_the_engines(tmp_path, monke
     monkeypatch.setattr("vmt.telemetry.writer.insert_blocks", broken_disk)
     with pytest.raises(TelemetryError, match="writer's thread: OSError.*Input/output error"):
         sim.run(20)
-    assert_failed_keeping_a_prefix(tmp_path / "run.db")
+    assert_failed_keeping_a_prefix(sim, tmp_path / "run.db")
     with pytest.raises(SimulationError, match="failed"):
         sim.step()
 
@@ -71,7 +68,7 @@ def test_a_file_deleted_under_a_run_stops_it_with_an_error_naming_that(tmp_path)
     os.remove(tmp_path / "run.db")  # a clean-up job took it away: SQLite itself would write on unseen
     with pytest.raises(TelemetryError, match="was deleted or replaced while the run was writing it"):
         sim.run(20)
-    assert not writer_threads()
+    assert not sim.recorder.writer.writing_in_background
     with pytest.raises(SimulationError, match="failed"):
         sim.step()
 
@@ -88,4 +85,13 @@ def test_ctrl_c_ends_the_run_interrupted_with_every_finished_tick(tmp_path):
         sim.run(20)
     run = list_runs(tmp_path / "run.db").iloc[0]
     assert run["status"] == "interrupted" and run["ticks_completed"] == 7  # tick 6 was recorded first
-    assert_failed_keeping_a_prefix(tmp_path / "run.db", status="interrupted")
+    assert_failed_keeping_a_prefix(sim, tmp_path / "run.db", status="interrupted")
+
+
+def test_a_recording_never_finished_stops_its_thread_when_dropped(tmp_path):
+    sim = recording(tmp_path)
+    threads = [t for t in threading.enumerate() if t.name == "vmt-telemetry-run.db"]
+    del sim
+    gc.collect()  # the simulation and its recorder hold each other
+    assert threads and not any(t.is_alive() for t in threads)
+    assert list_runs(tmp_path / "run.db")["ticks_completed"].tolist() == [3]

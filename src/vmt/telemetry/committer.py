@@ -15,22 +15,19 @@ buffered after it. A commit that fails is recorded by the job itself (the
 writer keeps the error and raises it on the engine's thread at its next
 call); anything else escaping a job is kept in :attr:`CommitThread.error`.
 
-Threads still running a commit when the interpreter exits are waited for, so
-a script that ends without closing its simulation loses no commit already
-handed over.
+The writer stops its thread when it is closed, and also when it is garbage
+collected or the interpreter exits with the writer still open (a simulation
+stepped but never finished): the commit in flight is finished first, so no
+commit already handed over is lost.
 """
 
 from __future__ import annotations
 
-import atexit
 import threading
-import weakref
 from typing import Callable
 
 #: Commits a writer may have handed over and not yet finished.
 COMMITS_IN_FLIGHT = 1
-
-_RUNNING: "weakref.WeakSet[CommitThread]" = weakref.WeakSet()
 
 
 class CommitThread:
@@ -44,7 +41,6 @@ class CommitThread:
         self._closing = False
         self._thread = threading.Thread(target=self._work, name=name, daemon=True)
         self._thread.start()
-        _RUNNING.add(self)
 
     def submit(self, job: Callable[[], None]) -> None:
         """Run ``job`` on the thread once the job before it has finished."""
@@ -60,8 +56,9 @@ class CommitThread:
                 self._changed.wait(0.5)
 
     @property
-    def idle(self) -> bool:
-        return not self._busy
+    def alive(self) -> bool:
+        """True until :meth:`close` has stopped the thread."""
+        return self._thread.is_alive()
 
     def _work(self) -> None:
         while True:
@@ -79,6 +76,7 @@ class CommitThread:
                 with self._changed:
                     self._busy = False
                     self._changed.notify_all()
+            del job  # it holds its writer: let that be collected (its finalizer may close us, here)
 
     def close(self) -> None:
         """Finish the job in flight, then stop the thread."""
@@ -86,11 +84,5 @@ class CommitThread:
         with self._changed:
             self._closing = True
             self._changed.notify_all()
-        self._thread.join()
-        _RUNNING.discard(self)
-
-
-@atexit.register
-def _finish_commits_in_flight() -> None:
-    for committer in list(_RUNNING):
-        committer.wait()
+        if self._thread is not threading.current_thread():
+            self._thread.join()

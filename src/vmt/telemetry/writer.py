@@ -34,6 +34,7 @@ import os
 import sqlite3
 import time
 import warnings
+import weakref
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -90,6 +91,12 @@ def _thread_failure(path: Path, exc: BaseException, committed: int) -> Telemetry
     return TelemetryError(
         f"Writing telemetry to {str(path)!r} failed on the writer's thread: {type(exc).__name__}: "
         f"{exc}. The run stops; the {committed} tick(s) committed before are intact and readable.")
+
+
+def _stop_threads(*threads) -> None:
+    for thread in threads:
+        if thread is not None:
+            thread.close()
 
 
 def _file_lost(path: Path) -> TelemetryError:
@@ -173,6 +180,8 @@ class TelemetryWriter:
         # column blocks write tens of MB a tick: the log is checkpointed off the engine's thread
         self._checkpointer = WalCheckpointer(self.path) if layout == "columns" else None
         self._committer = CommitThread(f"vmt-telemetry-{self.path.name}") if background else None
+        # a writer dropped (or left at exit) unclosed still finishes its commit and stops its threads
+        self._stop_threads = weakref.finalize(self, _stop_threads, self._committer, self._checkpointer)
 
     # -- file -----------------------------------------------------------------
     def _connect(self) -> sqlite3.Connection:
@@ -398,6 +407,8 @@ class TelemetryWriter:
 
     def _commit_in_background(self, *job) -> None:
         """:meth:`_commit` on the background thread: its failure is kept for the caller's thread."""
+        if self.failure is not None:  # never a commit after a failed one: the file keeps a prefix of ticks
+            return
         with contextlib.suppress(TelemetryError):  # in self.failure; anything else in the thread's error
             self._commit(*job)
 
@@ -430,6 +441,11 @@ class TelemetryWriter:
             insert_blocks(conn, TABLES[table], run_id, parts)
 
     @property
+    def writing_in_background(self) -> bool:
+        """True while the writer's background thread runs (until :meth:`close`)."""
+        return self._committer is not None and self._committer.alive
+
+    @property
     def buffered_rows(self) -> int:
         """Rows waiting in memory for the next commit."""
         return self._buffered_rows
@@ -457,10 +473,7 @@ class TelemetryWriter:
         """Finish the commit in flight and stop its thread, close the
         checkpointer's connection, then the writer's: the last one to close
         moves the log into the file and removes it."""
-        if self._committer is not None:
-            self._committer.close()
-        if self._checkpointer is not None:
-            self._checkpointer.close()
+        self._stop_threads()
         self._conn.close()
         self._conn = None
 
