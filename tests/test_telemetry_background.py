@@ -7,12 +7,13 @@ from __future__ import annotations
 import gc
 import os
 import threading
+import warnings
 
 import pytest
 
 from reliability_support import one_numba_thread, tiny_economy  # noqa: F401 (autouse fixture)
 from vmt.simulation import Simulation, SimulationError
-from vmt.telemetry import TelemetryError, list_runs, read_table
+from vmt.telemetry import TelemetryError, TelemetryWriter, list_runs, read_table
 from vmt.telemetry.committer import CommitThread
 
 
@@ -95,3 +96,23 @@ def test_a_recording_never_finished_stops_its_thread_when_dropped(tmp_path):
     gc.collect()  # the simulation and its recorder hold each other
     assert threads and not any(t.is_alive() for t in threads)
     assert list_runs(tmp_path / "run.db")["ticks_completed"].tolist() == [3]
+
+
+@pytest.mark.parametrize("background", [False, True])
+def test_a_full_disk_inside_a_with_block_is_raised_once_and_the_run_marked_failed(tmp_path, background):
+    from test_telemetry_roundtrip import RUN_INFO, snapshot
+
+    path = tmp_path / "t.db"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "could not mark the run" afterthought
+        with pytest.raises(TelemetryError, match="disk is full"):
+            with TelemetryWriter(path, layout="columns", commit_ticks=1, background=background) as writer:
+                writer.begin_run(**RUN_INFO)
+                pages = writer._conn.execute("PRAGMA page_count").fetchone()[0]
+                writer._conn.execute(f"PRAGMA max_page_count = {pages + 2}")
+                for tick in range(50):
+                    writer.append("agent_snapshots", **snapshot(2000, tick))
+                    writer.set_progress(tick + 1)
+    run = list_runs(path).iloc[0]
+    assert run["status"] == "failed"
+    assert sorted(read_table(path, "agent_snapshots")["tick"].unique()) == list(range(run["ticks_completed"]))

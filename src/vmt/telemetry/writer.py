@@ -242,12 +242,15 @@ class TelemetryWriter:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             if isinstance(exc, sqlite3.Error):
-                self.failure = _commit_failure(self.path, exc, self._ticks_committed)
-                raise self.failure from None
+                self._fail(_commit_failure(self.path, exc, self._ticks_committed))
             raise
         if _identity(self.path) != self._file:
-            self.failure = _file_lost(self.path)
-            raise self.failure
+            self._fail(_file_lost(self.path))
+
+    def _fail(self, failure: TelemetryError) -> None:
+        """Fail the writer: every later call raises ``failure``; raise it now."""
+        self.failure, self._failure_raised = failure, True
+        raise failure from None
 
     # -- runs -----------------------------------------------------------------
     def begin_run(self, *, scenario_name: str, scenario_hash: str, scenario_text: str,
@@ -409,8 +412,10 @@ class TelemetryWriter:
         """:meth:`_commit` on the background thread: its failure is kept for the caller's thread."""
         if self.failure is not None:  # never a commit after a failed one: the file keeps a prefix of ticks
             return
-        with contextlib.suppress(TelemetryError):  # in self.failure; anything else in the thread's error
+        try:
             self._commit(*job)
+        except TelemetryError:  # in self.failure, for the caller's thread; anything else in the thread's error
+            self._failure_raised = False
 
     def _commit(self, buffer: Buffer, run_id: int | None, ticks: int, checkpoint: bytes | None) -> None:
         """Write ``buffer``, the progress ``ticks`` and ``checkpoint`` in one transaction."""
