@@ -144,14 +144,15 @@ class PairMarket:
     def is_money_pair(self) -> bool:
         return self.second == GOOD_M
 
-    def _agents(self):
+    def agent_arrays(self):
+        """(family, utility parameters, lambda, inventory, units): what the demand kernels read."""
         ag = self.world.agents
         return ag.family, ag.utility_params, ag.lambda_money, ag.inventory, self.world.units
 
     def demand(self, ticks) -> np.ndarray:
         """Signed discrete demand (minor units of the first good) of each participant at ``ticks``."""
         out = np.zeros(self.ids.size, dtype=np.int64)
-        _demand_loop(self.ids, *self._agents(), self.k, _per_trader(ticks, self.ids), out)
+        _demand_loop(self.ids, *self.agent_arrays(), self.k, _per_trader(ticks, self.ids), out)
         return out
 
     def units_at(self, ticks, side, strict: bool = False, ids=None) -> np.ndarray:
@@ -163,7 +164,7 @@ class PairMarket:
         """
         ids = self.ids if ids is None else np.asarray(ids, dtype=np.int64)
         out = np.zeros(ids.size, dtype=np.int64)
-        _units_loop(ids, *self._agents(), self.k, _per_trader(ticks, ids), _per_trader(side, ids), strict, out)
+        _units_loop(ids, *self.agent_arrays(), self.k, _per_trader(ticks, ids), _per_trader(side, ids), strict, out)
         return out
 
     def units_of(self, agent: int, ticks: int, side: int, strict: bool = False) -> int:
@@ -175,7 +176,7 @@ class PairMarket:
     def reservation_ticks(self) -> tuple[np.ndarray, np.ndarray]:
         """(ask, bid) ticks for one unit, rounded to the safe side; ask -1 if nothing to sell, bid 0 if no bid."""
         ask, bid = np.empty(self.ids.size), np.empty(self.ids.size)
-        _reservation_loop(self.ids, *self._agents(), self.k, ask, bid)
+        _reservation_loop(self.ids, *self.agent_arrays(), self.k, ask, bid)
         ask_ticks = np.where(np.isfinite(ask), np.ceil(np.maximum(ask, 0.0) / self.tick_size), -1)
         ask_ticks = np.where(ask_ticks == 0, 1, ask_ticks).astype(np.int64)
         cash = self.world.agents.inventory[self.ids, self.second]

@@ -38,12 +38,18 @@ it raises (never lowers) its utility.
 With money a post trading ``[A, B, M]`` clears A against M and then B
 against M, each given the holdings left by the other (partial equilibrium
 market by market, in pair order).
+
+The search runs as one compiled call per clearing (:mod:`.tatonnement`);
+:meth:`WalrasianAuctioneer.search_in_python` is the same rule step by step
+in Python, kept as the reference the kernel is tested against and as the
+fallback when a price would overflow the kernel's integers.
 """
 
 from __future__ import annotations
 
 import math
 
+import numpy as np
 from pydantic import Field
 
 from vmt.markets.posts.exchange import PairMarket
@@ -54,6 +60,7 @@ from vmt.markets.posts.mechanisms.base import (
     register_mechanism,
     trade_at_one_price,
 )
+from vmt.markets.posts.mechanisms.tatonnement import OVERFLOW, tatonnement
 
 
 class WalrasianParams(MechanismParams):
@@ -90,13 +97,23 @@ class WalrasianAuctioneer(Mechanism):
     """Tatonnement on real (discrete) demand; trades only at the price found."""
 
     def clear(self, market: PairMarket, price: int) -> ClearRecord:
+        demand = np.empty(market.ids.size, dtype=np.int64)
+        p = self.params
+        final, converged, iterations = tatonnement(market.ids, *market.agent_arrays(), market.k, max(1, int(price)),
+                                                   p.adjustment_speed, p.price_tolerance, p.max_iterations, demand)
+        if final == OVERFLOW:
+            return self.search_in_python(market, price)
+        return self._trade(market, demand, int(final), bool(converged), int(iterations))
+
+    def search_in_python(self, market: PairMarket, price: int) -> ClearRecord:
+        """:meth:`clear` with the search run step by step in Python (the reference rule)."""
         search = _Search(market)
         lo, hi, found = self._bracket(search, price)
         if found is None:
             lo, hi, found = self._bisect(search, lo, hi)
         converged = found is not None or self._narrow(lo, hi)
         final = found if found is not None else self._best_of(search, lo, hi, price)
-        return self._trade(market, search, final, converged)
+        return self._trade(market, search.demand(final), final, converged, search.iterations)
 
     def _bracket(self, search: _Search, price: int):
         """Tatonnement steps until excess demand changes sign: (lo, hi, exact or None)."""
@@ -142,8 +159,8 @@ class WalrasianAuctioneer(Mechanism):
         candidates = [p for p in (lo, hi) if p is not None] or [max(1, int(fallback))]
         return min(candidates, key=lambda p: (-search.volume(p), abs(search.excess(p)), p))
 
-    def _trade(self, market: PairMarket, search: _Search, price: int, converged: bool) -> ClearRecord:
-        demanded, supplied = trade_at_one_price(market, search.demand(price), price,
-                                                "rationed: the long side at the clearing price")
+    @staticmethod
+    def _trade(market: PairMarket, demand: np.ndarray, price: int, converged: bool, iterations: int) -> ClearRecord:
+        demanded, supplied = trade_at_one_price(market, demand, price, "rationed: the long side at the clearing price")
         converged = converged and abs(demanded - supplied) <= market.ids.size
-        return ClearRecord(price, demanded, supplied, market.volume, search.iterations, converged)
+        return ClearRecord(price, demanded, supplied, market.volume, iterations, converged)
