@@ -12,6 +12,7 @@ from vmt.markets.posts.exchange import SeededStream
 from vmt.markets.posts.trade_rows import TradeRows
 from vmt.simulation import Simulation
 from vmt.telemetry import read_table
+from vmt.world.quotes import refresh_quotes
 from vmt.world.valuation import utilities
 
 POST_SCENARIOS = ("walrasian_two_markets", "walrasian_single_post", "cda_induced_values", "dealer_market")
@@ -166,3 +167,19 @@ def test_a_clearing_stream_seeded_on_first_use_draws_what_a_generator_seeded_at_
     assert stream._generator is None  # nothing seeded until a draw
     assert stream.permutation(9).tolist() == generator.permutation(9).tolist()
     assert stream.integers([1, 5], [3, 50]).tolist() == generator.integers([1, 5], [3, 50]).tolist()
+
+
+def test_posts_only_runs_refresh_quotes_when_read_to_what_they_would_have_been():
+    # Nothing in a posts-only tick reads quotes, so housekeeping leaves them stale;
+    # brought up to date when read, they equal quotes recomputed from scratch.
+    sim = Simulation(post_economy("walrasian", count=12), seed=4)
+    sim.run(4)
+    ag = sim.world.agents
+    assert not sim.tick_state.quotes_read_in_tick and ag.quotes_stale.any()
+    sim.tick_state.refresh_quotes()
+    lazy = ag.ask.copy(), ag.bid.copy()
+    refresh_quotes(sim.world, sim.scenario.params.quote_spread, sim.tick_state.pair_active, only_stale=False)
+    assert np.array_equal(lazy[0], ag.ask) and np.array_equal(lazy[1], ag.bid)
+    mixed = Simulation(post_economy("walrasian", count=12, institution="mixed_bilateral_centralized"), seed=4)
+    mixed.run(2)
+    assert mixed.tick_state.quotes_read_in_tick and not mixed.world.agents.quotes_stale.any()
