@@ -43,6 +43,11 @@ class TradeRows:
         self._parts.append(((buyer, seller, PAIR_NAMES[k]), moved, moved[second] / moved[first], (market_id, x, y)))
         self.count += q1.shape[0]
 
+    def extend(self, other: "TradeRows") -> None:
+        """Append ``other``'s fills after these (one post's session into the tick's rows)."""
+        self._parts.extend(other._parts)
+        self.count += other.count
+
     @property
     def rows(self) -> list[tuple]:
         """Every fill as a row (``COLUMNS`` order), blocks unpacked: for inspection and tests."""

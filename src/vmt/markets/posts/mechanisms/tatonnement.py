@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from vmt.protocols.search.market_aware import best_trade
 
@@ -138,3 +138,16 @@ def _best_of(lo, hi, fallback, seen_price, seen_stats, count, ids, family, param
         if best == NO_PRICE or key < best_key:
             best, best_key = p, key
     return best, count
+
+
+@njit(cache=True, parallel=True)
+def tatonnement_many(ids, start, family, params, lam, inventory, units, k, price, kappa, tolerance, max_iterations,
+                     demand, final, converged, iterations):
+    """:func:`tatonnement` for many clearings of pair ``k`` with no participant in common
+    (clearing ``s`` has participants ``ids[start[s]:start[s + 1]]``), in parallel: each
+    iteration writes only its own clearing's slots."""
+    for s in prange(start.shape[0] - 1):
+        a, b = start[s], start[s + 1]
+        final[s], converged[s], iterations[s] = tatonnement(
+            ids[a:b], family, params, lam, inventory, units, k, price[s], kappa[s], tolerance[s],
+            max_iterations[s], demand[a:b])

@@ -57,10 +57,11 @@ from vmt.markets.posts.mechanisms.base import (
     ClearRecord,
     Mechanism,
     MechanismParams,
+    Session,
     register_mechanism,
     trade_at_one_price,
 )
-from vmt.markets.posts.mechanisms.tatonnement import OVERFLOW, tatonnement
+from vmt.markets.posts.mechanisms.tatonnement import OVERFLOW, tatonnement, tatonnement_many
 
 
 class WalrasianParams(MechanismParams):
@@ -104,6 +105,26 @@ class WalrasianAuctioneer(Mechanism):
         if final == OVERFLOW:
             return self.search_in_python(market, price)
         return self._trade(market, demand, int(final), bool(converged), int(iterations))
+
+    @classmethod
+    def clear_many(cls, sessions: list[Session]) -> list[ClearRecord]:
+        """Every session's search in one parallel call (:func:`tatonnement_many`), then each
+        session trades at its price, in order: the records and fills of :meth:`clear` one by one."""
+        if len(sessions) < 2:
+            return super().clear_many(sessions)
+        market = sessions[0].market
+        ids = np.concatenate([s.market.ids for s in sessions]).astype(np.int64)
+        start = np.cumsum([0] + [s.market.ids.size for s in sessions])
+        demand, count = np.empty(ids.size, dtype=np.int64), len(sessions)
+        final, converged, iterations = np.empty(count, np.int64), np.empty(count, np.bool_), np.empty(count, np.int64)
+        settings = lambda name, kind: np.array([getattr(s.mechanism.params, name) for s in sessions], kind)  # noqa: E731
+        tatonnement_many(ids, start, *market.agent_arrays(), market.k,
+                         np.array([max(1, int(s.price)) for s in sessions], np.int64), settings("adjustment_speed", float),
+                         settings("price_tolerance", float), settings("max_iterations", np.int64),
+                         demand, final, converged, iterations)
+        return [s.mechanism.search_in_python(s.market, s.price) if final[r] == OVERFLOW else
+                cls._trade(s.market, demand[start[r]:start[r + 1]], int(final[r]), bool(converged[r]), int(iterations[r]))
+                for r, s in enumerate(sessions)]
 
     def search_in_python(self, market: PairMarket, price: int) -> ClearRecord:
         """:meth:`clear` with the search run step by step in Python (the reference rule)."""
