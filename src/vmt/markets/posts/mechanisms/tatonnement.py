@@ -24,28 +24,12 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from vmt.protocols.search.market_aware import best_trade
+from vmt.markets.posts.exchange import demand_at
 
 NO_PRICE = -1
 #: Status of a search that stepped past PRICE_LIMIT (int64 ticks would overflow).
 OVERFLOW = -2
 PRICE_LIMIT = 2.0**62
-
-
-@njit(cache=True)
-def demand_at(ids, family, params, lam, inventory, units, k, price, out):
-    """Each participant's signed discrete demand at ``price`` into ``out``;
-    returns (excess demand ``z``, gross volume asked ``V``, tradeable volume ``min(D, S)``)."""
-    bought = sold = 0
-    for r in range(ids.shape[0]):
-        i = ids[r]
-        q = best_trade(family[i], params[i], lam[i], inventory[i], units, k, price)[0]
-        out[r] = q
-        if q > 0:
-            bought += q
-        else:
-            sold -= q
-    return bought - sold, bought + sold, min(bought, sold)
 
 
 @njit(cache=True)
