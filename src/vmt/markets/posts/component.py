@@ -204,7 +204,7 @@ class PostsComponent(MarketComponent):
         order the clearings ran in.
         """
         market, posts = session.market, self.posts
-        self.orders.rows.extend(session.orders.rows)
+        self.orders.extend(session.orders)
         self.trades.extend(session.trades)
         if record is None:
             return

@@ -93,6 +93,10 @@ class OrderLog:
         self.rows.append((market_id, order.agent, label, SIDE_NAMES.get(order.side, str(order.side)),
                           quantity, limit, order.status, order.reason))
 
+    def extend(self, other: "OrderLog") -> None:
+        """Append ``other``'s orders after these (one post's session into the tick's log)."""
+        self.rows.extend(other.rows)
+
     def columns(self, tick: int) -> dict:
         names = ("market_id", "agent_id", "commodity", "direction", "quantity", "limit_price", "status", "reason")
         cols = {name: [row[c] for row in self.rows] for c, name in enumerate(names)}
