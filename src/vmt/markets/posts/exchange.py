@@ -22,7 +22,7 @@ inventory; it may not go short of goods or money.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from vmt.economics.kernels import reservation_prices_barter, reservation_prices_money
 from vmt.markets.posts.orders import REJECTED, Order, OrderLog, rejection_reason
@@ -57,6 +57,14 @@ def demand_at(ids, family, params, lam, inventory, units, k, price, out):
         else:
             sold -= q
     return bought - sold, bought + sold, min(bought, sold)
+
+
+@njit(cache=True, parallel=True)
+def demand_many(ids, start, family, params, lam, inventory, units, k, price, out):
+    """:func:`demand_at` for many sessions (``ids[start[s]:start[s + 1]]`` at ``price[s]``), in parallel."""
+    for s in prange(start.shape[0] - 1):
+        a, b = start[s], start[s + 1]
+        demand_at(ids[a:b], family, params, lam, inventory, units, k, price[s], out[a:b])
 
 
 @njit(cache=True)

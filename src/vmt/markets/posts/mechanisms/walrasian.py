@@ -61,7 +61,11 @@ from vmt.markets.posts.mechanisms.base import (
     register_mechanism,
     trade_at_one_price,
 )
+from vmt.markets.posts.mechanisms.one_price import settle_at_prices
 from vmt.markets.posts.mechanisms.tatonnement import OVERFLOW, tatonnement, tatonnement_many
+
+
+SHORT_REASON = "rationed: the long side at the clearing price"
 
 
 class WalrasianParams(MechanismParams):
@@ -122,9 +126,16 @@ class WalrasianAuctioneer(Mechanism):
                          np.array([max(1, int(s.price)) for s in sessions], np.int64), settings("adjustment_speed", float),
                          settings("price_tolerance", float), settings("max_iterations", np.int64),
                          demand, final, converged, iterations)
-        return [s.mechanism.search_in_python(s.market, s.price) if final[r] == OVERFLOW else
-                cls._trade(s.market, demand[start[r]:start[r + 1]], int(final[r]), bool(converged[r]), int(iterations[r]))
-                for r, s in enumerate(sessions)]
+        searched = [r for r in range(count) if final[r] != OVERFLOW]
+        records = {r: sessions[r].mechanism.search_in_python(sessions[r].market, sessions[r].price)
+                   for r in range(count) if final[r] == OVERFLOW}
+        if searched:
+            totals = settle_at_prices([sessions[r] for r in searched], [demand[start[r]:start[r + 1]] for r in searched],
+                                      [int(final[r]) for r in searched], SHORT_REASON)
+            for r, (demanded, supplied) in zip(searched, totals):
+                records[r] = cls._record(sessions[r].market, int(final[r]), demanded, supplied, bool(converged[r]),
+                                         int(iterations[r]))
+        return [records[r] for r in range(count)]
 
     def search_in_python(self, market: PairMarket, price: int) -> ClearRecord:
         """:meth:`clear` with the search run step by step in Python (the reference rule)."""
@@ -180,8 +191,14 @@ class WalrasianAuctioneer(Mechanism):
         candidates = [p for p in (lo, hi) if p is not None] or [max(1, int(fallback))]
         return min(candidates, key=lambda p: (-search.volume(p), abs(search.excess(p)), p))
 
+    @classmethod
+    def _trade(cls, market: PairMarket, demand: np.ndarray, price: int, converged: bool, iterations: int) -> ClearRecord:
+        demanded, supplied = trade_at_one_price(market, demand, price, SHORT_REASON)
+        return cls._record(market, price, demanded, supplied, converged, iterations)
+
     @staticmethod
-    def _trade(market: PairMarket, demand: np.ndarray, price: int, converged: bool, iterations: int) -> ClearRecord:
-        demanded, supplied = trade_at_one_price(market, demand, price, "rationed: the long side at the clearing price")
+    def _record(market: PairMarket, price: int, demanded: int, supplied: int, converged: bool,
+                iterations: int) -> ClearRecord:
+        """The clearing's record once it traded: converged only if the imbalance is discreteness."""
         converged = converged and abs(demanded - supplied) <= market.ids.size
         return ClearRecord(price, demanded, supplied, market.volume, iterations, converged)
