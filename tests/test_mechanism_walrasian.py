@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import copy
-
 import numpy as np
 import pytest
 
@@ -92,27 +90,3 @@ def test_clearing_at_one_price_serves_the_short_side_in_full():
     with pytest.raises(ValueError, match="do not balance"):
         pair_fills([1], [2], [7], [3])
 
-
-@pytest.mark.parametrize("mechanism", ["walrasian", "posted_price"])
-def test_posts_cleared_at_once_trade_exactly_as_cleared_one_by_one(mechanism):
-    # Five disjoint groups of participants at prices on both sides of equilibrium, so that
-    # both sides get rationed with ties: the parallel search and compiled settlement of
-    # clear_many leave the same holdings, records, orders and trades as clear, session by session.
-    sim = Simulation(post_economy(mechanism, ("A", "B"), resources=False, count=60), seed=5)
-    component, inventory = posts_of(sim), sim.world.agents.inventory
-    start = inventory.copy()
-    groups = [np.sort(g) for g in np.array_split(np.random.default_rng(1).permutation(60), 5)]
-
-    def clear(at_once: bool):
-        inventory[:] = start
-        sessions = [component._session(3, 0, PAIR_AB, ids)._replace(price=price, mechanism=copy.deepcopy(
-            component.mechanisms[0])) for ids, price in zip(groups, (40, 80, 100, 125, 250))]
-        records = (type(sessions[0].mechanism).clear_many(sessions) if at_once
-                   else [s.mechanism.clear(s.market, s.price) for s in sessions])
-        logs = [(s.orders.columns(3), s.trades.columns(3)) for s in sessions]
-        return records, [{name: np.asarray(col).tolist() for log in pair for name, col in log.items()}
-                         for pair in logs], inventory.copy()
-
-    (records, logs, held), (one_by_one, logs_one, held_one) = clear(True), clear(False)
-    assert records == one_by_one and logs == logs_one and np.array_equal(held, held_one)
-    assert sum(record.quantity for record in records) > 0 and not np.array_equal(held, start)

@@ -11,16 +11,23 @@ limit first and asks lowest first, equal limits in arrival order, and the
 marginal order may be filled in part. On the other ticks participants wait
 (no clearing, no record). Between calls nobody trades, which is what sets
 a call market apart from the continuous one.
+
+The calls of one pair at all posts are priced and executed in one parallel
+kernel (:mod:`.call_kernels`); :meth:`CallAuction.clear` is the same rule in
+Python, the reference it is tested against.
 """
 
 from __future__ import annotations
 
+import numpy as np
 from pydantic import Field
 
 from vmt.markets.posts.exchange import PairMarket
-from vmt.markets.posts.mechanisms.base import ClearRecord, Mechanism, register_mechanism
+from vmt.markets.posts.mechanisms.base import ClearRecord, Mechanism, Session, register_mechanism
+from vmt.markets.posts.mechanisms.call_kernels import NO_PRICE, call_many
+from vmt.markets.posts.mechanisms.one_price import log_fills
 from vmt.markets.posts.mechanisms.order_driven import OrderDrivenParams
-from vmt.markets.posts.orders import BUY, Order
+from vmt.markets.posts.orders import BUY, REJECTED, Order
 from vmt.markets.posts.rationing import pair_fills
 from vmt.markets.posts.strategies import strategy_orders
 
@@ -58,11 +65,55 @@ class CallAuction(Mechanism):
     def clear(self, market: PairMarket, price: int) -> ClearRecord | None:
         if market.tick % self.params.call_interval != 0:
             return None
-        floor, ceiling = self.params.bounds(price, market.tick_size)
-        orders = [o for o in strategy_orders(market, self.params.strategy, price, floor, ceiling) if market.submit(o)]
+        orders = [o for o in self._orders(market, price) if o.status != REJECTED]
         clearing, demand, supply = uniform_price(orders, price)
         if clearing is not None:
             self._execute(market, orders, clearing, min(demand, supply))
+        return self._record(market, orders, clearing, demand, supply, price)
+
+    @classmethod
+    def clear_many(cls, sessions: list[Session]) -> list[ClearRecord | None]:
+        """Each call's orders from its strategy (its own random stream), then every call's
+        price and fills in one parallel kernel (:func:`call_many`): what :meth:`clear`
+        does session by session."""
+        calling = [s for s in sessions if s.market.tick % s.mechanism.params.call_interval == 0]
+        if len(calling) < 2:
+            return super().clear_many(sessions)
+        books = [s.mechanism._orders(s.market, s.price) for s in calling]
+        start = np.cumsum([0] + [len(book) for book in books])
+        column = lambda get: np.array([get(o) for book in books for o in book], dtype=np.int64)  # noqa: E731
+        agent, side, quantity, limit = (column(lambda o, f=f: getattr(o, f)) for f in ("agent", "side", "quantity",
+                                                                                      "limit"))
+        accepted = np.array([o.status != REJECTED for book in books for o in book], dtype=np.bool_)
+        market, count = calling[0].market, len(calling)
+        price, demand, supply, made = (np.empty(count, dtype=np.int64) for _ in range(4))
+        filled, fills = np.zeros(agent.size, dtype=np.int64), np.empty((agent.size, 3), dtype=np.int64)
+        call_many(start, agent, side, quantity, limit, accepted, np.array([s.price for s in calling], np.int64),
+                  market.k, *market.agent_arrays(), market.world.agents.quotes_stale, price, demand, supply, made,
+                  filled, fills)
+        records = {}
+        for c, (session, book) in enumerate(zip(calling, books)):
+            a = start[c]
+            for r, order in enumerate(book):
+                order.filled = int(filled[a + r])
+            clearing = int(price[c]) if price[c] != NO_PRICE else None
+            log_fills(session, fills[a:a + made[c]], clearing or 0)
+            records[id(session)] = cls._record(session.market, [o for o in book if o.status != REJECTED], clearing,
+                                               int(demand[c]), int(supply[c]), session.price)
+        return [records.get(id(s)) for s in sessions]
+
+    def _orders(self, market: PairMarket, price: int) -> list[Order]:
+        """The participants' orders by the strategy, each submitted (checked and recorded)."""
+        floor, ceiling = self.params.bounds(price, market.tick_size)
+        orders = strategy_orders(market, self.params.strategy, price, floor, ceiling)
+        for order in orders:
+            market.submit(order)
+        return orders
+
+    @staticmethod
+    def _record(market: PairMarket, orders: list[Order], clearing: int | None, demand: int, supply: int,
+                price: int) -> ClearRecord:
+        """Close the session and describe the call: price, volumes, best unserved bid and ask."""
         market.close("not served at the uniform price")
         bids = [o.limit for o in orders if o.side == BUY and o.remaining > 0]
         asks = [o.limit for o in orders if o.side != BUY and o.remaining > 0]

@@ -116,8 +116,7 @@ def _settle(ids, demand, price, k, tie_break, family, params, lam, inventory, un
         sold[s] -= q1
         if outcome[rb] >= _SHORT_SELLER or outcome[rs] >= _SHORT_SELLER:
             continue
-        if _fill(ids[rb], ids[rs], q1, q1 * price, first, second, family, params, lam, inventory, units):
-            quotes_stale[ids[rb]] = quotes_stale[ids[rs]] = True
+        if fill_checked(ids[rb], ids[rs], q1, q1 * price, k, family, params, lam, inventory, units, quotes_stale):
             filled[rb] += q1
             filled[rs] += q1
             fills[made, 0], fills[made, 1], fills[made, 2] = ids[rb], ids[rs], q1
@@ -129,8 +128,11 @@ def _settle(ids, demand, price, k, tie_break, family, params, lam, inventory, un
 
 
 @njit(cache=True)
-def _fill(buyer, seller, q1, q2, first, second, family, params, lam, inventory, units):
-    """:meth:`PairMarket.fill`'s checks and move for two agents; False (nothing moved) if refused."""
+def fill_checked(buyer, seller, q1, q2, k, family, params, lam, inventory, units, quotes_stale):
+    """:meth:`PairMarket.fill` between two agents, compiled: ``q1`` minor units of pair ``k``'s
+    first good for ``q2`` of its second if both can deliver and neither loses utility
+    (then their quotes are stale); False, and nothing moved, if refused."""
+    first, second = PAIRS[k]
     if q1 <= 0 or q2 < 0 or inventory[seller, first] < q1 or inventory[buyer, second] < q2:
         return False
     for agent, good_in, qty_in, good_out, qty_out in ((buyer, first, q1, second, q2), (seller, second, q2, first, q1)):
@@ -141,6 +143,7 @@ def _fill(buyer, seller, q1, q2, first, second, family, params, lam, inventory, 
     inventory[seller, first] -= q1
     inventory[buyer, second] -= q2
     inventory[seller, second] += q2
+    quotes_stale[buyer] = quotes_stale[seller] = True
     return True
 
 
@@ -195,12 +198,7 @@ def _log(session, demand, price, fills, outcome, short_reason: str) -> None:
     """The session's orders and trades, as :meth:`PairMarket.fill` and :meth:`PairMarket.close` write them."""
     market = session.market
     ag, units, first = market.world.agents, market.world.units, market.first
-    for buyer, seller, q1 in fills.tolist():
-        session.trades.add(buyer, seller, market.k, q1, q1 * price, market.market_id, int(ag.x[buyer]),
-                           int(ag.y[buyer]), units)
-        market.volume += q1
-        market.value += q1 * price
-        market.fills += 1
+    log_fills(session, fills, price)
     label, first_unit, limit = PAIR_LABELS[market.k], units[first], price * market.tick_size
     for r in np.flatnonzero(demand).tolist():
         q, code, agent = abs(int(demand[r])), int(outcome[r]), int(market.ids[r])
@@ -213,3 +211,16 @@ def _log(session, demand, price, fills, outcome, short_reason: str) -> None:
             reason = None if status == FILLED else short_reason
         session.orders.rows.append((market.market_id, agent, label, SIDE_NAMES[1 if demand[r] > 0 else -1],
                                     q * first_unit, limit, status, reason))
+
+
+def log_fills(session, fills: np.ndarray, price: int) -> None:
+    """Trade rows and session totals of compiled fills (rows: buyer, seller, units) at ``price``,
+    as :meth:`PairMarket.fill` leaves them (the row's cell is the buyer's)."""
+    market = session.market
+    ag, units = market.world.agents, market.world.units
+    for buyer, seller, q1 in fills.tolist():
+        session.trades.add(buyer, seller, market.k, q1, q1 * price, market.market_id, int(ag.x[buyer]),
+                           int(ag.y[buyer]), units)
+        market.volume += q1
+        market.value += q1 * price
+        market.fills += 1
