@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from vmt.markets.posts.mechanisms.one_price import fill_checked
+from vmt.markets.posts.mechanisms.one_price import fill_in_turn
 
 NO_PRICE = -1
 
@@ -91,23 +91,8 @@ def call_session(agent, side, quantity, limit, accepted, previous, k, family, pa
     volume = min(demand, supply)
     bids, asks = _priority(side, limit, accepted, price, 1), _priority(side, limit, accepted, price, -1)
     bought, sold = _served(quantity, bids, volume), _served(quantity, asks, volume)
-    made, b, s = 0, 0, 0
-    while b < bids.shape[0] and s < asks.shape[0]:
-        if bought[b] == 0:
-            b += 1
-            continue
-        if sold[s] == 0:
-            s += 1
-            continue
-        q1 = min(bought[b], sold[s])
-        bought[b] -= q1
-        sold[s] -= q1
-        rb, rs = bids[b], asks[s]
-        if fill_checked(agent[rb], agent[rs], q1, q1 * price, k, family, params, lam, inventory, units, quotes_stale):
-            filled[rb] += q1
-            filled[rs] += q1
-            fills[made, 0], fills[made, 1], fills[made, 2] = agent[rb], agent[rs], q1
-            made += 1
+    made = fill_in_turn(bids, bought, asks, sold, agent, ~accepted, price, k, family, params, lam, inventory, units,
+                        quotes_stale, filled, fills)
     return price, demand, supply, made
 
 

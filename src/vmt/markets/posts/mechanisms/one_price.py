@@ -102,25 +102,8 @@ def _settle(ids, demand, price, k, tie_break, family, params, lam, inventory, un
             outcome[r] = _SHORT_SELLER
         elif demand[r] > 0 and q * price > inventory[i, second]:
             outcome[r] = _SHORT_BUYER
-    made, b, s = 0, 0, 0
-    while b < buy.shape[0] and s < sell.shape[0]:
-        if bought[b] == 0:
-            b += 1
-            continue
-        if sold[s] == 0:
-            s += 1
-            continue
-        q1 = min(bought[b], sold[s])
-        rb, rs = buy[b], sell[s]
-        bought[b] -= q1
-        sold[s] -= q1
-        if outcome[rb] >= _SHORT_SELLER or outcome[rs] >= _SHORT_SELLER:
-            continue
-        if fill_checked(ids[rb], ids[rs], q1, q1 * price, k, family, params, lam, inventory, units, quotes_stale):
-            filled[rb] += q1
-            filled[rs] += q1
-            fills[made, 0], fills[made, 1], fills[made, 2] = ids[rb], ids[rs], q1
-            made += 1
+    made = fill_in_turn(buy, bought, sell, sold, ids, outcome >= _SHORT_SELLER, price, k, family, params, lam,
+                        inventory, units, quotes_stale, filled, fills)
     for r in range(ids.shape[0]):
         if outcome[r] == _UNFILLED and filled[r] > 0:
             outcome[r] = _FILLED if filled[r] >= abs(demand[r]) else _PARTIAL
@@ -145,6 +128,35 @@ def fill_checked(buyer, seller, q1, q2, k, family, params, lam, inventory, units
     inventory[seller, second] += q2
     quotes_stale[buyer] = quotes_stale[seller] = True
     return True
+
+
+@njit(cache=True)
+def fill_in_turn(buy, bought, sell, sold, agent, blocked, price, k, family, params, lam, inventory, units,
+                 quotes_stale, filled, fills):
+    """Pair buyers' units ``bought`` (orders ``buy``, in turn) with sellers' ``sold`` (orders
+    ``sell``) as :func:`~..rationing.pair_fills` does, and settle each fill at ``price``
+    (:func:`fill_checked`) unless either order is ``blocked`` (rejected). ``filled`` per
+    order and ``fills`` rows (buyer, seller, units) grow; returns the fills made."""
+    made, b, s = 0, 0, 0
+    while b < buy.shape[0] and s < sell.shape[0]:
+        if bought[b] == 0:
+            b += 1
+            continue
+        if sold[s] == 0:
+            s += 1
+            continue
+        q1 = min(bought[b], sold[s])
+        rb, rs = buy[b], sell[s]
+        bought[b] -= q1
+        sold[s] -= q1
+        if blocked[rb] or blocked[rs]:
+            continue
+        if fill_checked(agent[rb], agent[rs], q1, q1 * price, k, family, params, lam, inventory, units, quotes_stale):
+            filled[rb] += q1
+            filled[rs] += q1
+            fills[made, 0], fills[made, 1], fills[made, 2] = agent[rb], agent[rs], q1
+            made += 1
+    return made
 
 
 @njit(cache=True, parallel=True)
