@@ -11,7 +11,7 @@ import pytest
 from conftest import with_each_thread_count
 from test_market_posts_support import post_economy, posts_of
 from vmt.markets.posts.exchange import SeededStream
-from vmt.markets.posts.trade_rows import TradeRows
+from vmt.markets.posts.trade_rows import BUYER, FILL_FIELDS, Q1, Q2, SELLER, X, Y, TradeRows
 from vmt.simulation import Simulation
 from vmt.telemetry import read_table
 from vmt.world.quotes import refresh_quotes
@@ -147,21 +147,27 @@ def test_every_mechanism_conserves_goods_and_never_lowers_a_utility(mechanism, p
     assert posts_of(sim).held_outside_agents().min() >= 0
 
 
-def test_a_block_of_order_slices_makes_the_same_trade_rows_as_one_fill_at_a_time():
+def test_a_block_of_fills_makes_the_same_trade_rows_as_one_fill_at_a_time():
     units = np.array([0.01, 1e-6, 1e-9])
     q1, q2 = np.array([7, 3, 1], dtype=np.int64), np.array([7 * 913, 3 * 911, 905], dtype=np.int64)
+    fills = np.zeros((3, len(FILL_FIELDS)), dtype=np.int64)
+    fills[:, BUYER], fills[:, SELLER], fills[:, Q1], fills[:, Q2] = -1, [12, 13, 12], q1, q2
+    fills[:, X], fills[:, Y] = [5, 6, 5], 6
     one_by_one, blocks = TradeRows(), TradeRows()
     for rows in (one_by_one, blocks):
         rows.add(4, 9, 1, 2, 1800, 3, 5, 6, units)
-    for a, b in zip(q1.tolist(), q2.tolist()):
-        one_by_one.add(-1, 12, 2, a, b, 3, 5, 6, units)
-    blocks.add_slices(-1, 12, 2, q1, q2, 3, 5, 6, units)
+    for row in fills.tolist():
+        one_by_one.add(row[BUYER], row[SELLER], 2, row[Q1], row[Q2], 3, row[X], row[Y], units)
+    blocks.add_block(fills, 2, 3, units)
     blocks.add(4, 9, 1, 1, 900, 3, 5, 6, units)
     one_by_one.add(4, 9, 1, 1, 900, 3, 5, 6, units)
     expected, got = one_by_one.columns(8), blocks.columns(8)
     assert blocks.count == one_by_one.count == 5 and blocks.rows == one_by_one.rows
     for name, column in expected.items():
         assert got[name].dtype == column.dtype and got[name].tolist() == column.tolist(), name
+    assert got["quantity_B"].tolist() == [0.0, 7 * 1e-6, 3 * 1e-6, 1e-6, 0.0]  # pair 1 trades A for M, pair 2 B for M
+    assert got["price"][1:4].tolist() == pytest.approx([0.913, 0.911, 0.905], rel=1e-12)
+    assert got["seller_id"].tolist() == [9, 12, 13, 12, 9] and got["x"].tolist() == [5, 5, 6, 5, 5]
 
 
 def test_a_clearing_stream_seeded_on_first_use_draws_what_a_generator_seeded_at_once_would():

@@ -12,7 +12,10 @@ A mechanism sees the participants only through :class:`PairMarket`:
   first good from seller to buyer and ``q2`` of the second good back,
   at once, after checking that both sides can deliver and that neither
   side's utility falls (``trade_gain >= 0``). A refused fill changes
-  nothing and returns the reason.
+  nothing and returns the reason. A compiled clearing applies the same
+  rules fill by fill itself, moves the holdings, and hands its fills and
+  orders over in bulk (:meth:`PairMarket.record_fills`,
+  :meth:`PairMarket.record_orders`).
 
 The counterparty ``MAKER`` (-1) is the post's own market maker (dealer,
 LMSR), whose goods sit in a :class:`MakerAccount`, not in any agent's
@@ -25,9 +28,10 @@ import numpy as np
 from numba import njit, prange
 
 from vmt.economics.kernels import reservation_prices_barter, reservation_prices_money
-from vmt.markets.posts.orders import REJECTED, Order, OrderLog, rejection_reason
+from vmt.markets.posts.orders import (BUYER_SHORT, LOWERS_UTILITY, REFUSALS, REJECTED, SELLER_SHORT, Order,
+                                      OrderLog, rejection_reason)
 from vmt.markets.posts.state import PAIR_LABELS
-from vmt.markets.posts.trade_rows import TradeRows
+from vmt.markets.posts.trade_rows import Q1, Q2, TradeRows
 from vmt.protocols.gains import pair_goods
 from vmt.protocols.search.market_aware import best_trade, max_units, units_demanded
 from vmt.world.state import GOOD_M, PAIRS
@@ -258,28 +262,21 @@ class PairMarket:
         self.fills += 1
         return None
 
-    def settle_slices(self, buyer: int, seller: int, q1: np.ndarray, q2: np.ndarray) -> None:
-        """Settle fills ``q1[i]`` for ``q2[i]``, in order, that a compiled mechanism loop already
-        checked one by one against :meth:`fill`'s rules on the holdings as they moved.
+    def record_fills(self, fills: np.ndarray) -> None:
+        """Fills a compiled clearing made (:data:`~vmt.markets.posts.trade_rows.FILL_FIELDS` rows, in
+        order), each checked against :meth:`fill`'s rules on the holdings as they moved, the holdings
+        already moved and the traders' quotes marked stale: their trade rows (one block) and the
+        session's totals, as :meth:`fill` leaves them."""
+        self._trades.add_block(fills, self.k, self.market_id, self.world.units)
+        self.volume += int(fills[:, Q1].sum())
+        self.value += int(fills[:, Q2].sum())
+        self.fills += fills.shape[0]
 
-        The same result as calling :meth:`fill` for each (holdings, one trade row per fill,
-        the session's totals), moved at once; the whole series is checked again (deliverable,
-        not lowering the trader's utility) and a disagreement raises, as a bug.
-        """
-        total1, total2 = int(q1.sum()), int(q2.sum())
-        if q1.size == 0:
-            return
-        if (q1 <= 0).any() or (q2 < 0).any() or self._deliverable(buyer, seller, total1, total2) \
-                or self._rational(buyer, seller, total1, total2):
-            raise AssertionError(f"compiled fills of {total1} units for {total2} break the settlement rules")
-        for agent, sign in ((buyer, 1), (seller, -1)):
-            self._move(agent, self.first, sign * total1)
-            self._move(agent, self.second, -sign * total2)
-        x, y = self._where(buyer, seller)
-        self._trades.add_slices(buyer, seller, self.k, q1, q2, self.market_id, x, y, self.world.units)
-        self.volume += total1
-        self.value += total2
-        self.fills += q1.size
+    def record_orders(self, agents: np.ndarray, orders: np.ndarray, reason_if_short: str) -> None:
+        """The orders of a compiled clearing, as :meth:`close` writes them: ``orders`` holds one
+        :data:`~vmt.markets.posts.orders.ORDER_FIELDS` row per trader in ``agents`` (status -1: none)."""
+        self._orders.add_block(self.market_id, self.label, agents, orders, self.world.units[self.first],
+                               self.tick_size, reason_if_short)
 
     def _where(self, buyer: int, seller: int) -> tuple[int, int]:
         """The buyer's cell (the seller's when the maker buys)."""
@@ -291,16 +288,16 @@ class PairMarket:
 
     def _deliverable(self, buyer, seller, q1, q2) -> str | None:
         if self.holdings(seller)[0] < q1:
-            return f"seller {seller} cannot deliver {q1} units"
+            return REFUSALS[SELLER_SHORT](seller, q1)
         if self.holdings(buyer)[1] < q2:
-            return f"buyer {buyer} cannot pay {q2}"
+            return REFUSALS[BUYER_SHORT](buyer, q2)
         return None
 
     def _rational(self, buyer, seller, q1, q2) -> str | None:
         for agent, good_in, qty_in, good_out, qty_out in (
                 (buyer, self.first, q1, self.second, q2), (seller, self.second, q2, self.first, q1)):
             if agent != MAKER and self.gain(agent, good_in, qty_in, good_out, qty_out) < 0.0:
-                return f"fill would lower the utility of agent {agent}"
+                return REFUSALS[LOWERS_UTILITY](agent, None)
         return None
 
     def gain(self, agent: int, good_in: int, qty_in: int, good_out: int, qty_out: int,

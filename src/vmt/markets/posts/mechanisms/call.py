@@ -25,11 +25,15 @@ from pydantic import Field
 from vmt.markets.posts.exchange import PairMarket
 from vmt.markets.posts.mechanisms.base import ClearRecord, Mechanism, Session, register_mechanism
 from vmt.markets.posts.mechanisms.call_kernels import NO_PRICE, call_many
-from vmt.markets.posts.mechanisms.one_price import log_fills
 from vmt.markets.posts.mechanisms.order_driven import OrderDrivenParams
-from vmt.markets.posts.orders import BUY, REJECTED, Order
+from vmt.markets.posts.orders import (BUY, FILLED_UNITS, LIMIT, ORDER_FIELDS, QUANTITY, REJECTED, REJECTED_CODE, SIDE,
+                                      STATUS, Order)
 from vmt.markets.posts.rationing import pair_fills
-from vmt.markets.posts.strategies import strategy_orders
+from vmt.markets.posts.strategies import strategy_arrays, strategy_orders
+from vmt.markets.posts.trade_rows import FILL_FIELDS
+
+#: Why a call order was not filled in full, when it was not refused.
+SHORT_REASON = "not served at the uniform price"
 
 
 class CallParams(OrderDrivenParams):
@@ -74,33 +78,48 @@ class CallAuction(Mechanism):
     @classmethod
     def clear_many(cls, sessions: list[Session]) -> list[ClearRecord | None]:
         """Each call's orders from its strategy (its own random stream), then every call's
-        price and fills in one parallel kernel (:func:`call_many`): what :meth:`clear`
+        checks, price and fills in one parallel kernel (:func:`call_many`): what :meth:`clear`
         does session by session."""
         calling = [s for s in sessions if s.market.tick % s.mechanism.params.call_interval == 0]
         if len(calling) < 2:
             return super().clear_many(sessions)
-        books = [s.mechanism._orders(s.market, s.price) for s in calling]
-        start = np.cumsum([0] + [len(book) for book in books])
-        column = lambda get: np.array([get(o) for book in books for o in book], dtype=np.int64)  # noqa: E731
-        agent, side, quantity, limit = (column(lambda o, f=f: getattr(o, f)) for f in ("agent", "side", "quantity",
-                                                                                      "limit"))
-        accepted = np.array([o.status != REJECTED for book in books for o in book], dtype=np.bool_)
+        books = [s.mechanism._book(s.market, s.price) for s in calling]
+        start = np.cumsum([0] + [agents.size for agents, _ in books])
+        agents, orders = np.concatenate([b[0] for b in books]), np.concatenate([b[1] for b in books])
         market, count = calling[0].market, len(calling)
         price, demand, supply, made = (np.empty(count, dtype=np.int64) for _ in range(4))
-        filled, fills = np.zeros(agent.size, dtype=np.int64), np.empty((agent.size, 3), dtype=np.int64)
-        call_many(start, agent, side, quantity, limit, accepted, np.array([s.price for s in calling], np.int64),
-                  market.k, *market.agent_arrays(), market.world.agents.quotes_stale, price, demand, supply, made,
-                  filled, fills)
+        fills, ag = np.empty((agents.size, len(FILL_FIELDS)), dtype=np.int64), market.world.agents
+        call_many(start, agents, orders, np.array([s.price for s in calling], np.int64), market.k,
+                  *market.agent_arrays(), ag.x, ag.y, ag.quotes_stale, price, demand, supply, made, fills)
         records = {}
-        for c, (session, book) in enumerate(zip(calling, books)):
-            a = start[c]
-            for r, order in enumerate(book):
-                order.filled = int(filled[a + r])
+        for c, session in enumerate(calling):
+            a, b = start[c], start[c + 1]
+            session.market.record_fills(fills[a:a + made[c]])
+            session.market.record_orders(agents[a:b], orders[a:b], SHORT_REASON)
             clearing = int(price[c]) if price[c] != NO_PRICE else None
-            log_fills(session, fills[a:a + made[c]], clearing or 0)
-            records[id(session)] = cls._record(session.market, [o for o in book if o.status != REJECTED], clearing,
-                                               int(demand[c]), int(supply[c]), session.price)
+            records[id(session)] = cls._described(session.market, orders[a:b], clearing, int(demand[c]),
+                                                  int(supply[c]), session.price)
         return [records.get(id(s)) for s in sessions]
+
+    def _book(self, market: PairMarket, price: int) -> tuple[np.ndarray, np.ndarray]:
+        """The participants' orders by the strategy: (traders, :data:`ORDER_FIELDS` rows)."""
+        floor, ceiling = self.params.bounds(price, market.tick_size)
+        agents, sides, quantities, limits = strategy_arrays(market, self.params.strategy, price, floor, ceiling)
+        orders = np.zeros((agents.size, len(ORDER_FIELDS)), dtype=np.int64)
+        orders[:, SIDE], orders[:, QUANTITY], orders[:, LIMIT] = sides, quantities, limits
+        return agents, orders
+
+    @staticmethod
+    def _described(market: PairMarket, orders: np.ndarray, clearing: int | None, demand: int, supply: int,
+                   price: int) -> ClearRecord:
+        """:meth:`_record` from order rows: the best unserved bid and ask of the accepted orders."""
+        waiting = (orders[:, STATUS] != REJECTED_CODE) & (orders[:, QUANTITY] > orders[:, FILLED_UNITS])
+        bids = orders[waiting & (orders[:, SIDE] == BUY), LIMIT]
+        asks = orders[waiting & (orders[:, SIDE] != BUY), LIMIT]
+        return ClearRecord(clearing, demand, supply, market.volume, iterations=1,
+                           best_bid=int(bids.max()) if bids.size else None,
+                           best_ask=int(asks.min()) if asks.size else None,
+                           announced=clearing if clearing is not None else price)
 
     def _orders(self, market: PairMarket, price: int) -> list[Order]:
         """The participants' orders by the strategy, each submitted (checked and recorded)."""
@@ -114,7 +133,7 @@ class CallAuction(Mechanism):
     def _record(market: PairMarket, orders: list[Order], clearing: int | None, demand: int, supply: int,
                 price: int) -> ClearRecord:
         """Close the session and describe the call: price, volumes, best unserved bid and ask."""
-        market.close("not served at the uniform price")
+        market.close(SHORT_REASON)
         bids = [o.limit for o in orders if o.side == BUY and o.remaining > 0]
         asks = [o.limit for o in orders if o.side != BUY and o.remaining > 0]
         return ClearRecord(clearing, demand, supply, market.volume, iterations=1,

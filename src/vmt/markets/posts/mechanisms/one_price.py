@@ -8,9 +8,11 @@ fill is settled under :meth:`PairMarket.fill`'s rules (both sides can
 deliver, neither loses utility). In Python that is a few hundred
 microseconds of objects per clearing, more than the clearing's arithmetic;
 :func:`settle_at_prices` does all of one pair's clearings in one parallel
-kernel (no participant is in two) and writes their orders and trades to
-each session's logs as :func:`~.base.trade_at_one_price` would, row for
-row.
+kernel (no participant is in two), which reports each clearing's orders
+and fills as the compiled sessions of the other posts do
+(:data:`~vmt.markets.posts.orders.ORDER_FIELDS` and
+:data:`~vmt.markets.posts.trade_rows.FILL_FIELDS` rows): the rows
+:func:`~.base.trade_at_one_price` would write.
 
 The only random draw, the tie-break permutation of the rationed side, comes
 from each clearing's own seeded stream, drawn in Python exactly when the
@@ -22,13 +24,12 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from vmt.markets.posts.exchange import gain_after
-from vmt.markets.posts.orders import FILLED, PARTIAL, REJECTED, SIDE_NAMES, UNFILLED
-from vmt.markets.posts.state import PAIR_LABELS
-from vmt.world.state import PAIRS
-
-# Order outcomes written by the kernel.
-_UNFILLED, _PARTIAL, _FILLED, _SHORT_SELLER, _SHORT_BUYER = 0, 1, 2, 3, 4
+from vmt.markets.posts.mechanisms.cda_kernels import _admitted
+from vmt.markets.posts.mechanisms.maker_kernels import add_fill, close_order, move, trade_gain_of, undeliverable
+from vmt.markets.posts.orders import (BUY, FILLED_UNITS, LIMIT, NO_ORDER, ORDER_FIELDS, QUANTITY, REJECTED_CODE,
+                                      SIDE, STATUS, UNFILLED_CODE)
+from vmt.markets.posts.trade_rows import FILL_FIELDS
+from vmt.protocols.gains import pair_goods
 
 
 @njit(cache=True)
@@ -82,61 +83,37 @@ def _ration(requests, total, tie_break):
 
 
 @njit(cache=True)
-def _settle(ids, demand, price, k, tie_break, family, params, lam, inventory, units, quotes_stale,
-            fills, outcome, filled):
-    """One clearing: ration, pair in id order, check and move each fill.
-
-    ``fills`` (rows: buyer, seller, units) receives the fills made; returns
-    their count. ``outcome``/``filled`` per participant with an order.
-    """
-    first, second = PAIRS[k]
+def _settle(ids, demand, price, k, tie_break, family, params, lam, inventory, units, x, y, stale, orders, fills):
+    """One clearing: orders (checked on the holdings before any fill), rationing, fills paired in
+    id order, each checked and moved. Writes ``orders`` (one row per participant) and ``fills``;
+    returns the number of fills."""
+    first, second = pair_goods(k)
+    for r in range(ids.shape[0]):
+        row = orders[r]
+        row[:] = 0
+        row[STATUS] = NO_ORDER
+        if demand[r] != 0:
+            row[SIDE], row[QUANTITY], row[LIMIT], row[STATUS] = (BUY if demand[r] > 0 else -BUY), abs(demand[r]), \
+                price, UNFILLED_CODE
+            _admitted(inventory, first, second, ids[r], row)
     buy, sell = np.flatnonzero(demand > 0), np.flatnonzero(demand < 0)
     traded = min(demand[buy].sum(), -demand[sell].sum())
-    bought = _ration(demand[buy], traded, tie_break)
-    sold = _ration(-demand[sell], traded, tie_break)
-    for r in range(ids.shape[0]):  # orders, checked on the holdings before any fill
-        filled[r] = 0
-        q, i = abs(demand[r]), ids[r]
-        outcome[r] = _UNFILLED
-        if demand[r] < 0 and q > inventory[i, first]:
-            outcome[r] = _SHORT_SELLER
-        elif demand[r] > 0 and q * price > inventory[i, second]:
-            outcome[r] = _SHORT_BUYER
-    made = fill_in_turn(buy, bought, sell, sold, ids, outcome >= _SHORT_SELLER, price, k, family, params, lam,
-                        inventory, units, quotes_stale, filled, fills)
+    made = fill_in_turn(buy, _ration(demand[buy], traded, tie_break), sell, _ration(-demand[sell], traded, tie_break),
+                        ids, orders, price, k, family, params, lam, inventory, units, x, y, stale, fills)
     for r in range(ids.shape[0]):
-        if outcome[r] == _UNFILLED and filled[r] > 0:
-            outcome[r] = _FILLED if filled[r] >= abs(demand[r]) else _PARTIAL
+        if orders[r, STATUS] == UNFILLED_CODE:
+            close_order(orders[r], orders[r, FILLED_UNITS])
     return made
 
 
 @njit(cache=True)
-def fill_checked(buyer, seller, q1, q2, k, family, params, lam, inventory, units, quotes_stale):
-    """:meth:`PairMarket.fill` between two agents, compiled: ``q1`` minor units of pair ``k``'s
-    first good for ``q2`` of its second if both can deliver and neither loses utility
-    (then their quotes are stale); False, and nothing moved, if refused."""
-    first, second = PAIRS[k]
-    if q1 <= 0 or q2 < 0 or inventory[seller, first] < q1 or inventory[buyer, second] < q2:
-        return False
-    for agent, good_in, qty_in, good_out, qty_out in ((buyer, first, q1, second, q2), (seller, second, q2, first, q1)):
-        if gain_after(family[agent], params[agent], lam[agent], inventory[agent], units, first, second, 0.0, 0.0,
-                      good_in, float(qty_in), good_out, float(qty_out)) < 0.0:
-            return False
-    inventory[buyer, first] += q1
-    inventory[seller, first] -= q1
-    inventory[buyer, second] -= q2
-    inventory[seller, second] += q2
-    quotes_stale[buyer] = quotes_stale[seller] = True
-    return True
-
-
-@njit(cache=True)
-def fill_in_turn(buy, bought, sell, sold, agent, blocked, price, k, family, params, lam, inventory, units,
-                 quotes_stale, filled, fills):
-    """Pair buyers' units ``bought`` (orders ``buy``, in turn) with sellers' ``sold`` (orders
-    ``sell``) as :func:`~..rationing.pair_fills` does, and settle each fill at ``price``
-    (:func:`fill_checked`) unless either order is ``blocked`` (rejected). ``filled`` per
-    order and ``fills`` rows (buyer, seller, units) grow; returns the fills made."""
+def fill_in_turn(buy, bought, sell, sold, agent, orders, price, k, family, params, lam, inventory, units, x, y,
+                 stale, fills):
+    """Pair buyers' units ``bought`` (order rows ``buy``, in turn) with sellers' ``sold`` (rows
+    ``sell``) as :func:`~..rationing.pair_fills` does, and settle each fill at ``price`` under
+    :meth:`PairMarket.fill`'s rules unless either order was rejected; the orders' units filled
+    and the ``fills`` rows grow. Returns the fills made."""
+    first, second = pair_goods(k)
     made, b, s = 0, 0, 0
     while b < buy.shape[0] and s < sell.shape[0]:
         if bought[b] == 0:
@@ -149,23 +126,28 @@ def fill_in_turn(buy, bought, sell, sold, agent, blocked, price, k, family, para
         rb, rs = buy[b], sell[s]
         bought[b] -= q1
         sold[s] -= q1
-        if blocked[rb] or blocked[rs]:
+        buyer, seller, q2 = agent[rb], agent[rs], q1 * price
+        if orders[rb, STATUS] == REJECTED_CODE or orders[rs, STATUS] == REJECTED_CODE or \
+                undeliverable(inventory[buyer], inventory[seller], first, second, q1, q2) != 0 or \
+                trade_gain_of(family[buyer], params[buyer], lam[buyer], inventory[buyer], units, first, second,
+                              BUY, q1, q2) < 0.0 or \
+                trade_gain_of(family[seller], params[seller], lam[seller], inventory[seller], units, first,
+                              second, -BUY, q1, q2) < 0.0:
             continue
-        if fill_checked(agent[rb], agent[rs], q1, q1 * price, k, family, params, lam, inventory, units, quotes_stale):
-            filled[rb] += q1
-            filled[rs] += q1
-            fills[made, 0], fills[made, 1], fills[made, 2] = agent[rb], agent[rs], q1
-            made += 1
+        move(inventory[buyer], inventory[seller], first, second, q1, q2)
+        fills, made = add_fill(fills, made, buyer, seller, q1, q2, price, x, y, stale)
+        orders[rb, FILLED_UNITS] += q1
+        orders[rs, FILLED_UNITS] += q1
     return made
 
 
 @njit(cache=True, parallel=True)
 def _settle_all(ids, start, demand, price, k, tie_start, tie_breaks, family, params, lam, inventory, units,
-                quotes_stale, fills, made, outcome, filled):
+                x, y, stale, orders, fills, made):
     for s in prange(start.shape[0] - 1):
         a, b = start[s], start[s + 1]
         made[s] = _settle(ids[a:b], demand[a:b], price[s], k, tie_breaks[tie_start[s]:tie_start[s + 1]], family,
-                          params, lam, inventory, units, quotes_stale, fills[a:b], outcome[a:b], filled[a:b])
+                          params, lam, inventory, units, x, y, stale, orders[a:b], fills[a:b])
 
 
 def _tie_breaks(sessions, demand: np.ndarray, start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -190,49 +172,17 @@ def settle_at_prices(sessions, demands: list[np.ndarray], prices: list[int], sho
     demand = np.concatenate(demands).astype(np.int64)
     price = np.array(prices, dtype=np.int64)
     tie_start, tie_breaks = _tie_breaks(sessions, demand, start)
-    fills = np.empty((ids.size, 3), dtype=np.int64)
+    orders = np.empty((ids.size, len(ORDER_FIELDS)), dtype=np.int64)
+    fills = np.empty((ids.size, len(FILL_FIELDS)), dtype=np.int64)
     made = np.empty(len(sessions), dtype=np.int64)
-    outcome, filled = np.empty(ids.size, dtype=np.int64), np.empty(ids.size, dtype=np.int64)
-    _settle_all(ids, start, demand, price, market.k, tie_start, tie_breaks, *market.agent_arrays(),
-                market.world.agents.quotes_stale, fills, made, outcome, filled)
+    ag = market.world.agents
+    _settle_all(ids, start, demand, price, market.k, tie_start, tie_breaks, *market.agent_arrays(), ag.x, ag.y,
+                ag.quotes_stale, orders, fills, made)
     totals = []
     for s, session in enumerate(sessions):
         a, b = start[s], start[s + 1]
-        _log(session, demand[a:b], int(price[s]), fills[a:a + made[s]], outcome[a:b], short_reason)
-        totals.append((int(demand[a:b][demand[a:b] > 0].sum()), int(-demand[a:b][demand[a:b] < 0].sum())))
+        session.market.record_fills(fills[a:a + made[s]])
+        session.market.record_orders(session.market.ids, orders[a:b], short_reason)
+        wanted = demand[a:b]
+        totals.append((int(wanted[wanted > 0].sum()), int(-wanted[wanted < 0].sum())))
     return totals
-
-
-_STATUS = {_UNFILLED: UNFILLED, _PARTIAL: PARTIAL, _FILLED: FILLED}
-
-
-def _log(session, demand, price, fills, outcome, short_reason: str) -> None:
-    """The session's orders and trades, as :meth:`PairMarket.fill` and :meth:`PairMarket.close` write them."""
-    market = session.market
-    ag, units, first = market.world.agents, market.world.units, market.first
-    log_fills(session, fills, price)
-    label, first_unit, limit = PAIR_LABELS[market.k], units[first], price * market.tick_size
-    for r in np.flatnonzero(demand).tolist():
-        q, code, agent = abs(int(demand[r])), int(outcome[r]), int(market.ids[r])
-        if code == _SHORT_SELLER:
-            status, reason = REJECTED, f"sells {q} units but holds {int(ag.inventory[agent, first])}"
-        elif code == _SHORT_BUYER:
-            status, reason = REJECTED, f"cannot pay {q * price} at its limit with {int(ag.inventory[agent, market.second])} held"
-        else:
-            status = _STATUS[code]
-            reason = None if status == FILLED else short_reason
-        session.orders.rows.append((market.market_id, agent, label, SIDE_NAMES[1 if demand[r] > 0 else -1],
-                                    q * first_unit, limit, status, reason))
-
-
-def log_fills(session, fills: np.ndarray, price: int) -> None:
-    """Trade rows and session totals of compiled fills (rows: buyer, seller, units) at ``price``,
-    as :meth:`PairMarket.fill` leaves them (the row's cell is the buyer's)."""
-    market = session.market
-    ag, units = market.world.agents, market.world.units
-    for buyer, seller, q1 in fills.tolist():
-        session.trades.add(buyer, seller, market.k, q1, q1 * price, market.market_id, int(ag.x[buyer]),
-                           int(ag.y[buyer]), units)
-        market.volume += q1
-        market.value += q1 * price
-        market.fills += 1
