@@ -25,7 +25,7 @@ inventory; it may not go short of goods or money.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from vmt.economics.kernels import reservation_prices_barter, reservation_prices_money
 from vmt.markets.posts.orders import (BUYER_SHORT, LOWERS_UTILITY, REFUSALS, REJECTED, SELLER_SHORT, Order,
@@ -48,6 +48,30 @@ def _demand_loop(ids, family, params, lam, inventory, units, k, ticks, out):
 
 
 @njit(cache=True)
+def demand_at(ids, family, params, lam, inventory, units, k, price, out):
+    """Each participant's signed discrete demand at one ``price`` (ticks) into ``out``;
+    returns (excess demand ``z``, gross volume asked ``V``, tradeable volume ``min(D, S)``)."""
+    bought = sold = 0
+    for r in range(ids.shape[0]):
+        i = ids[r]
+        q = best_trade(family[i], params[i], lam[i], inventory[i], units, k, price)[0]
+        out[r] = q
+        if q > 0:
+            bought += q
+        else:
+            sold -= q
+    return bought - sold, bought + sold, min(bought, sold)
+
+
+@njit(cache=True, parallel=True)
+def demand_many(ids, start, family, params, lam, inventory, units, k, price, out):
+    """:func:`demand_at` for many sessions (``ids[start[s]:start[s + 1]]`` at ``price[s]``), in parallel."""
+    for s in prange(start.shape[0] - 1):
+        a, b = start[s], start[s + 1]
+        demand_at(ids[a:b], family, params, lam, inventory, units, k, price[s], out[a:b])
+
+
+@njit(cache=True)
 def _units_loop(ids, family, params, lam, inventory, units, k, ticks, sides, strict, out):
     for r in range(ids.shape[0]):
         i, side = ids[r], sides[r]
@@ -64,15 +88,20 @@ def _units_one(code, params, lam, inventory_row, units, k, ticks, side, strict):
 
 
 @njit(cache=True)
-def _reservation_loop(ids, family, params, lam, inventory, units, k, ask, bid):
+def _reservation_loop(ids, family, params, lam, inventory, units, k, tick_size, ask_ticks, bid_ticks):
+    """One-unit reservation prices on the tick grid, each rounded to its safe side:
+    the ask up (at least one tick; -1 if the agent has nothing to sell at any
+    finite price), the bid down and capped by the money (second good) held."""
     g1, g2 = pair_goods(k)
     for r in range(ids.shape[0]):
         i = ids[r]
         a, b = inventory[i, 0] * units[0], inventory[i, 1] * units[1]
         if g2 == GOOD_M:
-            ask[r], bid[r] = reservation_prices_money(family[i], params[i], a, b, g1, units[g1], lam[i])
+            ask, bid = reservation_prices_money(family[i], params[i], a, b, g1, units[g1], lam[i])
         else:
-            ask[r], bid[r] = reservation_prices_barter(family[i], params[i], a, b, units[0], units[1])
+            ask, bid = reservation_prices_barter(family[i], params[i], a, b, units[0], units[1])
+        ask_ticks[r] = max(1, int(np.ceil(max(ask, 0.0) / tick_size))) if np.isfinite(ask) else -1
+        bid_ticks[r] = min(np.floor(max(bid, 0.0) / tick_size), inventory[i, g2])
 
 
 @njit(cache=True)
@@ -91,7 +120,9 @@ def gain_after(code, params, lam, inventory_row, units, first, second, traded_fi
 
 
 def _per_trader(value, ids: np.ndarray) -> np.ndarray:
-    """``value`` (one for all, or one per trader) as an int64 array over ``ids``."""
+    """``value`` (one for all, or one per trader) as an int64 array over ``ids`` (read only)."""
+    if isinstance(value, np.ndarray) and value.dtype == np.int64 and value.shape == ids.shape:
+        return value
     if np.ndim(value) == 0:
         return np.full(ids.shape, value, dtype=np.int64)
     return np.broadcast_to(np.asarray(value, dtype=np.int64), ids.shape).copy()
@@ -148,14 +179,18 @@ class PairMarket:
     def is_money_pair(self) -> bool:
         return self.second == GOOD_M
 
-    def _agents(self):
+    def agent_arrays(self):
+        """(family, utility parameters, lambda, inventory, units): what the demand kernels read."""
         ag = self.world.agents
         return ag.family, ag.utility_params, ag.lambda_money, ag.inventory, self.world.units
 
     def demand(self, ticks) -> np.ndarray:
         """Signed discrete demand (minor units of the first good) of each participant at ``ticks``."""
         out = np.zeros(self.ids.size, dtype=np.int64)
-        _demand_loop(self.ids, *self._agents(), self.k, _per_trader(ticks, self.ids), out)
+        if np.ndim(ticks) == 0:
+            demand_at(self.ids, *self.agent_arrays(), self.k, int(ticks), out)
+        else:
+            _demand_loop(self.ids, *self.agent_arrays(), self.k, _per_trader(ticks, self.ids), out)
         return out
 
     def units_at(self, ticks, side, strict: bool = False, ids=None) -> np.ndarray:
@@ -167,7 +202,7 @@ class PairMarket:
         """
         ids = self.ids if ids is None else np.asarray(ids, dtype=np.int64)
         out = np.zeros(ids.size, dtype=np.int64)
-        _units_loop(ids, *self._agents(), self.k, _per_trader(ticks, ids), _per_trader(side, ids), strict, out)
+        _units_loop(ids, *self.agent_arrays(), self.k, _per_trader(ticks, ids), _per_trader(side, ids), strict, out)
         return out
 
     def units_of(self, agent: int, ticks: int, side: int, strict: bool = False) -> int:
@@ -178,13 +213,9 @@ class PairMarket:
 
     def reservation_ticks(self) -> tuple[np.ndarray, np.ndarray]:
         """(ask, bid) ticks for one unit, rounded to the safe side; ask -1 if nothing to sell, bid 0 if no bid."""
-        ask, bid = np.empty(self.ids.size), np.empty(self.ids.size)
-        _reservation_loop(self.ids, *self._agents(), self.k, ask, bid)
-        ask_ticks = np.where(np.isfinite(ask), np.ceil(np.maximum(ask, 0.0) / self.tick_size), -1)
-        ask_ticks = np.where(ask_ticks == 0, 1, ask_ticks).astype(np.int64)
-        cash = self.world.agents.inventory[self.ids, self.second]
-        bid_ticks = np.floor(np.clip(bid, 0.0, None) / self.tick_size)
-        return ask_ticks, np.minimum(bid_ticks, cash).astype(np.int64)
+        ask, bid = np.empty(self.ids.size, dtype=np.int64), np.empty(self.ids.size, dtype=np.int64)
+        _reservation_loop(self.ids, *self.agent_arrays(), self.k, self.tick_size, ask, bid)
+        return ask, bid
 
 
     def holdings(self, agent: int) -> tuple[int, int]:

@@ -137,6 +137,10 @@ class OrderLog:
             out.extend(part if isinstance(part, list) else _block_rows(*part))
         return out
 
+    def extend(self, other: "OrderLog") -> None:
+        """Append ``other``'s orders after these (one post's session into the tick's log)."""
+        self._parts.extend(other._parts)
+
     def columns(self, tick: int) -> dict:
         rows = self.rows
         cols = {name: [row[c] for row in rows] for c, name in enumerate(_LOG_COLUMNS)}

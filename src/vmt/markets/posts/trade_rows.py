@@ -54,6 +54,13 @@ class TradeRows:
             self._units = units
             self.count += fills.shape[0]
 
+    def extend(self, other: "TradeRows") -> None:
+        """Append ``other``'s fills after these (one post's session into the tick's rows)."""
+        self._parts.extend(other._parts)
+        self.count += other.count
+        if other.count:
+            self._units = other._units
+
     @property
     def rows(self) -> list[tuple]:
         """Every fill as a row (``COLUMNS`` order): for inspection and tests."""
