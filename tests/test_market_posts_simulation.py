@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -9,9 +11,11 @@ import pytest
 from conftest import with_each_thread_count
 from test_market_posts_support import post_economy, posts_of
 from vmt.markets.posts.exchange import SeededStream
-from vmt.markets.posts.trade_rows import TradeRows
+from vmt.markets.posts.trade_rows import BUYER, FILL_FIELDS, Q1, Q2, SELLER, X, Y, TradeRows
 from vmt.simulation import Simulation
 from vmt.telemetry import read_table
+from vmt.world.quotes import refresh_quotes
+from vmt.world.state import PAIR_AB
 from vmt.world.valuation import utilities
 
 POST_SCENARIOS = ("walrasian_two_markets", "walrasian_single_post", "cda_induced_values", "dealer_market")
@@ -143,21 +147,27 @@ def test_every_mechanism_conserves_goods_and_never_lowers_a_utility(mechanism, p
     assert posts_of(sim).held_outside_agents().min() >= 0
 
 
-def test_a_block_of_order_slices_makes_the_same_trade_rows_as_one_fill_at_a_time():
+def test_a_block_of_fills_makes_the_same_trade_rows_as_one_fill_at_a_time():
     units = np.array([0.01, 1e-6, 1e-9])
     q1, q2 = np.array([7, 3, 1], dtype=np.int64), np.array([7 * 913, 3 * 911, 905], dtype=np.int64)
+    fills = np.zeros((3, len(FILL_FIELDS)), dtype=np.int64)
+    fills[:, BUYER], fills[:, SELLER], fills[:, Q1], fills[:, Q2] = -1, [12, 13, 12], q1, q2
+    fills[:, X], fills[:, Y] = [5, 6, 5], 6
     one_by_one, blocks = TradeRows(), TradeRows()
     for rows in (one_by_one, blocks):
         rows.add(4, 9, 1, 2, 1800, 3, 5, 6, units)
-    for a, b in zip(q1.tolist(), q2.tolist()):
-        one_by_one.add(-1, 12, 2, a, b, 3, 5, 6, units)
-    blocks.add_slices(-1, 12, 2, q1, q2, 3, 5, 6, units)
+    for row in fills.tolist():
+        one_by_one.add(row[BUYER], row[SELLER], 2, row[Q1], row[Q2], 3, row[X], row[Y], units)
+    blocks.add_block(fills, 2, 3, units)
     blocks.add(4, 9, 1, 1, 900, 3, 5, 6, units)
     one_by_one.add(4, 9, 1, 1, 900, 3, 5, 6, units)
     expected, got = one_by_one.columns(8), blocks.columns(8)
     assert blocks.count == one_by_one.count == 5 and blocks.rows == one_by_one.rows
     for name, column in expected.items():
         assert got[name].dtype == column.dtype and got[name].tolist() == column.tolist(), name
+    assert got["quantity_B"].tolist() == [0.0, 7 * 1e-6, 3 * 1e-6, 1e-6, 0.0]  # pair 1 trades A for M, pair 2 B for M
+    assert got["price"][1:4].tolist() == pytest.approx([0.913, 0.911, 0.905], rel=1e-12)
+    assert got["seller_id"].tolist() == [9, 12, 13, 12, 9] and got["x"].tolist() == [5, 5, 6, 5, 5]
 
 
 def test_a_clearing_stream_seeded_on_first_use_draws_what_a_generator_seeded_at_once_would():
@@ -166,3 +176,45 @@ def test_a_clearing_stream_seeded_on_first_use_draws_what_a_generator_seeded_at_
     assert stream._generator is None  # nothing seeded until a draw
     assert stream.permutation(9).tolist() == generator.permutation(9).tolist()
     assert stream.integers([1, 5], [3, 50]).tolist() == generator.integers([1, 5], [3, 50]).tolist()
+
+
+def test_posts_only_runs_refresh_quotes_when_read_to_what_they_would_have_been():
+    # Nothing in a posts-only tick reads quotes, so housekeeping leaves them stale;
+    # brought up to date when read, they equal quotes recomputed from scratch.
+    sim = Simulation(post_economy("walrasian", count=12), seed=4)
+    sim.run(4)
+    ag = sim.world.agents
+    assert not sim.tick_state.quotes_read_in_tick and ag.quotes_stale.any()
+    sim.tick_state.refresh_quotes()
+    lazy = ag.ask.copy(), ag.bid.copy()
+    refresh_quotes(sim.world, sim.scenario.params.quote_spread, sim.tick_state.pair_active, only_stale=False)
+    assert np.array_equal(lazy[0], ag.ask) and np.array_equal(lazy[1], ag.bid)
+    mixed = Simulation(post_economy("walrasian", count=12, institution="mixed_bilateral_centralized"), seed=4)
+    mixed.run(2)
+    assert mixed.tick_state.quotes_read_in_tick and not mixed.world.agents.quotes_stale.any()
+
+
+@pytest.mark.parametrize("mechanism, params", [("walrasian", {}), ("posted_price", {}), ("call", {}),
+                                               ("call", {"strategy": "truthful"})])
+def test_posts_cleared_at_once_trade_exactly_as_cleared_one_by_one(mechanism, params):
+    # Five disjoint groups of participants at prices on both sides of equilibrium (the
+    # one-price posts ration both sides, with ties): the parallel kernels of clear_many
+    # leave the same holdings, records, orders and trades as clear, session by session.
+    sim = Simulation(post_economy(mechanism, ("A", "B"), params, resources=False, count=60), seed=5)
+    component, inventory = posts_of(sim), sim.world.agents.inventory
+    start = inventory.copy()
+    groups = [np.sort(g) for g in np.array_split(np.random.default_rng(1).permutation(60), 5)]
+
+    def clear(at_once: bool):
+        inventory[:] = start
+        sessions = [component._session(3, 0, PAIR_AB, ids)._replace(price=price, mechanism=copy.deepcopy(
+            component.mechanisms[0])) for ids, price in zip(groups, (40, 80, 100, 125, 250))]
+        records = (type(sessions[0].mechanism).clear_many(sessions) if at_once
+                   else [s.mechanism.clear(s.market, s.price) for s in sessions])
+        logs = [(s.orders.columns(3), s.trades.columns(3)) for s in sessions]
+        return records, [{name: np.asarray(col).tolist() for log in pair for name, col in log.items()}
+                         for pair in logs], inventory.copy()
+
+    (records, logs, held), (one_by_one, logs_one, held_one) = clear(True), clear(False)
+    assert records == one_by_one and logs == logs_one and np.array_equal(held, held_one)
+    assert sum(record.quantity for record in records) > 0 and not np.array_equal(held, start)

@@ -8,10 +8,12 @@ import numpy as np
 import pytest
 
 from test_market_posts_support import pair_market, post_economy
-from vmt.markets.posts.mechanisms import PostSetup, create_mechanism
+from vmt.markets.posts.mechanisms import ClearRecord, PostSetup, create_mechanism
+from vmt.markets.posts.mechanisms import cda as cda_module
+from vmt.markets.posts.mechanisms.cda import SHORT_REASON
 from vmt.markets.posts.orderbook import OrderBook
-from vmt.markets.posts.orders import BUY, SELL, Order
-from vmt.markets.posts.strategies import get_strategy, strategy_names
+from vmt.markets.posts.orders import BUY, LIMIT, ORDER_FIELDS, QUANTITY, SELL, SIDE, Order
+from vmt.markets.posts.strategies import get_strategy, strategy_names, strategy_orders
 from vmt.simulation import Simulation
 from vmt.world.state import PAIR_AM
 from vmt.world.valuation import utilities
@@ -126,3 +128,60 @@ def test_strategy_limits_respect_or_ignore_the_reservation_price():
     assert strategy_names() == ["truthful", "zi_c", "zi_u"]
     with pytest.raises(ValueError, match="valid strategies: truthful, zi_c, zi_u"):
         get_strategy("sniper")
+
+
+def _one_order_at_a_time(cda, market, price, orders):
+    """The continuous double auction order by order, as its rules are defined: the seeded arrival
+    order, then :meth:`PairMarket.submit` and :class:`OrderBook` settling through :meth:`PairMarket.fill`."""
+    book, last = OrderBook(), []
+
+    def settle(buyer, seller, units, at):
+        reason = market.fill(buyer, seller, units, units * at)
+        last.extend([at] if reason is None else [])
+        return reason
+
+    for r in market.rng.permutation(len(orders)):
+        if market.submit(orders[r]):
+            book.submit(orders[r], settle)
+    accepted = [o for o in orders if o.status != "rejected"]
+    market.close(SHORT_REASON)
+    return ClearRecord(last[-1] if last else None, sum(o.quantity for o in accepted if o.side == BUY),
+                       sum(o.quantity for o in accepted if o.side != BUY), market.volume, iterations=len(orders),
+                       best_bid=book.best_bid(), best_ask=book.best_ask(), announced=last[-1] if last else price)
+
+
+#: Orders that cannot be honoured (selling what is not held, bidding beyond the cash) among ordinary ones.
+HAND_ORDERS = [(20, SELL, 10_000, 40), (1, BUY, 1, 10**7), (22, SELL, 1, 45), (23, SELL, 2, 48), (4, BUY, 3, 60),
+               (5, BUY, 1, 44), (26, SELL, 1, 30), (7, BUY, 2, 47), (28, SELL, 5, 1), (9, BUY, 1, 200)]
+
+
+@pytest.mark.parametrize("strategy", ["zi_c", "zi_u", "hand"])
+def test_the_compiled_book_trades_exactly_as_the_python_order_book(strategy, monkeypatch):
+    # Same economy twice: the compiled session against the order-by-order definition. zi_u orders
+    # often lower a trader's utility (refused fills); the hand-made ones cannot all be honoured.
+    sims = [Simulation(post_economy("cda", ("A", "M"), resources=False, count=40), seed=5) for _ in range(2)]
+    cdas = [_cda(sim, "zi_u" if strategy == "hand" else strategy) for sim in sims]
+    if strategy == "hand":  # the orders, their rows in arrival order, instead of the strategy's
+        agents, sides, quantities, limits = (np.array(column, dtype=np.int64) for column in zip(*HAND_ORDERS))
+        rows = np.zeros((agents.size, len(ORDER_FIELDS)), dtype=np.int64)
+        rows[:, SIDE], rows[:, QUANTITY], rows[:, LIMIT] = sides, quantities, limits
+        monkeypatch.setattr(cda_module, "strategy_limits", lambda *args: (sides, limits, False))
+        monkeypatch.setattr(cda_module, "arriving_orders", lambda ids, s, l, arrival, *rest: (agents[arrival],
+                                                                                             rows[arrival]))
+    fills, refused = 0, set()
+    for tick in range(3):
+        markets = [pair_market(sim, PAIR_AM, tick=tick, seed=tick) for sim in sims]
+        if strategy == "hand":
+            orders = [Order(*row) for row in HAND_ORDERS]
+        else:
+            orders = strategy_orders(markets[1], strategy, 50, *cdas[1].params.bounds(50, markets[1].tick_size))
+        compiled, reference = cdas[0].clear(markets[0], 50), _one_order_at_a_time(cdas[1], markets[1], 50, orders)
+        assert vars(compiled) == vars(reference)
+        assert markets[0]._trades.rows == markets[1]._trades.rows
+        assert markets[0]._orders.rows == markets[1]._orders.rows
+        assert np.array_equal(sims[0].world.agents.inventory, sims[1].world.agents.inventory)
+        assert np.array_equal(sims[0].world.agents.quotes_stale, sims[1].world.agents.quotes_stale)
+        fills += len(markets[0]._trades.rows)
+        refused |= {row[-1].split()[0] for row in markets[0]._orders.rows if row[-1] not in (None, SHORT_REASON)}
+    assert fills > 0
+    assert refused >= {"zi_c": set(), "zi_u": {"fill"}, "hand": {"sells", "cannot"}}[strategy]

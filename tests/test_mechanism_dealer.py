@@ -73,19 +73,20 @@ def test_a_trader_alone_at_the_dealer_stops_where_the_next_unit_would_not_pay():
 def _session(sim, dealer, tick):
     market = pair_market(sim, PAIR_AM, tick=tick, seed=tick, maker=dealer.account)
     record = dealer.clear(market, 50)
-    return record, market._trades.rows
+    return record, (market._trades.rows, market._orders.rows)
 
 
 @pytest.mark.parametrize("units", [None, {"A": 0.01, "B": 0.01, "M": 0.0001}], ids=["coarse", "fine"])
 @pytest.mark.parametrize("seed", range(2))
 def test_compiled_slicing_trades_exactly_as_the_shared_python_loop(units, seed):
-    # Same economy twice: the dealer's compiled order loop against the market makers' Python loop
-    # (lot by lot through PairMarket.fill): same holdings, fills, prices and records, tick after tick.
+    # Same economy twice: the dealer's compiled session against the market makers' Python loop
+    # (participant by participant, lot by lot through PairMarket.fill): same holdings, fills, orders,
+    # prices and records, tick after tick.
     params = {"inventory": 30, "cash": 300, "half_spread": 0.03}
     sims = [Simulation(post_economy("dealer", ("A", "M"), resources=False, count=30, units=units), seed=seed)
             for _ in range(2)]
     dealers = [_dealer(sim, **params) for sim in sims]
-    dealers[1]._fill_order = lambda *args: MakerMechanism._fill_order(dealers[1], *args)
+    dealers[1].clear = lambda market, price: MakerMechanism.clear(dealers[1], market, price)
     fills = 0
     for tick in range(4):
         (compiled, rows), (reference, reference_rows) = (_session(s, d, tick) for s, d in zip(sims, dealers))
@@ -93,7 +94,7 @@ def test_compiled_slicing_trades_exactly_as_the_shared_python_loop(units, seed):
         assert np.array_equal(sims[0].world.agents.inventory, sims[1].world.agents.inventory)
         assert np.array_equal(dealers[0].account.holdings, dealers[1].account.holdings)
         assert dealers[0].reference == dealers[1].reference
-        fills += len(rows)
+        fills += len(rows[0])
     assert fills > 30
 
 

@@ -10,7 +10,9 @@ import pytest
 from test_market_posts_support import pair_market, post_economy, posts_of
 from vmt.markets.posts.exchange import MAKER
 from vmt.markets.posts.mechanisms import PostSetup, create_mechanism
+from vmt.markets.posts.mechanisms.lmsr_kernels import log_sum_exps
 from vmt.markets.posts.mechanisms.maker import MakerMechanism
+from vmt.mechanisms.lmsr import LMSRMarket
 from vmt.simulation import Simulation
 from vmt.world.state import PAIR_AM
 from vmt.world.valuation import utilities
@@ -160,3 +162,36 @@ def test_a_lot_pays_the_lmsr_integral_rounded_once_for_the_maker(side):
             lmsr.traded(PAIR_AM, agent=0, side=side)
         lmsr.markets[PAIR_AM].quantities[:] = 0.0
         assert (payment <= unit_by_unit) if side == 1 else (payment >= unit_by_unit)
+
+
+@pytest.mark.parametrize("units", [None, FINE], ids=["coarse", "fine"])
+def test_compiled_session_trades_exactly_as_the_shared_python_loop(units):
+    # Same economy twice: the LMSR maker's compiled session against the market makers' Python loop
+    # (participant by participant, each lot through PairMarket.fill and LMSRMarket.buy): same holdings,
+    # fills, orders, records, shares sold and money collected, tick after tick.
+    sims = [Simulation(post_economy("lmsr", ("A", "M"), resources=False, count=30, units=units), seed=3)
+            for _ in range(2)]
+    makers = [_lmsr(sim, liquidity=2, price_band=0.9) for sim in sims]
+    makers[1].clear = lambda market, price: MakerMechanism.clear(makers[1], market, price)
+    fills = 0
+    for tick in range(3):
+        markets = [pair_market(sim, PAIR_AM, tick=tick, seed=tick, maker=lmsr.account) for sim, lmsr in zip(sims, makers)]
+        compiled, reference = (lmsr.clear(market, 100) for lmsr, market in zip(makers, markets))
+        assert vars(compiled) == vars(reference)
+        assert markets[0]._trades.rows == markets[1]._trades.rows
+        assert markets[0]._orders.rows == markets[1]._orders.rows
+        assert np.array_equal(sims[0].world.agents.inventory, sims[1].world.agents.inventory)
+        assert np.array_equal(makers[0].account.holdings, makers[1].account.holdings)
+        lmsr, python = makers[0].markets[PAIR_AM], makers[1].markets[PAIR_AM]
+        assert lmsr.quantities.tolist() == python.quantities.tolist() and lmsr.collected == python.collected
+        fills += len(markets[0]._trades.rows)
+    assert fills > 20
+
+
+def test_the_log_sum_exps_of_a_session_are_those_of_the_cost_function():
+    market = LMSRMarket(("high", "low"), 37.5)
+    table = log_sum_exps(-700, 1400, market.liquidity)
+    for balance in range(-700, 700, 7):
+        market.quantities[:] = (1000.0, 1000.0 + balance)
+        assert market.cost_terms("high")[1] == table[0, balance + 700]
+        assert market.cost_terms("low")[1] == table[1, balance + 700]

@@ -89,3 +89,4 @@ def test_clearing_at_one_price_serves_the_short_side_in_full():
     assert pair_fills([1, 2], [2, 1], [7], [3]) == [(1, 7, 2), (2, 7, 1)]
     with pytest.raises(ValueError, match="do not balance"):
         pair_fills([1], [2], [7], [3])
+

@@ -87,6 +87,7 @@ class InvariantChecker:
 
     def _after_housekeeping(self, tick: int) -> None:
         world, ag = self.sim.world, self.sim.world.agents
+        self.sim.tick_state.refresh_quotes()  # quotes as they would be read
         fault = _state_fault(ag.inventory, world.resources.amount, ag.ask, ag.bid, ag.partner)
         if fault:
             raise InvariantViolation(f"tick {tick}: {STATE_FAULTS[fault]}")

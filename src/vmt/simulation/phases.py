@@ -140,8 +140,24 @@ class BilateralTick:
         """The markets phase belongs to the institution's components."""
 
     def housekeep(self, tick: int) -> None:
-        refresh_quotes(self.world, self.params.quote_spread, self.pair_active)
+        if self.quotes_read_in_tick:
+            self.refresh_quotes()
         self.world.tick = tick + 1
+
+    @property
+    def quotes_read_in_tick(self) -> bool:
+        """Whether the tick reads quotes (bilateral bargaining, a search that scans partners).
+
+        When nothing does (market posts only, whose search ranks no partners),
+        housekeeping leaves them stale and :meth:`refresh_quotes` brings them up
+        to date when they are read: quotes are a function of the holdings,
+        so the values read are the same.
+        """
+        return self.bilateral_trade or getattr(self.search, "reads_quotes", True)
+
+    def refresh_quotes(self) -> None:
+        """Recompute the quotes of agents whose holdings changed since they were last computed."""
+        refresh_quotes(self.world, self.params.quote_spread, self.pair_active)
 
 
 def _set_targets(world: World, cand: Candidates, interaction_radius: int, stop=None) -> np.ndarray:

@@ -53,23 +53,34 @@ def _int_spec(present: np.ndarray, has_null: bool) -> dict:
     return {"dtype": "<i8", "null": _free_value(present)}
 
 
-def encode_column(values: Values) -> tuple[dict, bytes]:
+def _blob(values: np.ndarray, dtype: str) -> memoryview:
+    """The bytes of ``values`` as ``dtype``, without a copy when it already is.
+
+    SQLite stores any buffer as a BLOB; passing the array's own memory saves
+    a copy made while holding the GIL (``tobytes``), which on a background
+    writer would stall the engine's thread."""
+    if not values.size:  # an empty buffer may have no address, which SQLite would bind as NULL
+        return memoryview(b"")
+    return memoryview(np.ascontiguousarray(values, dtype=dtype)).cast("B")
+
+
+def encode_column(values: Values) -> tuple[dict, memoryview]:
     """(layout entry, blob) of one typed column."""
     if isinstance(values, Coded):
         spec = _int_spec(values.codes, False)
-        return {**spec, "labels": list(values.labels)}, values.codes.astype(spec["dtype"]).tobytes()
+        return {**spec, "labels": list(values.labels)}, _blob(values.codes, spec["dtype"])
     if isinstance(values, NullableInts):
         has_null = bool(values.null.any())
         spec = _int_spec(values.values[~values.null] if has_null else values.values, has_null)
         stored = np.where(values.null, spec["null"], values.values) if has_null else values.values
-        return spec, stored.astype(spec["dtype"]).tobytes()
+        return spec, _blob(stored, spec["dtype"])
     if values.dtype.kind == "f":
-        return {"dtype": "<f8"}, values.astype("<f8", copy=False).tobytes()
+        return {"dtype": "<f8"}, _blob(values, "<f8")
     spec = _int_spec(values, False)
-    return spec, values.astype(spec["dtype"]).tobytes()
+    return spec, _blob(values, spec["dtype"])
 
 
-def encode(table: Table, columns: list[Values]) -> tuple[str, list[bytes]]:
+def encode(table: Table, columns: list[Values]) -> tuple[str, list[memoryview]]:
     """The JSON layout and the blobs (in schema order) of one block."""
     layout, blobs = {}, []
     for column, values in zip(table.data_columns, columns):

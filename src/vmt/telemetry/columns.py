@@ -79,7 +79,8 @@ def _check_missing(table: Table, column: Column, missing: np.ndarray) -> None:
 
 
 def _check_nonnegative(table: Table, column: Column, arr: np.ndarray) -> None:
-    if column.nonnegative and arr.size and (arr < 0).any():
+    """``arr`` holds no NaN (its minimum is one pass without a temporary array)."""
+    if column.nonnegative and arr.size and arr.min() < 0:
         row = int(np.flatnonzero(arr < 0)[0])
         raise TelemetryError(
             f"{_where(table, column)}: values must be non-negative but row {row} "
@@ -91,13 +92,20 @@ def _reals(table: Table, column: Column, values: Any) -> np.ndarray:
         arr = _as_array(values, np.float64)
     except (TypeError, ValueError) as exc:
         raise TelemetryError(f"{_where(table, column)}: expected real numbers ({exc}).") from None
-    missing = np.isnan(arr)
-    if missing.any():
+    if not _plainly_valid(column, arr):
+        missing = np.isnan(arr)
         _check_missing(table, column, missing)
         _check_nonnegative(table, column, np.where(missing, 0.0, arr))
-    else:
-        _check_nonnegative(table, column, arr)
     return arr + 0.0  # a copy, with -0.0 as 0.0
+
+
+def _plainly_valid(column: Column, reals: np.ndarray) -> bool:
+    """True if ``reals`` holds no NaN (and no negative value where the column
+    forbids them), found in one pass: the minimum is NaN if any value is."""
+    if not reals.size:
+        return True
+    low = reals.min()
+    return bool(low >= 0) if column.nonnegative else bool(low == low)
 
 
 def _integers(table: Table, column: Column, values: Any) -> np.ndarray | NullableInts:
@@ -186,10 +194,14 @@ def _checked_coded(table: Table, column: Column, coded: Coded) -> Coded:
     """``coded`` as a copy, after checking codes, labels, NULLs and choices."""
     codes = np.array(coded.codes, dtype=np.int64)
     labels = tuple(coded.labels)
-    if codes.size and (codes.min() < -1 or codes.max() >= len(labels)):
+    low, high = (int(codes.min()), int(codes.max())) if codes.size else (0, -1)
+    if low < -1 or high >= len(labels):
         raise TelemetryError(f"{_where(table, column)}: codes must lie in [-1, {len(labels)}) "
                              f"for {len(labels)} label(s).")
-    _check_missing(table, column, codes < 0)
+    if low < 0:
+        _check_missing(table, column, codes < 0)
+    if all(type(v) is str for v in labels) and (column.choices is None or set(labels) <= set(column.choices)):
+        return Coded(codes, labels)  # every label allowed, so whichever are used
     used = np.flatnonzero(np.bincount(codes + 1, minlength=len(labels) + 1)[1:])
     bad = [labels[i] for i in used.tolist() if type(labels[i]) is not str]
     if bad:

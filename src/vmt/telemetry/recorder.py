@@ -31,7 +31,7 @@ class RunRecorder:
 
     def __init__(self, sim, path: Path, resume_run_id: int | None = None):
         self.sim = sim
-        self.writer = TelemetryWriter(path, layout="columns")
+        self.writer = TelemetryWriter(path, layout="columns", background=True)
         sim.on("after_tick", self.after_tick)
         if resume_run_id is not None:
             self.run_id = int(resume_run_id)
@@ -129,8 +129,12 @@ class RunRecorder:
         return self.writer.run_id is not None
 
     def finish(self) -> None:
-        self.writer.end_run("completed")
-        self.writer.close()
+        """End the run as completed once every tick is durable (a failed
+        commit raises here, the run then marked failed)."""
+        try:
+            self.writer.end_run("completed")
+        finally:
+            self.writer.close()
 
     def abort(self, exc: BaseException) -> None:
         """End the run as interrupted (Ctrl-C) or failed, keeping every committed tick."""

@@ -10,19 +10,31 @@ is spent: ``commit_seconds`` since the last commit (2 s by default),
 or with ``executemany`` in the row layout), the run's ``ticks_completed`` and,
 when asked, a checkpoint of the simulation. The file is in WAL mode with
 ``synchronous=NORMAL``: a kill or a crash loses at most the ticks after the
-last commit and never corrupts what was committed. A failed commit (a full
-disk, a vanished directory) raises one :class:`TelemetryError`; the run is
-then marked ``failed`` if the file still accepts that small update, and every
-tick committed before stays readable.
+last finished commit and never corrupts what was committed.
+
+With ``background=True`` (what a simulation's recorder uses) the commits
+that budgets trigger run on a :class:`~vmt.telemetry.committer.CommitThread`
+while the caller goes on; at most one is in flight, so a kill then loses at
+most the ticks of that commit and those buffered after it. :meth:`flush`
+(explicit commits: checkpoints, the end of a run) always returns once the
+rows are durable.
+
+A failed commit (a full disk, a vanished directory, a file deleted or
+replaced under the writer) raises one :class:`TelemetryError`, on the
+caller's thread: at once, or for a background commit at the writer's next
+call. The run is then marked ``failed`` if the file still accepts that small
+update, and every tick committed before stays readable.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sqlite3
 import time
 import warnings
+import weakref
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -30,6 +42,7 @@ from typing import Any
 from vmt.telemetry.blocks import python_values
 from vmt.telemetry.blockstore import block_ddl, insert_blocks, truncate_blocks
 from vmt.telemetry.checkpointer import WalCheckpointer
+from vmt.telemetry.committer import CommitThread
 from vmt.telemetry.columns import Values, convert_columns, json_default
 from vmt.telemetry.dbfile import check_existing_vmt_file
 from vmt.telemetry.errors import TelemetryError
@@ -47,6 +60,8 @@ TICK_TABLES = tuple(name for name, table in TABLES.items() if table.has_tick)
 PAGE_SIZE = 32_768
 #: How a writer stores rows: one SQL row per row, or column blocks (see ``blockstore``).
 LAYOUTS = ("rows", "columns")
+#: Buffered appends: (table, run_id, typed columns, rows), in append order.
+Buffer = list[tuple[str, int, list[Values], int]]
 
 
 def utc_now() -> str:
@@ -69,6 +84,36 @@ def _commit_failure(path: Path, exc: sqlite3.Error, committed: int) -> Telemetry
         f"Writing telemetry to {str(path)!r} failed: {cause}. The run stops and is marked "
         f"'failed'; the {committed} tick(s) committed before are intact and readable. "
         "Free space (or choose another --out) and run again, or resume from a checkpoint.")
+
+
+def _thread_failure(path: Path, exc: BaseException, committed: int) -> TelemetryError:
+    """The error for anything but SQLite's failing a background commit."""
+    return TelemetryError(
+        f"Writing telemetry to {str(path)!r} failed on the writer's thread: {type(exc).__name__}: "
+        f"{exc}. The run stops; the {committed} tick(s) committed before are intact and readable.")
+
+
+def _stop_threads(*threads) -> None:
+    for thread in threads:
+        if thread is not None:
+            thread.close()
+
+
+def _file_lost(path: Path) -> TelemetryError:
+    """The error for a file deleted or replaced while the writer had it open."""
+    return TelemetryError(
+        f"The telemetry file {str(path)!r} was deleted or replaced while the run was writing it; "
+        "what was written since went with the old file. The run stops. Keep the file in place "
+        "while the run lasts (check for a clean-up job or another run writing to the same path) "
+        "and run again.")
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return stat.st_dev, stat.st_ino
 
 
 class TelemetryWriter:
@@ -94,6 +139,9 @@ class TelemetryWriter:
         flush's rows of a table as column blocks in ``<table>_blocks`` (tens
         of millions of rows a second; what simulations write). Readers read
         both alike.
+    background : bool
+        Run the commits that budgets trigger on a thread of its own (see the
+        module docstring: what a kill can lose, where errors surface).
 
     Examples
     --------
@@ -106,7 +154,7 @@ class TelemetryWriter:
     """
 
     def __init__(self, path: str | Path, *, flush_rows: int = 200_000, commit_seconds: float = 2.0,
-                 commit_ticks: int | None = None, layout: str = "rows"):
+                 commit_ticks: int | None = None, layout: str = "rows", background: bool = False):
         if layout not in LAYOUTS:
             raise TelemetryError(f"Unknown telemetry layout {layout!r}; use one of {list(LAYOUTS)}.")
         if int(flush_rows) < 1:
@@ -120,22 +168,27 @@ class TelemetryWriter:
         self.layout = layout
         self.run_id: int | None = None
         self.failure: TelemetryError | None = None
-        self._buffer: list[tuple[str, int, list[Values], int]] = []  # (table, run, columns, rows) in append order
+        self._failure_raised = False
+        self._buffer: Buffer = []
         self._buffered_rows = 0
         self._tick_mark = (0, 0)  # buffer length and rows at the last end of a tick
         self._ticks_completed = 0
         self._ticks_committed = 0
         self._committed_at = time.monotonic()
         self._conn = self._connect()
+        self._file = _identity(self.path)
         # column blocks write tens of MB a tick: the log is checkpointed off the engine's thread
         self._checkpointer = WalCheckpointer(self.path) if layout == "columns" else None
+        self._committer = CommitThread(f"vmt-telemetry-{self.path.name}") if background else None
+        # a writer dropped (or left at exit) unclosed still finishes its commit and stops its threads
+        self._stop_threads = weakref.finalize(self, _stop_threads, self._committer, self._checkpointer)
 
     # -- file -----------------------------------------------------------------
     def _connect(self) -> sqlite3.Connection:
         check_existing_vmt_file(self.path)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
+            conn = sqlite3.connect(self.path, isolation_level=None, timeout=30.0, check_same_thread=False)
             conn.execute(f"PRAGMA page_size={PAGE_SIZE}")  # a new file only
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
@@ -163,13 +216,24 @@ class TelemetryWriter:
     def _live(self) -> sqlite3.Connection:
         if self._conn is None:
             raise TelemetryError(f"The telemetry writer for {str(self.path)!r} is closed.")
-        if self.failure is not None:
-            raise self.failure
+        self.sync()
         return self._conn
 
+    def sync(self) -> None:
+        """Wait until every commit handed to the background thread is
+        durable; raise the failure of one that failed."""
+        if self._committer is not None:
+            self._committer.wait()
+            if self._committer.error is not None and self.failure is None:
+                self.failure = _thread_failure(self.path, self._committer.error, self._ticks_committed)
+        if self.failure is not None:
+            self._failure_raised = True
+            raise self.failure
+
     def _transaction(self, work) -> None:
-        """Run ``work(conn)`` in one write transaction; a SQLite error fails the writer."""
-        conn = self._live()
+        """Run ``work(conn)`` in one write transaction; a SQLite error fails
+        the writer (``self.failure``, raised) and so does losing the file."""
+        conn = self._conn
         try:
             conn.execute("BEGIN IMMEDIATE")
             work(conn)
@@ -178,9 +242,15 @@ class TelemetryWriter:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             if isinstance(exc, sqlite3.Error):
-                self.failure = _commit_failure(self.path, exc, self._ticks_committed)
-                raise self.failure from None
+                self._fail(_commit_failure(self.path, exc, self._ticks_committed))
             raise
+        if _identity(self.path) != self._file:
+            self._fail(_file_lost(self.path))
+
+    def _fail(self, failure: TelemetryError) -> None:
+        """Fail the writer: every later call raises ``failure``; raise it now."""
+        self.failure, self._failure_raised = failure, True
+        raise failure from None
 
     # -- runs -----------------------------------------------------------------
     def begin_run(self, *, scenario_name: str, scenario_hash: str, scenario_text: str,
@@ -204,6 +274,7 @@ class TelemetryWriter:
             self.run_id = int(cursor.lastrowid)
             conn.execute("INSERT OR REPLACE INTO run_writers VALUES (?, ?, ?, ?)", (self.run_id, *this_writer()))
 
+        self._live()
         self._transaction(insert)
         self._restart_clock(0)
         return self.run_id
@@ -227,23 +298,29 @@ class TelemetryWriter:
                          "WHERE run_id = ?", (ticks_completed, run_id))
             conn.execute("INSERT OR REPLACE INTO run_writers VALUES (?, ?, ?, ?)", (run_id, *this_writer()))
 
+        self._live()
         self._transaction(reopen)
         self.run_id = int(run_id)
         self._restart_clock(ticks_completed)
 
     def _restart_clock(self, ticks_completed: int) -> None:
-        self._ticks_completed = self._ticks_committed = int(ticks_completed)
+        self._ticks_completed = self._ticks_committed = self._ticks_handed_over = int(ticks_completed)
         self._committed_at = time.monotonic()
 
     def set_progress(self, ticks_completed: int) -> None:
-        """Mark the end of a tick; commit if a budget (time, ticks, rows) is spent."""
+        """Mark the end of a tick; commit if a budget (time, ticks, rows) is spent
+        (on the background thread if the writer has one)."""
         self._ticks_completed = int(ticks_completed)
         self._tick_mark = (len(self._buffer), self._buffered_rows)
-        ticks_since = self._ticks_completed - self._ticks_committed
-        if (self._buffered_rows >= self.flush_rows
+        ticks_since = self._ticks_completed - self._ticks_handed_over
+        if not (self._buffered_rows >= self.flush_rows
                 or time.monotonic() - self._committed_at >= self.commit_seconds
                 or (self.commit_ticks is not None and ticks_since >= self.commit_ticks)):
+            return
+        if self._committer is None:
             self.flush()
+        else:
+            self._hand_over(None)
 
     def end_run(self, status: str = "completed") -> None:
         """Commit, then record ``finished_at``, ``status`` and ``ticks_completed``.
@@ -260,10 +337,9 @@ class TelemetryWriter:
         if status != "completed":  # rows of a tick that did not end are not committed
             del self._buffer[self._tick_mark[0]:]
             self._buffered_rows = self._tick_mark[1]
-        failed_before = self.failure
-        if failed_before is None:
-            with contextlib.suppress(TelemetryError):  # kept in self.failure, raised below
-                self.flush()
+        reported = self._failure_raised
+        with contextlib.suppress(TelemetryError):  # kept in self.failure, raised below if not yet
+            self.flush()
         if self.failure is None:
             ticks = self._ticks_completed
         else:
@@ -275,7 +351,8 @@ class TelemetryWriter:
         except sqlite3.Error as exc:
             if self.failure is None:
                 raise _commit_failure(self.path, exc, self._ticks_committed) from None
-        if self.failure is not failed_before:
+        if self.failure is not None and not reported:
+            self._failure_raised = True
             raise self.failure
 
     def _require_run(self) -> int:
@@ -296,50 +373,82 @@ class TelemetryWriter:
             raise TelemetryError(f"Unknown telemetry table {table!r}; tables that take rows are "
                                  f"{[t for t in TABLES if t != 'runs']}.")
         run_id = self._require_run()
+        self._raise_background_failure()
         values, n_rows = convert_columns(TABLES[table], columns)
         if n_rows:
             self._buffer.append((table, run_id, values, n_rows))
             self._buffered_rows += n_rows
 
+    def _raise_background_failure(self) -> None:
+        """Raise a background commit's failure (without waiting for the one in flight)."""
+        if self.failure is not None or (self._committer is not None and self._committer.error is not None):
+            self.sync()
+
     def flush(self, checkpoint: bytes | None = None) -> None:
-        """Commit every buffered row, the progress and ``checkpoint`` in one transaction."""
+        """Commit every buffered row, the progress and ``checkpoint`` in one
+        transaction; return once it (and any commit before it) is durable."""
+        self._live()
+        if self._committer is None:
+            self._commit(self._take_buffer(), self.run_id, self._ticks_completed, checkpoint)
+        else:
+            self._hand_over(checkpoint)
+            self.sync()
+
+    def _hand_over(self, checkpoint: bytes | None) -> None:
+        """Give the buffered rows to the background thread as the next commit."""
+        self._raise_background_failure()
+        job = (self._take_buffer(), self.run_id, self._ticks_completed, checkpoint)
+        self._committer.submit(lambda: self._commit_in_background(*job))
+
+    def _take_buffer(self) -> Buffer:
+        """The buffered rows, leaving the buffer empty (the budget clock restarts)."""
+        buffer, self._buffer = self._buffer, []
+        self._buffered_rows, self._tick_mark = 0, (0, 0)
+        self._ticks_handed_over = self._ticks_completed
+        self._committed_at = time.monotonic()
+        return buffer
+
+    def _commit_in_background(self, *job) -> None:
+        """:meth:`_commit` on the background thread: its failure is kept for the caller's thread."""
+        if self.failure is not None:  # never a commit after a failed one: the file keeps a prefix of ticks
+            return
+        try:
+            self._commit(*job)
+        except TelemetryError:  # in self.failure, for the caller's thread; anything else in the thread's error
+            self._failure_raised = False
+
+    def _commit(self, buffer: Buffer, run_id: int | None, ticks: int, checkpoint: bytes | None) -> None:
+        """Write ``buffer``, the progress ``ticks`` and ``checkpoint`` in one transaction."""
 
         def write(conn):
-            self._write_buffer(conn)
-            if self.run_id is not None:
-                conn.execute("UPDATE runs SET ticks_completed = ? WHERE run_id = ?",
-                             (self._ticks_completed, self.run_id))
+            self._write_buffer(conn, buffer)
+            if run_id is not None:
+                conn.execute("UPDATE runs SET ticks_completed = ? WHERE run_id = ?", (ticks, run_id))
                 if checkpoint is not None:
                     conn.execute("INSERT OR REPLACE INTO checkpoints VALUES (?, ?, ?, ?)",
-                                 (self.run_id, self._ticks_completed, utc_now(), checkpoint))
+                                 (run_id, ticks, utc_now(), checkpoint))
 
-        try:
-            self._transaction(write)
-        finally:
-            if self.failure is not None:
-                self._drop_buffer()
-        self._drop_buffer()
-        self._ticks_committed = self._ticks_completed
-        self._committed_at = time.monotonic()
+        self._transaction(write)
+        self._ticks_committed = ticks
         if self._checkpointer is not None:
             self._checkpointer.after_commit()
 
-    def _write_buffer(self, conn: sqlite3.Connection) -> None:
-        """Insert the buffered appends in the writer's layout."""
+    def _write_buffer(self, conn: sqlite3.Connection, buffer: Buffer) -> None:
+        """Insert buffered appends in the writer's layout."""
         if self.layout == "rows":
-            for table, run_id, columns, n_rows in self._buffer:
+            for table, run_id, columns, n_rows in buffer:
                 conn.executemany(_insert_sql(table), zip([run_id] * n_rows, *map(python_values, columns)))
             return
         grouped: dict[tuple[str, int], list] = {}
-        for table, run_id, columns, n_rows in self._buffer:
+        for table, run_id, columns, n_rows in buffer:
             grouped.setdefault((table, run_id), []).append((columns, n_rows))
         for (table, run_id), parts in grouped.items():
             insert_blocks(conn, TABLES[table], run_id, parts)
 
-    def _drop_buffer(self) -> None:
-        self._buffer.clear()
-        self._buffered_rows = 0
-        self._tick_mark = (0, 0)
+    @property
+    def writing_in_background(self) -> bool:
+        """True while the writer's background thread runs (until :meth:`close`)."""
+        return self._committer is not None and self._committer.alive
 
     @property
     def buffered_rows(self) -> int:
@@ -348,7 +457,8 @@ class TelemetryWriter:
 
     @property
     def ticks_committed(self) -> int:
-        """Ticks whose rows are committed (what a kill now would keep)."""
+        """Ticks whose rows are committed (what a kill now would keep; with a
+        background thread, :meth:`sync` first to count the commit in flight)."""
         return self._ticks_committed
 
     # -- lifetime -------------------------------------------------------------
@@ -365,10 +475,10 @@ class TelemetryWriter:
             self._close_connections()
 
     def _close_connections(self) -> None:
-        """Close the checkpointer's connection, then the writer's: the last one
-        to close moves the log into the file and removes it."""
-        if self._checkpointer is not None:
-            self._checkpointer.close()
+        """Finish the commit in flight and stop its thread, close the
+        checkpointer's connection, then the writer's: the last one to close
+        moves the log into the file and removes it."""
+        self._stop_threads()
         self._conn.close()
         self._conn = None
 

@@ -130,6 +130,7 @@ class LiveRun:
         if not isinstance(agent_id, int) or isinstance(agent_id, bool) or not 0 <= agent_id < ag.n:
             raise ViewerInputError(f"no agent {str(agent_id)[:20]!r}; ids run from 0 to {ag.n - 1}")
         held = self.sim.world.real_holdings()[agent_id]
+        self.sim.tick_state.refresh_quotes()
         active = [PAIR_NAMES.index(p) for p in self.pairs]
         return {"type": "agent", "id": agent_id, "tick": self.current["tick"],
                 "group": self.groups[int(ag.group[agent_id])], "x": int(ag.x[agent_id]), "y": int(ag.y[agent_id]),

@@ -23,6 +23,12 @@ Per tick (the hooks of :class:`~vmt.markets.base.MarketComponent`):
 * trade -- at each post, the post-bound agents within its interaction
   radius are its participants; its mechanism clears each exchange pair in
   turn (:mod:`.mechanisms`) and the price the post announces is updated.
+  Posts share no participants, so the clearings run pair by pair across
+  all posts (the first pair at every post, then the second), each kind of
+  mechanism handed all of one pair's sessions at once
+  (:meth:`~.mechanisms.base.Mechanism.clear_many`: the Walrasian searches
+  run in parallel); each post still clears its pairs in pair order, and
+  the tick's orders, trades and records are laid out post by post.
 """
 
 from __future__ import annotations
@@ -35,13 +41,14 @@ from vmt.markets.base import MarketComponent
 from vmt.markets.posts.broadcast import hear_prices
 from vmt.markets.posts.exchange import PairMarket, SeededStream, TradeRows
 from vmt.markets.posts.mechanisms import PostSetup, mechanism_entry, validate_params
+from vmt.markets.posts.mechanisms.base import Session
 from vmt.markets.posts.orders import OrderLog
 from vmt.markets.posts.records import PostRecords, post_table
 from vmt.markets.posts.state import build_posts, opening_price, to_ticks
 from vmt.protocols.search.distance_discounted import DistanceDiscountedSearch
 from vmt.protocols.search.market_aware import MarketAwareParams, MarketAwareSearch, PostBoard, post_bound, score_posts
 from vmt.protocols.search.post_view import build_post_view
-from vmt.world.state import NO_AGENT
+from vmt.world.state import NO_AGENT, PAIRS
 
 
 @njit(cache=True, parallel=True)
@@ -154,8 +161,23 @@ class PostsComponent(MarketComponent):
                          tick_state.stop_distance)
 
     def after_trade(self, tick: int, tick_state) -> None:
-        for j, members in self._participants():
-            self._clear_post(tick, j, members)
+        sessions = {}
+        participants = list(self._participants())
+        for k in range(len(PAIRS)):
+            for sessions_of_kind in self._kinds([(j, members) for j, members in participants
+                                                 if self.posts.pair_active[j, k]]):
+                opened = [self._session(tick, j, k, members) for j, members in sessions_of_kind]
+                records = type(self.mechanisms[sessions_of_kind[0][0]]).clear_many(opened)
+                sessions.update(((s.market.j, k), (s, record)) for s, record in zip(opened, records))
+        for j, k in sorted(sessions):
+            self._close_session(tick, *sessions[j, k])
+
+    def _kinds(self, at_posts: list) -> list[list]:
+        """``(post, participants)`` grouped by mechanism class, each group in post order."""
+        groups: dict[type, list] = {}
+        for j, members in at_posts:
+            groups.setdefault(type(self.mechanisms[j]), []).append((j, members))
+        return list(groups.values())
 
     def _participants(self):
         """(post, its participants in increasing id) for every post with any, in post order:
@@ -168,19 +190,28 @@ class PostsComponent(MarketComponent):
         posts_of, first = np.unique(self.target_post[by_post], return_index=True)
         return zip(posts_of.tolist(), np.split(by_post, first[1:]))
 
-    def _clear_post(self, tick: int, j: int, members: np.ndarray) -> None:
-        mechanism, posts = self.mechanisms[j], self.posts
-        for k in posts.pairs(j):
-            rng = SeededStream((self.seed, tick, j, k))
-            market = PairMarket(self.world, posts, j, k, members, tick, rng, self.orders, self.trades,
-                                mechanism.maker(k))
-            record = mechanism.clear(market, int(posts.price_ticks[j, k]))
-            if record is None:
-                continue
-            self.records.add(tick, market, record, self.world.units)
-            announced = record.next_price
-            if announced is not None and (record.price is not None or announced != posts.price_ticks[j, k]):
-                posts.price_ticks[j, k], posts.price_tick[j, k] = announced, tick
+    def _session(self, tick: int, j: int, k: int, members: np.ndarray) -> Session:
+        """Pair ``k`` at post ``j`` opened for its participants, with its own order and trade logs."""
+        mechanism, orders, trades = self.mechanisms[j], OrderLog(), TradeRows()
+        market = PairMarket(self.world, self.posts, j, k, members, tick, SeededStream((self.seed, tick, j, k)),
+                            orders, trades, mechanism.maker(k))
+        return Session(mechanism, market, int(self.posts.price_ticks[j, k]), orders, trades)
+
+    def _close_session(self, tick: int, session: Session, record) -> None:
+        """Add a clearing's orders, trades and record to the tick's, and announce its price.
+
+        Sessions are closed in (post, pair) order, the order of the tables, whatever
+        order the clearings ran in.
+        """
+        market, posts = session.market, self.posts
+        self.orders.extend(session.orders)
+        self.trades.extend(session.trades)
+        if record is None:
+            return
+        self.records.add(tick, market, record, self.world.units)
+        j, k, announced = market.j, market.k, record.next_price
+        if announced is not None and (record.price is not None or announced != posts.price_ticks[j, k]):
+            posts.price_ticks[j, k], posts.price_tick[j, k] = announced, tick
 
     # -------------------------------------------------------- accounting
     def held_outside_agents(self) -> np.ndarray:

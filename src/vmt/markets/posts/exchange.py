@@ -12,7 +12,10 @@ A mechanism sees the participants only through :class:`PairMarket`:
   first good from seller to buyer and ``q2`` of the second good back,
   at once, after checking that both sides can deliver and that neither
   side's utility falls (``trade_gain >= 0``). A refused fill changes
-  nothing and returns the reason.
+  nothing and returns the reason. A compiled clearing applies the same
+  rules fill by fill itself, moves the holdings, and hands its fills and
+  orders over in bulk (:meth:`PairMarket.record_fills`,
+  :meth:`PairMarket.record_orders`).
 
 The counterparty ``MAKER`` (-1) is the post's own market maker (dealer,
 LMSR), whose goods sit in a :class:`MakerAccount`, not in any agent's
@@ -22,12 +25,13 @@ inventory; it may not go short of goods or money.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from vmt.economics.kernels import reservation_prices_barter, reservation_prices_money
-from vmt.markets.posts.orders import REJECTED, Order, OrderLog, rejection_reason
+from vmt.markets.posts.orders import (BUYER_SHORT, LOWERS_UTILITY, REFUSALS, REJECTED, SELLER_SHORT, Order,
+                                      OrderLog, rejection_reason)
 from vmt.markets.posts.state import PAIR_LABELS
-from vmt.markets.posts.trade_rows import TradeRows
+from vmt.markets.posts.trade_rows import Q1, Q2, TradeRows
 from vmt.protocols.gains import pair_goods
 from vmt.protocols.search.market_aware import best_trade, max_units, units_demanded
 from vmt.world.state import GOOD_M, PAIRS
@@ -41,6 +45,30 @@ def _demand_loop(ids, family, params, lam, inventory, units, k, ticks, out):
     for r in range(ids.shape[0]):
         i = ids[r]
         out[r] = best_trade(family[i], params[i], lam[i], inventory[i], units, k, ticks[r])[0]
+
+
+@njit(cache=True)
+def demand_at(ids, family, params, lam, inventory, units, k, price, out):
+    """Each participant's signed discrete demand at one ``price`` (ticks) into ``out``;
+    returns (excess demand ``z``, gross volume asked ``V``, tradeable volume ``min(D, S)``)."""
+    bought = sold = 0
+    for r in range(ids.shape[0]):
+        i = ids[r]
+        q = best_trade(family[i], params[i], lam[i], inventory[i], units, k, price)[0]
+        out[r] = q
+        if q > 0:
+            bought += q
+        else:
+            sold -= q
+    return bought - sold, bought + sold, min(bought, sold)
+
+
+@njit(cache=True, parallel=True)
+def demand_many(ids, start, family, params, lam, inventory, units, k, price, out):
+    """:func:`demand_at` for many sessions (``ids[start[s]:start[s + 1]]`` at ``price[s]``), in parallel."""
+    for s in prange(start.shape[0] - 1):
+        a, b = start[s], start[s + 1]
+        demand_at(ids[a:b], family, params, lam, inventory, units, k, price[s], out[a:b])
 
 
 @njit(cache=True)
@@ -60,15 +88,20 @@ def _units_one(code, params, lam, inventory_row, units, k, ticks, side, strict):
 
 
 @njit(cache=True)
-def _reservation_loop(ids, family, params, lam, inventory, units, k, ask, bid):
+def _reservation_loop(ids, family, params, lam, inventory, units, k, tick_size, ask_ticks, bid_ticks):
+    """One-unit reservation prices on the tick grid, each rounded to its safe side:
+    the ask up (at least one tick; -1 if the agent has nothing to sell at any
+    finite price), the bid down and capped by the money (second good) held."""
     g1, g2 = pair_goods(k)
     for r in range(ids.shape[0]):
         i = ids[r]
         a, b = inventory[i, 0] * units[0], inventory[i, 1] * units[1]
         if g2 == GOOD_M:
-            ask[r], bid[r] = reservation_prices_money(family[i], params[i], a, b, g1, units[g1], lam[i])
+            ask, bid = reservation_prices_money(family[i], params[i], a, b, g1, units[g1], lam[i])
         else:
-            ask[r], bid[r] = reservation_prices_barter(family[i], params[i], a, b, units[0], units[1])
+            ask, bid = reservation_prices_barter(family[i], params[i], a, b, units[0], units[1])
+        ask_ticks[r] = max(1, int(np.ceil(max(ask, 0.0) / tick_size))) if np.isfinite(ask) else -1
+        bid_ticks[r] = min(np.floor(max(bid, 0.0) / tick_size), inventory[i, g2])
 
 
 @njit(cache=True)
@@ -87,7 +120,9 @@ def gain_after(code, params, lam, inventory_row, units, first, second, traded_fi
 
 
 def _per_trader(value, ids: np.ndarray) -> np.ndarray:
-    """``value`` (one for all, or one per trader) as an int64 array over ``ids``."""
+    """``value`` (one for all, or one per trader) as an int64 array over ``ids`` (read only)."""
+    if isinstance(value, np.ndarray) and value.dtype == np.int64 and value.shape == ids.shape:
+        return value
     if np.ndim(value) == 0:
         return np.full(ids.shape, value, dtype=np.int64)
     return np.broadcast_to(np.asarray(value, dtype=np.int64), ids.shape).copy()
@@ -144,14 +179,18 @@ class PairMarket:
     def is_money_pair(self) -> bool:
         return self.second == GOOD_M
 
-    def _agents(self):
+    def agent_arrays(self):
+        """(family, utility parameters, lambda, inventory, units): what the demand kernels read."""
         ag = self.world.agents
         return ag.family, ag.utility_params, ag.lambda_money, ag.inventory, self.world.units
 
     def demand(self, ticks) -> np.ndarray:
         """Signed discrete demand (minor units of the first good) of each participant at ``ticks``."""
         out = np.zeros(self.ids.size, dtype=np.int64)
-        _demand_loop(self.ids, *self._agents(), self.k, _per_trader(ticks, self.ids), out)
+        if np.ndim(ticks) == 0:
+            demand_at(self.ids, *self.agent_arrays(), self.k, int(ticks), out)
+        else:
+            _demand_loop(self.ids, *self.agent_arrays(), self.k, _per_trader(ticks, self.ids), out)
         return out
 
     def units_at(self, ticks, side, strict: bool = False, ids=None) -> np.ndarray:
@@ -163,7 +202,7 @@ class PairMarket:
         """
         ids = self.ids if ids is None else np.asarray(ids, dtype=np.int64)
         out = np.zeros(ids.size, dtype=np.int64)
-        _units_loop(ids, *self._agents(), self.k, _per_trader(ticks, ids), _per_trader(side, ids), strict, out)
+        _units_loop(ids, *self.agent_arrays(), self.k, _per_trader(ticks, ids), _per_trader(side, ids), strict, out)
         return out
 
     def units_of(self, agent: int, ticks: int, side: int, strict: bool = False) -> int:
@@ -174,13 +213,9 @@ class PairMarket:
 
     def reservation_ticks(self) -> tuple[np.ndarray, np.ndarray]:
         """(ask, bid) ticks for one unit, rounded to the safe side; ask -1 if nothing to sell, bid 0 if no bid."""
-        ask, bid = np.empty(self.ids.size), np.empty(self.ids.size)
-        _reservation_loop(self.ids, *self._agents(), self.k, ask, bid)
-        ask_ticks = np.where(np.isfinite(ask), np.ceil(np.maximum(ask, 0.0) / self.tick_size), -1)
-        ask_ticks = np.where(ask_ticks == 0, 1, ask_ticks).astype(np.int64)
-        cash = self.world.agents.inventory[self.ids, self.second]
-        bid_ticks = np.floor(np.clip(bid, 0.0, None) / self.tick_size)
-        return ask_ticks, np.minimum(bid_ticks, cash).astype(np.int64)
+        ask, bid = np.empty(self.ids.size, dtype=np.int64), np.empty(self.ids.size, dtype=np.int64)
+        _reservation_loop(self.ids, *self.agent_arrays(), self.k, self.tick_size, ask, bid)
+        return ask, bid
 
 
     def holdings(self, agent: int) -> tuple[int, int]:
@@ -227,28 +262,21 @@ class PairMarket:
         self.fills += 1
         return None
 
-    def settle_slices(self, buyer: int, seller: int, q1: np.ndarray, q2: np.ndarray) -> None:
-        """Settle fills ``q1[i]`` for ``q2[i]``, in order, that a compiled mechanism loop already
-        checked one by one against :meth:`fill`'s rules on the holdings as they moved.
+    def record_fills(self, fills: np.ndarray) -> None:
+        """Fills a compiled clearing made (:data:`~vmt.markets.posts.trade_rows.FILL_FIELDS` rows, in
+        order), each checked against :meth:`fill`'s rules on the holdings as they moved, the holdings
+        already moved and the traders' quotes marked stale: their trade rows (one block) and the
+        session's totals, as :meth:`fill` leaves them."""
+        self._trades.add_block(fills, self.k, self.market_id, self.world.units)
+        self.volume += int(fills[:, Q1].sum())
+        self.value += int(fills[:, Q2].sum())
+        self.fills += fills.shape[0]
 
-        The same result as calling :meth:`fill` for each (holdings, one trade row per fill,
-        the session's totals), moved at once; the whole series is checked again (deliverable,
-        not lowering the trader's utility) and a disagreement raises, as a bug.
-        """
-        total1, total2 = int(q1.sum()), int(q2.sum())
-        if q1.size == 0:
-            return
-        if (q1 <= 0).any() or (q2 < 0).any() or self._deliverable(buyer, seller, total1, total2) \
-                or self._rational(buyer, seller, total1, total2):
-            raise AssertionError(f"compiled fills of {total1} units for {total2} break the settlement rules")
-        for agent, sign in ((buyer, 1), (seller, -1)):
-            self._move(agent, self.first, sign * total1)
-            self._move(agent, self.second, -sign * total2)
-        x, y = self._where(buyer, seller)
-        self._trades.add_slices(buyer, seller, self.k, q1, q2, self.market_id, x, y, self.world.units)
-        self.volume += total1
-        self.value += total2
-        self.fills += q1.size
+    def record_orders(self, agents: np.ndarray, orders: np.ndarray, reason_if_short: str) -> None:
+        """The orders of a compiled clearing, as :meth:`close` writes them: ``orders`` holds one
+        :data:`~vmt.markets.posts.orders.ORDER_FIELDS` row per trader in ``agents`` (status -1: none)."""
+        self._orders.add_block(self.market_id, self.label, agents, orders, self.world.units[self.first],
+                               self.tick_size, reason_if_short)
 
     def _where(self, buyer: int, seller: int) -> tuple[int, int]:
         """The buyer's cell (the seller's when the maker buys)."""
@@ -260,16 +288,16 @@ class PairMarket:
 
     def _deliverable(self, buyer, seller, q1, q2) -> str | None:
         if self.holdings(seller)[0] < q1:
-            return f"seller {seller} cannot deliver {q1} units"
+            return REFUSALS[SELLER_SHORT](seller, q1)
         if self.holdings(buyer)[1] < q2:
-            return f"buyer {buyer} cannot pay {q2}"
+            return REFUSALS[BUYER_SHORT](buyer, q2)
         return None
 
     def _rational(self, buyer, seller, q1, q2) -> str | None:
         for agent, good_in, qty_in, good_out, qty_out in (
                 (buyer, self.first, q1, self.second, q2), (seller, self.second, q2, self.first, q1)):
             if agent != MAKER and self.gain(agent, good_in, qty_in, good_out, qty_out) < 0.0:
-                return f"fill would lower the utility of agent {agent}"
+                return REFUSALS[LOWERS_UTILITY](agent, None)
         return None
 
     def gain(self, agent: int, good_in: int, qty_in: int, good_out: int, qty_out: int,

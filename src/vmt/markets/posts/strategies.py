@@ -32,8 +32,11 @@ from __future__ import annotations
 from typing import Callable
 
 import numpy as np
+from numba import njit
 
 from vmt.markets.posts.orders import BUY, SELL, Order
+from vmt.protocols.search.market_aware import max_units, shifted_utility, unit_gain
+from vmt.world.valuation import GAIN_TOLERANCE
 
 #: name -> limits(sides, ask, bid, floor, ceiling, rng) -> limit ticks (0 = no order)
 Strategy = Callable[..., np.ndarray]
@@ -83,9 +86,27 @@ def zi_unconstrained(sides, ask, bid, floor, ceiling, rng):
     return _uniform_ticks(np.full(sides.shape, floor), np.full(sides.shape, ceiling), rng)
 
 
+@njit(cache=True)
+def _demand_signs(ids, family, params, lam, inventory, units, k, ticks, out):
+    """The sign of each trader's demand at ``ticks`` (:meth:`PairMarket.demand`): +1 if one unit
+    bought strictly raises its utility, else -1 if one unit sold does, else 0. A demand is positive
+    exactly when its first unit is worth it (:func:`units_demanded`), so the sign needs no search."""
+    for r in range(ids.shape[0]):
+        i, out[r] = ids[r], 0
+        base = shifted_utility(family[i], params[i], lam[i], inventory[i], units, 0, 0, 1, 0)
+        tolerance = GAIN_TOLERANCE * (1.0 + abs(base))
+        for side in (1, -1):
+            if max_units(inventory[i], k, ticks, side) > 0 and \
+                    unit_gain(family[i], params[i], lam[i], inventory[i], units, k, ticks, side, 1) > tolerance:
+                out[r] = side
+                break
+
+
 def choose_sides(market, reference_ticks: int, ask: np.ndarray, bid: np.ndarray) -> np.ndarray:
     """+1 buy / -1 sell / 0 nothing for each participant (see the module docstring)."""
-    wanted = np.sign(market.demand(reference_ticks))
+    ag, wanted = market.world.agents, np.empty(market.ids.size, dtype=np.int64)
+    _demand_signs(market.ids, ag.family, ag.utility_params, ag.lambda_money, ag.inventory, market.world.units,
+                  market.k, int(reference_ticks), wanted)
     closer_to_buying = np.log(np.maximum(bid, 1) / reference_ticks) > np.log(reference_ticks / np.maximum(ask, 1))
     fallback = np.where(closer_to_buying, BUY, SELL)
     sides = np.where(wanted != 0, wanted, fallback)
@@ -93,13 +114,29 @@ def choose_sides(market, reference_ticks: int, ask: np.ndarray, bid: np.ndarray)
     return np.where(((sides == BUY) & can_buy) | ((sides == SELL) & can_sell), sides, 0).astype(np.int64)
 
 
-def strategy_orders(market, strategy: str, reference_ticks: int, floor: int, ceiling: int) -> list[Order]:
-    """One order per participant that has a side, in participant (id) order."""
+def strategy_limits(market, strategy: str, reference_ticks: int, floor: int,
+                    ceiling: int) -> tuple[np.ndarray, np.ndarray, bool]:
+    """(sides, limits, respects_reservation) of every participant: side 0 or limit 0 means no order."""
     limits_of, respects = get_strategy(strategy)
     ask, bid = market.reservation_ticks()
     sides = choose_sides(market, reference_ticks, ask, bid)
-    limits = np.asarray(limits_of(sides, ask, bid, floor, ceiling, market.rng), dtype=np.int64)
+    return sides, np.asarray(limits_of(sides, ask, bid, floor, ceiling, market.rng), dtype=np.int64), respects
+
+
+def strategy_arrays(market, strategy: str, reference_ticks: int, floor: int,
+                    ceiling: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(agents, sides, quantities, limits) of one order per participant that has a side, in
+    participant (id) order: :func:`strategy_orders` as arrays. A strategy that respects the
+    reservation price orders its demand at its own limit (at least one unit), the others one unit."""
+    sides, limits, respects = strategy_limits(market, strategy, reference_ticks, floor, ceiling)
     quantity = np.maximum(market.units_at(limits, sides), 1) if respects else np.ones(sides.size, dtype=np.int64)
     keep = (sides != 0) & (limits > 0)
-    return [Order(int(market.ids[r]), int(sides[r]), int(quantity[r]), int(limits[r]), extra={"strategy": strategy})
-            for r in np.flatnonzero(keep)]
+    return market.ids[keep], sides[keep], quantity[keep].astype(np.int64), limits[keep]
+
+
+def strategy_orders(market, strategy: str, reference_ticks: int, floor: int, ceiling: int) -> list[Order]:
+    """One order per participant that has a side, in participant (id) order."""
+    agents, sides, quantities, limits = strategy_arrays(market, strategy, reference_ticks, floor, ceiling)
+    return [Order(agent, side, quantity, limit, extra={"strategy": strategy})
+            for agent, side, quantity, limit in zip(agents.tolist(), sides.tolist(), quantities.tolist(),
+                                                     limits.tolist())]

@@ -1,10 +1,13 @@
 """The fills of one tick at all posts, kept as columns of the ``trades`` table.
 
-A fill by a single order is one row; a compiled mechanism loop that fills an
-order in many slices (the dealer) hands them over as one block of arrays,
-so a tick with tens of thousands of slices does not build a Python tuple
-per slice. :meth:`TradeRows.columns` puts rows and blocks together in the
-order they were made: the same table either way.
+A fill made through :meth:`~vmt.markets.posts.exchange.PairMarket.fill` is
+one row; a compiled clearing (the continuous double auction's book, the
+dealer, the LMSR maker) hands over all the fills of a session as one block
+of arrays, so a tick with hundreds of thousands of fills builds no Python
+tuple per fill. Rows and blocks keep only what was traded (traders, pair,
+minor units, post, cell); :meth:`TradeRows.columns` turns them into real
+quantities and prices once per tick, over all of them at once, in the order
+they were made: the same table either way.
 """
 
 from __future__ import annotations
@@ -16,56 +19,70 @@ from vmt.world.state import PAIR_NAMES, PAIRS
 COLUMNS = ("buyer_id", "seller_id", "pair_type", "quantity_A", "quantity_B", "quantity_M", "price",
            "market_id", "x", "y")
 DTYPES = (np.int64, np.int64, object, float, float, float, float, float, np.int64, np.int64)
+#: What a fill keeps until :meth:`TradeRows.columns`: traders, pair, minor units of its two goods, post, cell.
+_RAW = ("buyer", "seller", "pair", "q1", "q2", "market_id", "x", "y")
+#: The columns of a block of fills from a compiled clearing (one int64 row per fill): buyer and seller
+#: (-1: the market maker), minor units of the first good and of the second good paid, the price the
+#: clearing record reports (ticks), and the cell of the trade (the buyer's; the seller's when the maker buys).
+FILL_FIELDS = ("buyer", "seller", "q1", "q2", "price", "x", "y")
+BUYER, SELLER, Q1, Q2, PRICE, X, Y = range(len(FILL_FIELDS))
+_FIRST_GOOD = np.array([first for first, _ in PAIRS], dtype=np.int64)
+_SECOND_GOOD = np.array([second for _, second in PAIRS], dtype=np.int64)
+_PAIR_NAMES = np.array(PAIR_NAMES, dtype=object)
 
 
 class TradeRows:
     """Fills of one tick at all posts, as columns of the ``trades`` table."""
 
     def __init__(self) -> None:
-        self._parts: list = []  # lists of row tuples and dicts of column arrays, in the order made
+        self._parts: list = []  # lists of raw row tuples and tuples of raw column arrays, in the order made
+        self._units = np.ones(3)
         self.count = 0
 
     def add(self, buyer, seller, k, q1, q2, market_id, x, y, units) -> None:
         """One fill: ``q1`` minor units of pair ``k``'s first good for ``q2`` of its second."""
-        moved = [0.0, 0.0, 0.0]
-        first, second = PAIRS[k]
-        moved[first], moved[second] = q1 * units[first], q2 * units[second]
         if not self._parts or not isinstance(self._parts[-1], list):
             self._parts.append([])
-        self._parts[-1].append((buyer, seller, PAIR_NAMES[k], *moved, moved[second] / moved[first], market_id, x, y))
+        self._parts[-1].append((buyer, seller, k, q1, q2, market_id, x, y))
+        self._units = units
         self.count += 1
 
-    def add_slices(self, buyer, seller, k, q1: np.ndarray, q2: np.ndarray, market_id, x, y, units) -> None:
-        """Fills ``q1[i]`` for ``q2[i]`` between the same two traders: :meth:`add` for each, at once."""
-        first, second = PAIRS[k]
-        moved = [np.zeros(q1.shape[0]), np.zeros(q1.shape[0]), np.zeros(q1.shape[0])]
-        moved[first], moved[second] = q1 * units[first], q2 * units[second]
-        self._parts.append(((buyer, seller, PAIR_NAMES[k]), moved, moved[second] / moved[first], (market_id, x, y)))
-        self.count += q1.shape[0]
+    def add_block(self, fills: np.ndarray, k: int, market_id: int, units) -> None:
+        """The fills of one clearing at once, one :data:`FILL_FIELDS` row each: :meth:`add` for each."""
+        if fills.shape[0]:
+            self._parts.append((fills, k, market_id))
+            self._units = units
+            self.count += fills.shape[0]
+
+    def extend(self, other: "TradeRows") -> None:
+        """Append ``other``'s fills after these (one post's session into the tick's rows)."""
+        self._parts.extend(other._parts)
+        self.count += other.count
+        if other.count:
+            self._units = other._units
 
     @property
     def rows(self) -> list[tuple]:
-        """Every fill as a row (``COLUMNS`` order), blocks unpacked: for inspection and tests."""
-        out = []
-        for part in self._parts:
-            out.extend(part if isinstance(part, list) else zip(*_block_columns(part)))
-        return out
+        """Every fill as a row (``COLUMNS`` order): for inspection and tests."""
+        cols = self.columns(0)
+        return list(zip(*(cols[name].tolist() for name in COLUMNS)))
 
     def columns(self, tick: int) -> dict:
-        parts = [_row_columns(part) if isinstance(part, list) else _block_columns(part) for part in self._parts]
-        cols = {name: (np.concatenate([p[c] for p in parts]) if parts else np.zeros(0, dtype=dtype)).astype(dtype)
-                for c, (name, dtype) in enumerate(zip(COLUMNS, DTYPES))}
+        raw = [np.concatenate([_raw_column(part, c) for part in self._parts]) if self._parts
+               else np.zeros(0, dtype=np.int64) for c in range(len(_RAW))]
+        buyer, seller, pair, q1, q2, market_id, x, y = raw
+        first, second = _FIRST_GOOD[pair], _SECOND_GOOD[pair]
+        moved_first, moved_second = q1 * self._units[first], q2 * self._units[second]
+        moved = [np.where(first == g, moved_first, np.where(second == g, moved_second, 0.0)) for g in range(3)]
+        values = (buyer, seller, _PAIR_NAMES[pair], *moved, moved_second / moved_first, market_id, x, y)
+        cols = {name: np.asarray(value).astype(dtype) for name, value, dtype in zip(COLUMNS, values, DTYPES)}
         return {"tick": np.full(self.count, tick, dtype=np.int64), **cols}
 
 
-def _row_columns(rows: list[tuple]) -> list[np.ndarray]:
-    return [np.array([r[c] for r in rows], dtype=dtype) for c, dtype in enumerate(DTYPES)]
-
-
-def _block_columns(block) -> list[np.ndarray]:
-    """A block of slices (traders and pair, quantities moved, prices, post and cell) as columns."""
-    (buyer, seller, pair), moved, price, (market_id, x, y) = block
-    m = price.shape[0]
-    scalars = [np.full(m, value, dtype=dtype) for value, dtype in zip((buyer, seller, pair), DTYPES)]
-    place = [np.full(m, value, dtype=dtype) for value, dtype in zip((market_id, x, y), DTYPES[7:])]
-    return [*scalars, *moved, price, *place]
+def _raw_column(part, c: int) -> np.ndarray:
+    if isinstance(part, list):
+        return np.array([row[c] for row in part], dtype=np.int64)
+    fills, k, market_id = part
+    if c in (2, 5):  # one pair and one post for the whole block
+        return np.full(fills.shape[0], k if c == 2 else market_id, dtype=np.int64)
+    return fills[:, (BUYER, SELLER, None, Q1, Q2, None, X, Y)[c]]

@@ -287,6 +287,12 @@ class MarketAwareSearch(DistanceDiscountedSearch):
     def attach_posts(self, board: PostBoard) -> None:
         """Called by the market-posts component: from now on posts are ranked too."""
         self.board = board
+        self._partners_ranked = bool(board.bilateral_ok.any())
+
+    @property
+    def reads_quotes(self) -> bool:
+        """Quotes are read only by the partner scan, which posts-only runs skip."""
+        return self.board is None or self._partners_ranked
 
     def rank(self, ctx: TickContext) -> MarketAwareCandidates:
         if self.board is None:
@@ -295,7 +301,7 @@ class MarketAwareSearch(DistanceDiscountedSearch):
         board, world = self.board, ctx.world
         ag, res, sp = world.agents, world.resources, ctx.spatial
         out = self._lists(ag.n)
-        if board.bilateral_ok.any():
+        if self._partners_ranked:
             view = np.where(board.bilateral_ok, ag.partner, 0)
             self._slots = rank_every_agent(ctx, False, view, board.bilateral_ok, out, self._slots)
         else:
@@ -305,7 +311,7 @@ class MarketAwareSearch(DistanceDiscountedSearch):
         eligible = board.uses_posts & (ag.partner < 0)
         out.post, out.post_score = score_posts(board, ctx, eligible, self.params.staleness_decay)
         out.post_bound = post_bound(board, out, ag.partner, out.post_score)
-        if board.bilateral_ok.any():  # otherwise every partner list is empty
+        if self._partners_ranked:  # otherwise every partner list is empty
             strike_from_lists(out.partner_ids, out.partner_scores, out.post_bound)
         return out
 

@@ -20,7 +20,7 @@ an error listing the valid ones.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any, Callable
+from typing import Annotated, Any, Callable, NamedTuple
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, ValidationError
@@ -28,8 +28,9 @@ from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, ValidationErro
 from vmt import plugins
 
 from vmt.markets.posts.exchange import MakerAccount, PairMarket
-from vmt.markets.posts.orders import BUY, SELL, Order
+from vmt.markets.posts.orders import BUY, SELL, Order, OrderLog
 from vmt.markets.posts.rationing import clear_at_price
+from vmt.markets.posts.trade_rows import TradeRows
 from vmt.scenario.base import show
 
 
@@ -95,6 +96,16 @@ class ClearRecord:
         return None if self.best_bid is None or self.best_ask is None else self.best_ask - self.best_bid
 
 
+class Session(NamedTuple):
+    """One pair at one post this tick: its mechanism, market, current price (ticks) and logs."""
+
+    mechanism: "Mechanism"
+    market: PairMarket
+    price: int
+    orders: OrderLog
+    trades: TradeRows
+
+
 class Mechanism:
     """Base class: no market maker, nothing held outside the agents."""
 
@@ -105,6 +116,16 @@ class Mechanism:
 
     def clear(self, market: PairMarket, price: int) -> ClearRecord:  # pragma: no cover - interface
         raise NotImplementedError
+
+    @classmethod
+    def clear_many(cls, sessions: list[Session]) -> list[ClearRecord | None]:
+        """Clear one exchange pair at several posts of this kind (no participant in two).
+
+        The default clears them one after another; a mechanism whose work
+        is a compiled loop may run all of them in one parallel call, with
+        the same records and fills as :meth:`clear` one by one.
+        """
+        return [s.mechanism.clear(s.market, s.price) for s in sessions]
 
     def maker(self, k: int) -> MakerAccount | None:
         """The market maker's account for pair ``k``, if the mechanism has one."""

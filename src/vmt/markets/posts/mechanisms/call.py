@@ -11,18 +11,29 @@ limit first and asks lowest first, equal limits in arrival order, and the
 marginal order may be filled in part. On the other ticks participants wait
 (no clearing, no record). Between calls nobody trades, which is what sets
 a call market apart from the continuous one.
+
+The calls of one pair at all posts are priced and executed in one parallel
+kernel (:mod:`.call_kernels`); :meth:`CallAuction.clear` is the same rule in
+Python, the reference it is tested against.
 """
 
 from __future__ import annotations
 
+import numpy as np
 from pydantic import Field
 
 from vmt.markets.posts.exchange import PairMarket
-from vmt.markets.posts.mechanisms.base import ClearRecord, Mechanism, register_mechanism
+from vmt.markets.posts.mechanisms.base import ClearRecord, Mechanism, Session, register_mechanism
+from vmt.markets.posts.mechanisms.call_kernels import NO_PRICE, call_many
 from vmt.markets.posts.mechanisms.order_driven import OrderDrivenParams
-from vmt.markets.posts.orders import BUY, Order
+from vmt.markets.posts.orders import (BUY, FILLED_UNITS, LIMIT, ORDER_FIELDS, QUANTITY, REJECTED, REJECTED_CODE, SIDE,
+                                      STATUS, Order)
 from vmt.markets.posts.rationing import pair_fills
-from vmt.markets.posts.strategies import strategy_orders
+from vmt.markets.posts.strategies import strategy_arrays, strategy_orders
+from vmt.markets.posts.trade_rows import FILL_FIELDS
+
+#: Why a call order was not filled in full, when it was not refused.
+SHORT_REASON = "not served at the uniform price"
 
 
 class CallParams(OrderDrivenParams):
@@ -58,12 +69,71 @@ class CallAuction(Mechanism):
     def clear(self, market: PairMarket, price: int) -> ClearRecord | None:
         if market.tick % self.params.call_interval != 0:
             return None
-        floor, ceiling = self.params.bounds(price, market.tick_size)
-        orders = [o for o in strategy_orders(market, self.params.strategy, price, floor, ceiling) if market.submit(o)]
+        orders = [o for o in self._orders(market, price) if o.status != REJECTED]
         clearing, demand, supply = uniform_price(orders, price)
         if clearing is not None:
             self._execute(market, orders, clearing, min(demand, supply))
-        market.close("not served at the uniform price")
+        return self._record(market, orders, clearing, demand, supply, price)
+
+    @classmethod
+    def clear_many(cls, sessions: list[Session]) -> list[ClearRecord | None]:
+        """Each call's orders from its strategy (its own random stream), then every call's
+        checks, price and fills in one parallel kernel (:func:`call_many`): what :meth:`clear`
+        does session by session."""
+        calling = [s for s in sessions if s.market.tick % s.mechanism.params.call_interval == 0]
+        if len(calling) < 2:
+            return super().clear_many(sessions)
+        books = [s.mechanism._book(s.market, s.price) for s in calling]
+        start = np.cumsum([0] + [agents.size for agents, _ in books])
+        agents, orders = np.concatenate([b[0] for b in books]), np.concatenate([b[1] for b in books])
+        market, count = calling[0].market, len(calling)
+        price, demand, supply, made = (np.empty(count, dtype=np.int64) for _ in range(4))
+        fills, ag = np.empty((agents.size, len(FILL_FIELDS)), dtype=np.int64), market.world.agents
+        call_many(start, agents, orders, np.array([s.price for s in calling], np.int64), market.k,
+                  *market.agent_arrays(), ag.x, ag.y, ag.quotes_stale, price, demand, supply, made, fills)
+        records = {}
+        for c, session in enumerate(calling):
+            a, b = start[c], start[c + 1]
+            session.market.record_fills(fills[a:a + made[c]])
+            session.market.record_orders(agents[a:b], orders[a:b], SHORT_REASON)
+            clearing = int(price[c]) if price[c] != NO_PRICE else None
+            records[id(session)] = cls._described(session.market, orders[a:b], clearing, int(demand[c]),
+                                                  int(supply[c]), session.price)
+        return [records.get(id(s)) for s in sessions]
+
+    def _book(self, market: PairMarket, price: int) -> tuple[np.ndarray, np.ndarray]:
+        """The participants' orders by the strategy: (traders, :data:`ORDER_FIELDS` rows)."""
+        floor, ceiling = self.params.bounds(price, market.tick_size)
+        agents, sides, quantities, limits = strategy_arrays(market, self.params.strategy, price, floor, ceiling)
+        orders = np.zeros((agents.size, len(ORDER_FIELDS)), dtype=np.int64)
+        orders[:, SIDE], orders[:, QUANTITY], orders[:, LIMIT] = sides, quantities, limits
+        return agents, orders
+
+    @staticmethod
+    def _described(market: PairMarket, orders: np.ndarray, clearing: int | None, demand: int, supply: int,
+                   price: int) -> ClearRecord:
+        """:meth:`_record` from order rows: the best unserved bid and ask of the accepted orders."""
+        waiting = (orders[:, STATUS] != REJECTED_CODE) & (orders[:, QUANTITY] > orders[:, FILLED_UNITS])
+        bids = orders[waiting & (orders[:, SIDE] == BUY), LIMIT]
+        asks = orders[waiting & (orders[:, SIDE] != BUY), LIMIT]
+        return ClearRecord(clearing, demand, supply, market.volume, iterations=1,
+                           best_bid=int(bids.max()) if bids.size else None,
+                           best_ask=int(asks.min()) if asks.size else None,
+                           announced=clearing if clearing is not None else price)
+
+    def _orders(self, market: PairMarket, price: int) -> list[Order]:
+        """The participants' orders by the strategy, each submitted (checked and recorded)."""
+        floor, ceiling = self.params.bounds(price, market.tick_size)
+        orders = strategy_orders(market, self.params.strategy, price, floor, ceiling)
+        for order in orders:
+            market.submit(order)
+        return orders
+
+    @staticmethod
+    def _record(market: PairMarket, orders: list[Order], clearing: int | None, demand: int, supply: int,
+                price: int) -> ClearRecord:
+        """Close the session and describe the call: price, volumes, best unserved bid and ask."""
+        market.close(SHORT_REASON)
         bids = [o.limit for o in orders if o.side == BUY and o.remaining > 0]
         asks = [o.limit for o in orders if o.side != BUY and o.remaining > 0]
         return ClearRecord(clearing, demand, supply, market.volume, iterations=1,

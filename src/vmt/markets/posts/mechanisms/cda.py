@@ -17,16 +17,23 @@ iterations, the number of orders processed.
 
 from __future__ import annotations
 
+import numpy as np
+
 from vmt.markets.posts.exchange import PairMarket
 from vmt.markets.posts.mechanisms.base import ClearRecord, Mechanism, register_mechanism
+from vmt.markets.posts.mechanisms.cda_kernels import arriving_orders, cda_session
+from vmt.markets.posts.mechanisms.maker_kernels import order_totals
 from vmt.markets.posts.mechanisms.order_driven import OrderDrivenParams
-from vmt.markets.posts.orderbook import OrderBook
-from vmt.markets.posts.orders import BUY
-from vmt.markets.posts.strategies import strategy_orders
+from vmt.markets.posts.strategies import strategy_limits
+from vmt.markets.posts.trade_rows import FILL_FIELDS, PRICE
 
 
 class CDAParams(OrderDrivenParams):
     pass
+
+
+#: Why a cda order was not filled in full, when no fill was refused.
+SHORT_REASON = "expired unmatched at the end of the tick"
 
 
 @register_mechanism("cda", CDAParams)
@@ -34,25 +41,20 @@ class ContinuousDoubleAuction(Mechanism):
     """Continuous double auction: price-time priority, traders in seeded random order."""
 
     def clear(self, market: PairMarket, price: int) -> ClearRecord:
-        floor, ceiling = self.params.bounds(price, market.tick_size)
-        orders = strategy_orders(market, self.params.strategy, price, floor, ceiling)
-        book, last = OrderBook(), []
-
-        def settle(buyer: int, seller: int, units: int, at: int):
-            reason = market.fill(buyer, seller, units, units * at)
-            if reason is None:
-                last.append(at)
-            return reason
-
-        for r in market.rng.permutation(len(orders)):
-            if market.submit(orders[r]):
-                book.submit(orders[r], settle)
-        record = ClearRecord(last[-1] if last else None, iterations=len(orders),
-                             best_bid=book.best_bid(), best_ask=book.best_ask())
-        accepted = [o for o in orders if o.status != "rejected"]
-        record.demanded = sum(o.quantity for o in accepted if o.side == BUY)
-        record.supplied = sum(o.quantity for o in accepted if o.side != BUY)
-        record.quantity = market.volume
-        record.announced = record.price if record.price is not None else price
-        market.close("expired unmatched at the end of the tick")
-        return record
+        sides, limits, respects = strategy_limits(market, self.params.strategy, price,
+                                                  *self.params.bounds(price, market.tick_size))
+        arrival = market.rng.permutation(np.count_nonzero((sides != 0) & (limits > 0)))
+        ag = market.world.agents
+        agents, orders = arriving_orders(market.ids, sides, limits, arrival, respects, ag.family, ag.utility_params,
+                                         ag.lambda_money, ag.inventory, market.world.units, market.k)
+        fills, count, best_bid, best_ask = cda_session(
+            agents, ag.family, ag.utility_params, ag.lambda_money, ag.inventory, market.world.units, market.k,
+            ag.x, ag.y, ag.quotes_stale, orders, np.empty((agents.size + 16, len(FILL_FIELDS)), dtype=np.int64))
+        market.record_fills(fills[:count])
+        market.record_orders(agents, orders, SHORT_REASON)
+        demanded, supplied, _ = order_totals(orders)
+        last = int(fills[count - 1, PRICE]) if count else None
+        return ClearRecord(last, demanded, supplied, market.volume, iterations=int(agents.size),
+                           best_bid=int(best_bid) if best_bid >= 0 else None,
+                           best_ask=int(best_ask) if best_ask >= 0 else None,
+                           announced=last if last is not None else price)

@@ -24,18 +24,15 @@ import math
 import numpy as np
 from pydantic import Field
 
-from vmt.markets.posts.exchange import MAKER, PairMarket
-from vmt.markets.posts.mechanisms.base import BoundedReal, register_mechanism
-from vmt.markets.posts.mechanisms.dealer_kernels import (LOTS_PER_ORDER, dealer_mid, dealer_quotes, dealer_slices,
+from vmt.markets.posts.exchange import PairMarket
+from vmt.markets.posts.mechanisms.base import BoundedReal, ClearRecord, register_mechanism
+from vmt.markets.posts.mechanisms.dealer_kernels import (LOTS_PER_ORDER, dealer_mid, dealer_quotes, dealer_session,
                                                          inventory_imbalance)
 from vmt.markets.posts.mechanisms.maker import MakerMechanism, MakerParams, stock_target
-from vmt.markets.posts.orders import BUY
 from vmt.world.state import GOODS, PAIRS
 
 #: The reference price stays within [1, this] ticks, however long an imbalance lasts.
 _MAX_REFERENCE_TICKS = 1e12
-#: Slices one compiled call may return (an order needs about 32 ln(units / 32) + 32).
-_SLICES_PER_CALL = 2048
 
 
 class DealerParams(MakerParams):
@@ -92,19 +89,13 @@ class Dealer(MakerMechanism):
         drifted = self.reference[k] * math.exp(-self.params.reference_drift * self._imbalance(k))
         self.reference[k] = min(max(drifted, 1.0), _MAX_REFERENCE_TICKS)
 
-    def _fill_order(self, market: PairMarket, agent: int, side: int, remaining: int, prices: list) -> int:
-        """The shared slicing loop (:meth:`MakerMechanism._fill_order`) in one compiled call per order."""
-        ag, k = market.world.agents, market.k
-        held, maker_held = ag.inventory[agent].copy(), self.account.holdings.copy()
-        lots, payments = np.zeros(_SLICES_PER_CALL, dtype=np.int64), np.zeros(_SLICES_PER_CALL, dtype=np.int64)
-        filled, count = 0, _SLICES_PER_CALL
-        while count == _SLICES_PER_CALL and filled < remaining:
-            count = dealer_slices(ag.family[agent], ag.utility_params[agent], ag.lambda_money[agent], held, maker_held,
-                                  market.world.units, market.first, market.second, side, remaining - filled,
-                                  self.reference[k], self.target[k], self.params.inventory_skew,
-                                  self.params.half_spread, lots, payments)
-            buyer, seller = (agent, MAKER) if side == BUY else (MAKER, agent)
-            market.settle_slices(buyer, seller, lots[:count], payments[:count] * lots[:count])
-            prices.extend(payments[:count].tolist())
-            filled += int(lots[:count].sum())
-        return filled
+    def clear(self, market: PairMarket, price: int) -> ClearRecord:
+        """The shared market-maker session (:meth:`MakerMechanism.clear`) in one compiled call."""
+        market.maker, k, ag = self.account, market.k, market.world.agents
+        arrival = market.ids[market.rng.permutation(market.ids.size)]
+        orders, fills = self.session_buffers(arrival.size)
+        fills, count, status = dealer_session(
+            arrival, ag.family, ag.utility_params, ag.lambda_money, ag.inventory, market.world.units, k, ag.x, ag.y,
+            ag.quotes_stale, self.account.holdings, self.reference[k], self.target[k], self.params.inventory_skew,
+            self.params.half_spread, orders, fills)
+        return self.settle_session(market, arrival, orders, fills[:count], status)

@@ -7,7 +7,8 @@ One definition of the dealer's price rule (:func:`inventory_imbalance`,
 exactly as the shared market-maker loop (:mod:`.maker`) does -- same lots,
 same halving, same quotes after every slice, the same utility and
 delivery checks as :meth:`~vmt.markets.posts.exchange.PairMarket.fill` --
-but in one compiled call instead of tens of Python fills.
+and :func:`dealer_session`, which serves a pair's whole tick, participant
+after participant, in one compiled call.
 """
 
 from __future__ import annotations
@@ -16,13 +17,19 @@ import math
 
 from numba import njit
 
-from vmt.world.valuation import trade_gain
+from vmt.markets.posts.mechanisms.maker_kernels import (BROKEN, add_fill, close_order, maker_side, move,
+                                                        place_market_order, trade_gain_of, undeliverable)
+from vmt.markets.posts.orders import NO_ORDER, STATUS
+from vmt.markets.posts.trade_rows import Q1, Q2
+from vmt.protocols.gains import pair_goods
+from vmt.world.valuation import holdings_utility, trade_gain_from
 
 #: Quotes are rounded to ticks after forgiving this much float noise (so 50 x 1.1 is 55).
 ROUNDING = 1e-9
 #: A dealer fills an order in slices of at most 1/LOTS_PER_ORDER of what remains.
 LOTS_PER_ORDER = 32
 BUY = 1
+MAKER = -1  # the market maker as a trade's counterparty
 
 
 @njit(cache=True)
@@ -51,43 +58,83 @@ def dealer_quotes(mid, half_spread):
 
 
 @njit(cache=True)
-def _slice_fits(family, params, lam, held, maker_held, units, first, second, side, lot, payment):
-    """Whether one slice of ``lot`` units at ``payment`` ticks each is worth it and deliverable."""
+def _slice_fits(family, params, lam, held, real, utility, maker_held, units, first, second, side, lot, payment):
+    """Whether one slice of ``lot`` units at ``payment`` ticks each is deliverable and worth it:
+    ``trade_gain > 0`` from the trader's real holdings ``real``, whose utility is ``utility``."""
     paid = payment * lot
-    real = held * units
     if side == BUY:
-        gain = trade_gain(family, params, lam, real, first, lot * units[first], second, paid * units[second])
-        return gain > 0.0 and maker_held[first] >= lot and held[second] >= paid
-    gain = trade_gain(family, params, lam, real, second, paid * units[second], first, lot * units[first])
-    return gain > 0.0 and held[first] >= lot and maker_held[second] >= paid
+        return maker_held[first] >= lot and held[second] >= paid and trade_gain_from(
+            family, params, lam, real, utility, first, lot * units[first], second, paid * units[second]) > 0.0
+    return held[first] >= lot and maker_held[second] >= paid and trade_gain_from(
+        family, params, lam, real, utility, second, paid * units[second], first, lot * units[first]) > 0.0
 
 
 @njit(cache=True)
 def dealer_slices(family, params, lam, held, maker_held, units, first, second, side, remaining,
-                  reference, target, inventory_skew, half_spread, lots, payments):
-    """Serve one order slice by slice; returns the number of slices written to ``lots``/``payments``.
+                  reference, target, inventory_skew, half_spread, agent, x, y, stale, fills, count):
+    """Serve one order slice by slice, appending a fill row per slice to ``fills`` from row
+    ``count`` (:func:`~.maker_kernels.add_fill`); returns ``(fills, count)``.
 
     A slice is a thirty-second of what remains (at least one unit), halved
     until it strictly raises the trader's utility at the current quote and
     both sides can deliver; the order ends when not even one unit fits.
-    ``held`` and ``maker_held`` (minor units of A, B, M) are updated as the
-    slices are taken. Stops early when ``lots`` is full (call again).
+    ``held`` and ``maker_held`` (minor units of A, B, M) move as the slices
+    are taken.
     """
-    count = 0
-    while remaining > 0 and count < lots.shape[0]:
+    while remaining > 0:
         lot = min(max(1, remaining // LOTS_PER_ORDER), remaining)
         bid, ask = dealer_quotes(dealer_mid(reference, maker_held[first], target, inventory_skew), half_spread)
         payment = ask if side == BUY else bid
-        while lot >= 1 and not (payment >= 1 and _slice_fits(family, params, lam, held, maker_held, units,
-                                                             first, second, side, lot, payment)):
+        real = (held[0] * units[0], held[1] * units[1], held[2] * units[2])
+        utility = holdings_utility(family, params, lam, real[0], real[1], real[2])
+        while lot >= 1 and not (payment >= 1 and _slice_fits(family, params, lam, held, real, utility, maker_held,
+                                                             units, first, second, side, lot, payment)):
             lot //= 2
         if lot < 1:
             break
-        held[first] += side * lot
-        held[second] -= side * payment * lot
-        maker_held[first] -= side * lot
-        maker_held[second] += side * payment * lot
-        lots[count], payments[count] = lot, payment
-        count += 1
+        buyer, seller = (held, maker_held) if side == BUY else (maker_held, held)
+        move(buyer, seller, first, second, lot, payment * lot)
+        buyer_id, seller_id = (agent, MAKER) if side == BUY else (MAKER, agent)
+        fills, count = add_fill(fills, count, buyer_id, seller_id, lot, payment * lot, payment, x, y, stale)
         remaining -= lot
-    return count
+    return fills, count
+
+
+@njit(cache=True)
+def dealer_session(arrival, family, params, lam, inventory, units, k, x, y, stale, maker_held, reference, target,
+                   inventory_skew, half_spread, orders, fills):
+    """One tick of the dealer at one pair: every participant in ``arrival`` order is served as
+    :meth:`~vmt.markets.posts.mechanisms.maker.MakerMechanism._serve` serves it, its order sliced
+    by :func:`dealer_slices`. Writes ``orders`` (one row per participant) and returns
+    ``(fills, count, status)``; status :data:`BROKEN` if an order's slices together break the
+    settlement rules (a bug)."""
+    first, second = pair_goods(k)
+    count = 0
+    for r in range(arrival.shape[0]):
+        i, row = arrival[r], orders[r]
+        row[STATUS] = NO_ORDER
+        bid, ask = dealer_quotes(dealer_mid(reference, maker_held[first], target, inventory_skew), half_spread)
+        side, payment = maker_side(family[i], params[i], lam[i], inventory[i], units, first, second, ask, bid)
+        wanted = 0 if side == 0 else place_market_order(family[i], params[i], lam[i], inventory[i], units, k,
+                                                        first, side, payment, row)
+        if wanted == 0:
+            continue
+        before, maker_before, start = inventory[i].copy(), maker_held.copy(), count
+        fills, count = dealer_slices(family[i], params[i], lam[i], inventory[i], maker_held, units, first, second,
+                                     side, wanted, reference, target, inventory_skew, half_spread, i, x, y, stale,
+                                     fills, count)
+        close_order(row, fills[start:count, Q1].sum())
+        if count > start and _slices_break_rules(family[i], params[i], lam[i], before, maker_before, units,
+                                                 first, second, side, fills[start:count]):
+            return fills, count, BROKEN
+    return fills, count, 0
+
+
+@njit(cache=True)
+def _slices_break_rules(family, params, lam, before, maker_before, units, first, second, side, slices):
+    """Whether an order's slices, taken together from the holdings ``before`` them, break the rules of
+    one fill (:meth:`~vmt.markets.posts.exchange.PairMarket.fill`): a check against bugs."""
+    q1, q2 = slices[:, Q1].sum(), slices[:, Q2].sum()
+    buyer, seller = (before, maker_before) if side == BUY else (maker_before, before)
+    return undeliverable(buyer, seller, first, second, q1, q2) != 0 or \
+        trade_gain_of(family, params, lam, before, units, first, second, side, q1, q2) < 0.0

@@ -44,11 +44,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
 from pydantic import Field
 
 from vmt.markets.posts.exchange import MAKER, PairMarket
-from vmt.markets.posts.mechanisms.base import BoundedReal, register_mechanism
-from vmt.markets.posts.mechanisms.lmsr_kernels import largest_worthwhile, lot_value, rounded_payment
+from vmt.markets.posts.mechanisms.base import BoundedReal, ClearRecord, register_mechanism
+from vmt.markets.posts.mechanisms.lmsr_kernels import (LOSS_EXCEEDED, largest_worthwhile, lmsr_session, lot_value,
+                                                       rounded_payment)
 from vmt.markets.posts.mechanisms.maker import MakerMechanism, MakerParams
 from vmt.markets.posts.orders import BUY, SELL
 from vmt.mechanisms.lmsr import LMSRMarket
@@ -73,10 +75,11 @@ class LMSRMaker(MakerMechanism):
     def __init__(self, params: LMSRParams, setup) -> None:
         super().__init__(params, setup)
         self.markets, self.band, self._quotes, self._schedules = {}, {}, {}, {}
+        self._log_sum_exps = {k: [np.empty((2, 0)), 0] for k in setup.pairs}  # a compiled session's window
         for k in setup.pairs:
             shares = params.liquidity / setup.units[PAIRS[k][0]]
             self.markets[k] = LMSRMarket((HIGH, LOW), shares)
-            self.band[k] = self._band(params, setup, k)
+            self.band[k] = tuple(map(float, self._band(params, setup, k)))
 
     @staticmethod
     def _band(params: LMSRParams, setup, k: int) -> tuple[float, float]:
@@ -146,6 +149,29 @@ class LMSRMaker(MakerMechanism):
             kept.pop((k, SELL), None)
         if market.worst_case_loss() > market.loss_bound * (1 + 1e-12) + 1e-9:
             raise AssertionError(f"LMSR worst-case loss {market.worst_case_loss()} exceeds b ln 2 = {market.loss_bound}")
+
+    def clear(self, market: PairMarket, price: int) -> ClearRecord:
+        """The shared market-maker session (:meth:`MakerMechanism.clear` with :meth:`_fill_lot`) in one
+        compiled call. The post's LMSR market books the shares sold and the money collected, not which
+        trader holds which share: nobody settles the shares of a post."""
+        market.maker, k, lmsr = self.account, market.k, self.markets[market.k]
+        if not float(lmsr.quantities[1] - lmsr.quantities[0]).is_integer():
+            raise AssertionError(f"LMSR share balance {lmsr.quantities} is not a whole number of units")
+        arrival = market.ids[market.rng.permutation(market.ids.size)]
+        ag, collected = market.world.agents, np.array([lmsr.collected])
+        orders, fills = self.session_buffers(arrival.size)
+        table, low = self._log_sum_exps[k]  # kept from one session to the next
+        fills, count, status, table, low, ask, bid = lmsr_session(
+            arrival, ag.family, ag.utility_params, ag.lambda_money, ag.inventory, market.world.units, k, ag.x, ag.y,
+            ag.quotes_stale, self.account.holdings, lmsr.quantities, collected, *self.band[k], lmsr.liquidity,
+            lmsr.loss_bound, table, low, orders, fills)
+        self._log_sum_exps[k], lmsr.collected = (table, low), float(collected[0])
+        self._schedules.pop((k, BUY), None)
+        self._schedules.pop((k, SELL), None)
+        self._quotes[k, BUY], self._quotes[k, SELL] = (None if ask < 0 else ask), (None if bid < 0 else bid)
+        if status == LOSS_EXCEEDED:
+            raise AssertionError(f"LMSR worst-case loss {lmsr.worst_case_loss()} exceeds b ln 2 = {lmsr.loss_bound}")
+        return self.settle_session(market, arrival, orders, fills[:count], status)
 
     def _fill_lot(self, market: PairMarket, agent: int, side: int, remaining: int, prices: list) -> int:
         """Fill the whole worthwhile part of the order at once (see the module docstring)."""

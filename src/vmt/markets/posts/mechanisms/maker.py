@@ -25,10 +25,18 @@ worth it or cannot be honoured is halved down to one minor unit.
 from __future__ import annotations
 
 
+import numpy as np
+
 from vmt.markets.posts.exchange import MAKER, MakerAccount, PairMarket
 from vmt.markets.posts.mechanisms.base import BoundedReal, ClearRecord, Mechanism, MechanismParams
-from vmt.markets.posts.orders import BUY, SELL, Order
+from vmt.markets.posts.mechanisms.maker_kernels import BROKEN, order_totals
+from vmt.markets.posts.orders import BUY, ORDER_FIELDS, SELL, Order
+from vmt.markets.posts.trade_rows import FILL_FIELDS, PRICE
 from vmt.world.state import GOODS, PAIRS
+
+
+#: Why a maker's order was not filled in full.
+SHORT_REASON = "the quote moved beyond the trader's value or the maker ran out"
 
 
 class MakerParams(MechanismParams):
@@ -83,18 +91,40 @@ class MakerMechanism(Mechanism):
 
     # -- trading
     def clear(self, market: PairMarket, price: int) -> ClearRecord:
+        """Serve the participants one at a time (the definition; the dealer and the LMSR maker run
+        the same session compiled, :meth:`settle_session`)."""
         market.maker = self.account  # the maker is the counterparty of every fill
         record = ClearRecord(None, iterations=0)
         prices = []
         for r in market.rng.permutation(market.ids.size):
             self._serve(market, int(market.ids[r]), record, prices)
-        market.close("the quote moved beyond the trader's value or the maker ran out")
+        market.close(SHORT_REASON)
         self.end_of_tick(market.k)
         record.price = prices[-1] if prices else None
         record.quantity = market.volume
         record.best_bid, record.best_ask = self.bid_payment(market.k), self.ask_payment(market.k)
         record.announced = self.quoted_price(market.k)
         return record
+
+    def settle_session(self, market: PairMarket, arrival: np.ndarray, orders: np.ndarray, fills: np.ndarray,
+                       status: int) -> ClearRecord:
+        """What :meth:`clear` records, from a compiled session that already moved the holdings:
+        ``orders`` (one :data:`~vmt.markets.posts.orders.ORDER_FIELDS` row per participant in
+        ``arrival``) and ``fills`` (:data:`~vmt.markets.posts.trade_rows.FILL_FIELDS` rows, in order)."""
+        if status == BROKEN:
+            raise AssertionError(f"compiled {self.name} fills break the settlement rules")
+        market.record_fills(fills)
+        market.record_orders(arrival, orders, SHORT_REASON)
+        self.end_of_tick(market.k)
+        demanded, supplied, accepted = order_totals(orders)
+        return ClearRecord(int(fills[-1, PRICE]) if fills.shape[0] else None, demanded, supplied, market.volume,
+                           iterations=accepted, best_bid=self.bid_payment(market.k),
+                           best_ask=self.ask_payment(market.k), announced=self.quoted_price(market.k))
+
+    def session_buffers(self, participants: int) -> tuple[np.ndarray, np.ndarray]:
+        """Zeroed order rows for ``participants`` and room for the fills of a compiled session."""
+        return (np.zeros((participants, len(ORDER_FIELDS)), dtype=np.int64),
+                np.empty((4 * participants + 16, len(FILL_FIELDS)), dtype=np.int64))
 
     def _serve(self, market: PairMarket, agent: int, record: ClearRecord, prices: list) -> None:
         side, payment = self._side(market, agent)

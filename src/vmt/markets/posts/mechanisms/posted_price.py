@@ -18,16 +18,21 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 from pydantic import Field
 
-from vmt.markets.posts.exchange import PairMarket
+from vmt.markets.posts.exchange import PairMarket, demand_many
 from vmt.markets.posts.mechanisms.base import (
     ClearRecord,
     Mechanism,
     MechanismParams,
+    Session,
     register_mechanism,
     trade_at_one_price,
 )
+from vmt.markets.posts.mechanisms.one_price import settle_at_prices
+
+SHORT_REASON = "rationed: the long side at the posted price"
 
 
 class PostedPriceParams(MechanismParams):
@@ -45,8 +50,25 @@ class PostedPrice(Mechanism):
         self.revised_at = {k: 0 for k in setup.pairs}
 
     def clear(self, market: PairMarket, price: int) -> ClearRecord:
-        demanded, supplied = trade_at_one_price(market, market.demand(price), price,
-                                                "rationed: the long side at the posted price")
+        demanded, supplied = trade_at_one_price(market, market.demand(price), price, SHORT_REASON)
+        return self._record(market, price, demanded, supplied)
+
+    @classmethod
+    def clear_many(cls, sessions: list[Session]) -> list[ClearRecord]:
+        """Every session's demand in one parallel call, then one compiled settlement
+        (:func:`settle_at_prices`): the records and fills of :meth:`clear` one by one."""
+        if len(sessions) < 2:
+            return super().clear_many(sessions)
+        market = sessions[0].market
+        ids = np.concatenate([s.market.ids for s in sessions]).astype(np.int64)
+        start = np.cumsum([0] + [s.market.ids.size for s in sessions])
+        prices, demand = np.array([s.price for s in sessions], dtype=np.int64), np.empty(ids.size, dtype=np.int64)
+        demand_many(ids, start, *market.agent_arrays(), market.k, prices, demand)
+        totals = settle_at_prices(sessions, [demand[start[r]:start[r + 1]] for r in range(len(sessions))],
+                                  prices.tolist(), SHORT_REASON)
+        return [s.mechanism._record(s.market, s.price, *total) for s, total in zip(sessions, totals)]
+
+    def _record(self, market: PairMarket, price: int, demanded: int, supplied: int) -> ClearRecord:
         record = ClearRecord(price, demanded, supplied, market.volume, iterations=1)
         record.announced = self._revise(market.k, market.tick, price, demanded, supplied)
         return record

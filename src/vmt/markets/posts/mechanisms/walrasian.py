@@ -38,12 +38,18 @@ it raises (never lowers) its utility.
 With money a post trading ``[A, B, M]`` clears A against M and then B
 against M, each given the holdings left by the other (partial equilibrium
 market by market, in pair order).
+
+The search runs as one compiled call per clearing (:mod:`.tatonnement`);
+:meth:`WalrasianAuctioneer.search_in_python` is the same rule step by step
+in Python, kept as the reference the kernel is tested against and as the
+fallback when a price would overflow the kernel's integers.
 """
 
 from __future__ import annotations
 
 import math
 
+import numpy as np
 from pydantic import Field
 
 from vmt.markets.posts.exchange import PairMarket
@@ -51,9 +57,15 @@ from vmt.markets.posts.mechanisms.base import (
     ClearRecord,
     Mechanism,
     MechanismParams,
+    Session,
     register_mechanism,
     trade_at_one_price,
 )
+from vmt.markets.posts.mechanisms.one_price import settle_at_prices
+from vmt.markets.posts.mechanisms.tatonnement import OVERFLOW, tatonnement, tatonnement_many
+
+
+SHORT_REASON = "rationed: the long side at the clearing price"
 
 
 class WalrasianParams(MechanismParams):
@@ -90,13 +102,50 @@ class WalrasianAuctioneer(Mechanism):
     """Tatonnement on real (discrete) demand; trades only at the price found."""
 
     def clear(self, market: PairMarket, price: int) -> ClearRecord:
+        demand = np.empty(market.ids.size, dtype=np.int64)
+        p = self.params
+        final, converged, iterations = tatonnement(market.ids, *market.agent_arrays(), market.k, max(1, int(price)),
+                                                   p.adjustment_speed, p.price_tolerance, p.max_iterations, demand)
+        if final == OVERFLOW:
+            return self.search_in_python(market, price)
+        return self._trade(market, demand, int(final), bool(converged), int(iterations))
+
+    @classmethod
+    def clear_many(cls, sessions: list[Session]) -> list[ClearRecord]:
+        """Every session's search in one parallel call (:func:`tatonnement_many`), then each
+        session trades at its price, in order: the records and fills of :meth:`clear` one by one."""
+        if len(sessions) < 2:
+            return super().clear_many(sessions)
+        market = sessions[0].market
+        ids = np.concatenate([s.market.ids for s in sessions]).astype(np.int64)
+        start = np.cumsum([0] + [s.market.ids.size for s in sessions])
+        demand, count = np.empty(ids.size, dtype=np.int64), len(sessions)
+        final, converged, iterations = np.empty(count, np.int64), np.empty(count, np.bool_), np.empty(count, np.int64)
+        settings = lambda name, kind: np.array([getattr(s.mechanism.params, name) for s in sessions], kind)  # noqa: E731
+        tatonnement_many(ids, start, *market.agent_arrays(), market.k,
+                         np.array([max(1, int(s.price)) for s in sessions], np.int64), settings("adjustment_speed", float),
+                         settings("price_tolerance", float), settings("max_iterations", np.int64),
+                         demand, final, converged, iterations)
+        searched = [r for r in range(count) if final[r] != OVERFLOW]
+        records = {r: sessions[r].mechanism.search_in_python(sessions[r].market, sessions[r].price)
+                   for r in range(count) if final[r] == OVERFLOW}
+        if searched:
+            totals = settle_at_prices([sessions[r] for r in searched], [demand[start[r]:start[r + 1]] for r in searched],
+                                      [int(final[r]) for r in searched], SHORT_REASON)
+            for r, (demanded, supplied) in zip(searched, totals):
+                records[r] = cls._record(sessions[r].market, int(final[r]), demanded, supplied, bool(converged[r]),
+                                         int(iterations[r]))
+        return [records[r] for r in range(count)]
+
+    def search_in_python(self, market: PairMarket, price: int) -> ClearRecord:
+        """:meth:`clear` with the search run step by step in Python (the reference rule)."""
         search = _Search(market)
         lo, hi, found = self._bracket(search, price)
         if found is None:
             lo, hi, found = self._bisect(search, lo, hi)
         converged = found is not None or self._narrow(lo, hi)
         final = found if found is not None else self._best_of(search, lo, hi, price)
-        return self._trade(market, search, final, converged)
+        return self._trade(market, search.demand(final), final, converged, search.iterations)
 
     def _bracket(self, search: _Search, price: int):
         """Tatonnement steps until excess demand changes sign: (lo, hi, exact or None)."""
@@ -142,8 +191,14 @@ class WalrasianAuctioneer(Mechanism):
         candidates = [p for p in (lo, hi) if p is not None] or [max(1, int(fallback))]
         return min(candidates, key=lambda p: (-search.volume(p), abs(search.excess(p)), p))
 
-    def _trade(self, market: PairMarket, search: _Search, price: int, converged: bool) -> ClearRecord:
-        demanded, supplied = trade_at_one_price(market, search.demand(price), price,
-                                                "rationed: the long side at the clearing price")
+    @classmethod
+    def _trade(cls, market: PairMarket, demand: np.ndarray, price: int, converged: bool, iterations: int) -> ClearRecord:
+        demanded, supplied = trade_at_one_price(market, demand, price, SHORT_REASON)
+        return cls._record(market, price, demanded, supplied, converged, iterations)
+
+    @staticmethod
+    def _record(market: PairMarket, price: int, demanded: int, supplied: int, converged: bool,
+                iterations: int) -> ClearRecord:
+        """The clearing's record once it traded: converged only if the imbalance is discreteness."""
         converged = converged and abs(demanded - supplied) <= market.ids.size
-        return ClearRecord(price, demanded, supplied, market.volume, search.iterations, converged)
+        return ClearRecord(price, demanded, supplied, market.volume, iterations, converged)
