@@ -42,9 +42,8 @@ from vmt.protocols.context import Candidates, TickContext
 from vmt.protocols.gains import pair_goods
 from vmt.protocols.registry import ProtocolParams, register
 from vmt.protocols.search.distance_discounted import DistanceDiscountedSearch
-from vmt.protocols.search.distance_discounted import rank_every_agent
+from vmt.protocols.search.distance_discounted import rank_every_agent, rank_free_resources
 from vmt.protocols.search.post_view import PostView
-from vmt.protocols.search.scan import best_resource, discount_table, full_harvests, own_utility
 from vmt.world.valuation import GAIN_TOLERANCE, holdings_utility
 
 
@@ -227,26 +226,6 @@ def post_bound(board: PostBoard, cand: Candidates, partner: np.ndarray, post_sco
 
 # --------------------------------------------------------------- search
 @njit(cache=True, parallel=True)
-def _rank_resources(order, x, y, partner, family, params, lam, inventory, units, width, height, vision, beta,
-                    res_x, row_block_first, res_good, res_amount, forage_rate, resource, resource_score):
-    # The resource half of ``rank_all``, for institutions without bilateral
-    # trade, where partners need not be scanned. Agents are visited in cell
-    # order (the spatial hash's ``order``), as ``rank_all`` does, so that
-    # neighbouring iterations read neighbouring rows of the resource index.
-    discount = discount_table(beta, vision)
-    full_take = full_harvests(units, forage_rate)
-    for idx in prange(order.shape[0]):
-        i = order[idx]
-        if partner[i] >= 0:
-            resource[i], resource_score[i] = -1, 0.0
-            continue
-        code, p, lam_i, held, before_u = own_utility(i, family, params, lam, inventory, units)
-        resource[i], resource_score[i] = best_resource(
-            held, before_u, code, p, lam_i, x[i], y[i], units, width, height, vision, discount,
-            res_x, row_block_first, res_good, res_amount, full_take)
-
-
-@njit(cache=True, parallel=True)
 def strike_from_lists(cand_ids, cand_scores, struck):
     """Remove ``struck`` agents from every partner list (order kept) and empty their own lists."""
     for i in prange(cand_ids.shape[0]):
@@ -305,7 +284,7 @@ class MarketAwareSearch(DistanceDiscountedSearch):
             view = np.where(board.bilateral_ok, ag.partner, 0)
             self._slots = rank_every_agent(ctx, False, view, board.bilateral_ok, out, self._slots)
         else:
-            _rank_resources(sp.order, ag.x, ag.y, ag.partner, ag.family, ag.utility_params, ag.lambda_money, ag.inventory,
+            rank_free_resources(sp.order, ag.x, ag.y, ag.partner, ag.family, ag.utility_params, ag.lambda_money, ag.inventory,
                             world.units, world.width, world.height, ctx.vision_radius, ctx.beta, res.x, res.row_block_first,
                             res.good, res.amount, ctx.forage_rate, out.resource, out.resource_score)
         eligible = board.uses_posts & (ag.partner < 0)

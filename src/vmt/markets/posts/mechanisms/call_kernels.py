@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from vmt.markets.posts.mechanisms.cda_kernels import _admitted
+from vmt.markets.posts.mechanisms.cda_kernels import admitted_order
 from vmt.markets.posts.mechanisms.maker_kernels import close_order
 from vmt.markets.posts.mechanisms.one_price import fill_in_turn
 from vmt.markets.posts.orders import BUY, FILLED_UNITS, LIMIT, QUANTITY, REJECTED_CODE, SIDE, STATUS, UNFILLED_CODE
@@ -96,7 +96,7 @@ def call_session(agents, orders, previous, k, family, params, lam, inventory, un
     first, second = pair_goods(k)
     for r in range(orders.shape[0]):
         orders[r, STATUS] = UNFILLED_CODE
-        _admitted(inventory, first, second, agents[r], orders[r])
+        admitted_order(inventory, first, second, agents[r], orders[r])
     price, demand, supply = uniform_price_of(orders, previous)
     made = 0
     if price != NO_PRICE:

@@ -81,7 +81,7 @@ def _refusal(family, params, lam, inventory, units, first, second, buyer, seller
 
 
 @njit(cache=True)
-def _admitted(inventory, first, second, agent, row):
+def admitted_order(inventory, first, second, agent, row):
     """The checks of :func:`~vmt.markets.posts.orders.rejection_reason` that depend on the holdings:
     a seller holds what it sells, a buyer can pay for the whole order at its limit."""
     quantity, limit = row[QUANTITY], row[LIMIT]
@@ -133,7 +133,7 @@ def cda_session(agents, family, params, lam, inventory, units, k, x, y, stale, o
     for r in range(n):
         row = orders[r]
         row[STATUS] = UNFILLED_CODE
-        if not _admitted(inventory, first, second, agents[r], row):
+        if not admitted_order(inventory, first, second, agents[r], row):
             continue
         buying = row[SIDE] == BUY
         other, sign = (1, 1) if buying else (0, -1)

@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from vmt.markets.posts.mechanisms.cda_kernels import _admitted
+from vmt.markets.posts.mechanisms.cda_kernels import admitted_order
 from vmt.markets.posts.mechanisms.maker_kernels import add_fill, close_order, move, trade_gain_of, undeliverable
 from vmt.markets.posts.orders import (BUY, FILLED_UNITS, LIMIT, NO_ORDER, ORDER_FIELDS, QUANTITY, REJECTED_CODE,
                                       SIDE, STATUS, UNFILLED_CODE)
@@ -95,7 +95,7 @@ def _settle(ids, demand, price, k, tie_break, family, params, lam, inventory, un
         if demand[r] != 0:
             row[SIDE], row[QUANTITY], row[LIMIT], row[STATUS] = (BUY if demand[r] > 0 else -BUY), abs(demand[r]), \
                 price, UNFILLED_CODE
-            _admitted(inventory, first, second, ids[r], row)
+            admitted_order(inventory, first, second, ids[r], row)
     buy, sell = np.flatnonzero(demand > 0), np.flatnonzero(demand < 0)
     traded = min(demand[buy].sum(), -demand[sell].sum())
     made = fill_in_turn(buy, _ration(demand[buy], traded, tie_break), sell, _ration(-demand[sell], traded, tie_break),
