@@ -21,8 +21,7 @@ from vmt.economics.families import FAMILIES, USER_FAMILY_BASE, pack_utility_para
 from vmt.economics.user_families import register_family, unregister_family
 from vmt.protocols.context import MAX_CANDIDATES, Candidates, hashed_uniform
 from vmt.protocols.gains import expected_trade_gain
-from vmt.protocols.search.distance_discounted import rank_all
-from vmt.protocols.search.market_aware import _rank_resources
+from vmt.protocols.search.distance_discounted import rank_all, rank_free_resources
 from vmt.protocols.search.scan import NeighbourSlots, discount_table
 from vmt.world.spatial import build_spatial_hash, resource_row_index
 from vmt.world.valuation import trade_gain
@@ -185,13 +184,13 @@ def test_random_search_keeps_the_same_partners_in_hashed_order():
 
 
 def test_resource_only_ranking_equals_the_full_scan():
-    """Institutions without bilateral trade rank resources alone (market-aware search)."""
+    """Resources ranked alone (market-aware search, and agents left unpaired by matching) equal the full scan."""
     e = random_economy(4, list(PARAMS), "mixed", width=70, height=9)  # rows of several index blocks
     resource, score = np.empty(e["x"].size, dtype=np.int64), np.empty(e["x"].size)
     order = build_spatial_hash(e["x"], e["y"], e["width"], e["height"]).order
-    _rank_resources(order, e["x"], e["y"], e["partner"], e["family"], e["params"], e["lam"], e["inventory"], e["units"],
-                    e["width"], e["height"], e["vision"], e["beta"], e["res_x"], row_index(e), e["res_good"],
-                    e["res_amount"], e["forage_rate"], resource, score)
+    rank_free_resources(order, e["x"], e["y"], e["partner"], e["family"], e["params"], e["lam"], e["inventory"], e["units"],
+                        e["width"], e["height"], e["vision"], e["beta"], e["res_x"], row_index(e), e["res_good"],
+                        e["res_amount"], e["forage_rate"], resource, score)
     full = ranked(e)
     assert np.array_equal(resource, full.resource) and np.array_equal(score, full.resource_score)
     assert_matches_direct_scan(e, full)
