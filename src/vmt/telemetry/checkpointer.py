@@ -22,7 +22,7 @@ import threading
 from pathlib import Path
 
 #: Log size (bytes) from which a commit asks for a checkpoint.
-CHECKPOINT_BYTES = 16 * 2**20
+CHECKPOINT_BYTES = 4 * 2**20
 
 
 class WalCheckpointer:

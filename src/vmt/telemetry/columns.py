@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any, Callable, Union
 
 import numpy as np
 
@@ -56,6 +56,28 @@ class NullableInts:
 
 
 Values = Union[np.ndarray, NullableInts, Coded]
+
+
+@dataclass(frozen=True)
+class Deferred:
+    """``n_rows`` rows whose columns ``make()`` returns when they are committed.
+
+    What a snapshot derives from the engine's state (real holdings,
+    utilities) is then computed on the writer's thread, from copies the
+    engine's thread took, instead of on the engine's thread.
+    """
+
+    make: Callable[[], dict]
+    n_rows: int
+
+
+def convert_deferred(table: Table, deferred: Deferred) -> list[Values]:
+    """The validated typed columns of ``deferred`` (see :func:`convert_columns`)."""
+    values, n_rows = convert_columns(table, deferred.make())
+    if n_rows != deferred.n_rows:
+        raise TelemetryError(f"telemetry table {table.name!r}: {n_rows} rows were made where "
+                             f"{deferred.n_rows} were announced.")
+    return values
 
 
 def _where(table: Table, column: Column) -> str:

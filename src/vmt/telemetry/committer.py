@@ -56,6 +56,11 @@ class CommitThread:
                 self._changed.wait(0.5)
 
     @property
+    def idle(self) -> bool:
+        """True if no job is running or waiting (a submit now would not wait)."""
+        return not self._busy
+
+    @property
     def alive(self) -> bool:
         """True until :meth:`close` has stopped the thread."""
         return self._thread.is_alive()

@@ -10,6 +10,7 @@ ticks. A snapshot labelled tick ``t`` is the state at the end of tick ``t``.
 from __future__ import annotations
 
 import json
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +20,7 @@ from vmt.economics.families import family_name
 from vmt.telemetry.columns import Coded
 from vmt.telemetry.writer import TelemetryWriter
 from vmt.world.state import GOODS, PAIR_NAMES
+from vmt.world.valuation import utilities
 
 
 class RunRecorder:
@@ -92,21 +94,13 @@ class RunRecorder:
         self.writer.set_progress(tick + 1)
 
     def _snapshot_agents(self, tick: int) -> None:
-        w, ag = self.sim.world, self.sim.world.agents
-        held = w.real_holdings()
-        self.writer.append(
-            "agent_snapshots",
-            tick=np.full(ag.n, tick, dtype=np.int64),
-            agent_id=np.arange(ag.n),
-            x=ag.x,
-            y=ag.y,
-            A=held[:, 0],
-            B=held[:, 1],
-            M=held[:, 2],
-            utility=self.sim.utilities(),
-            observed_price=ag.observed_price[:, self.signal_pair],
-            **{"lambda": ag.lambda_money},
-        )
+        """Buffer the agents' state at the end of ``tick``: this thread copies
+        the arrays the engine changes in place; real holdings and utilities
+        are derived from the copies when the writer commits, on its thread."""
+        ag = self.sim.world.agents
+        state = (ag.x.copy(), ag.y.copy(), ag.inventory.copy(),
+                 ag.observed_price[:, self.signal_pair].copy(), ag.lambda_money.copy())
+        self.writer.append_later("agent_snapshots", ag.n, partial(_snapshot_columns, self.sim.world, tick, *state))
 
     def _snapshot_resources(self, tick: int) -> None:
         res, units = self.sim.world.resources, self.sim.world.units
@@ -144,6 +138,19 @@ class RunRecorder:
                 self.writer.end_run(status)
         finally:
             self.writer.close()
+
+
+def _snapshot_columns(world, tick: int, x, y, inventory, observed_price, lambda_money) -> dict:
+    """The ``agent_snapshots`` columns of copied agent state (the agents'
+    utility families and parameters, and the units, never change in a run)."""
+    n = len(x)
+    held = inventory * world.units
+    return {
+        "tick": np.full(n, tick, dtype=np.int64), "agent_id": np.arange(n), "x": x, "y": y,
+        "A": held[:, 0], "B": held[:, 1], "M": held[:, 2],
+        "utility": utilities(world, inventory, lambda_money),
+        "observed_price": observed_price, "lambda": lambda_money,
+    }
 
 
 def _coded_pairs(trades: dict) -> dict:

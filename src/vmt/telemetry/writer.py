@@ -37,13 +37,13 @@ import warnings
 import weakref
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Union
 
 from vmt.telemetry.blocks import python_values
-from vmt.telemetry.blockstore import block_ddl, insert_blocks, truncate_blocks
+from vmt.telemetry.blockstore import MERGE_ROWS, block_ddl, insert_blocks, truncate_blocks
 from vmt.telemetry.checkpointer import WalCheckpointer
 from vmt.telemetry.committer import CommitThread
-from vmt.telemetry.columns import Values, convert_columns, json_default
+from vmt.telemetry.columns import Deferred, Values, convert_columns, convert_deferred, json_default
 from vmt.telemetry.dbfile import check_existing_vmt_file
 from vmt.telemetry.errors import TelemetryError
 from vmt.telemetry.liveness import dead_runs, this_writer
@@ -58,10 +58,17 @@ TICK_TABLES = tuple(name for name, table in TABLES.items() if table.has_tick)
 #: chains of overflow pages; 32 KiB pages write them about 1.5x faster than
 #: SQLite's 4 KiB (an empty file is then ~1.5 MB: one root page per table).
 PAGE_SIZE = 32_768
+#: Buffered rows from which a background writer commits at the end of a tick
+#: whenever its thread is idle, budget spent or not: big runs then commit
+#: nearly every tick, writing while the engine computes, and the end of a run
+#: waits only for its last tick (a small run, under a block's worth of rows
+#: a tick, still commits by budget, into blocks of ``MERGE_ROWS`` rows).
+EAGER_ROWS = MERGE_ROWS
 #: How a writer stores rows: one SQL row per row, or column blocks (see ``blockstore``).
 LAYOUTS = ("rows", "columns")
-#: Buffered appends: (table, run_id, typed columns, rows), in append order.
-Buffer = list[tuple[str, int, list[Values], int]]
+#: Buffered appends: (table, run_id, typed columns or columns made at the
+#: commit, rows), in append order.
+Buffer = list[tuple[str, int, Union[list[Values], Deferred], int]]
 
 
 def utc_now() -> str:
@@ -309,18 +316,22 @@ class TelemetryWriter:
 
     def set_progress(self, ticks_completed: int) -> None:
         """Mark the end of a tick; commit if a budget (time, ticks, rows) is spent
-        (on the background thread if the writer has one)."""
+        (on the background thread if the writer has one), or, with a
+        background thread that is idle, as soon as a block's worth of rows
+        is buffered."""
         self._ticks_completed = int(ticks_completed)
         self._tick_mark = (len(self._buffer), self._buffered_rows)
-        ticks_since = self._ticks_completed - self._ticks_handed_over
-        if not (self._buffered_rows >= self.flush_rows
-                or time.monotonic() - self._committed_at >= self.commit_seconds
-                or (self.commit_ticks is not None and ticks_since >= self.commit_ticks)):
-            return
         if self._committer is None:
-            self.flush()
-        else:
+            if self._budget_spent():
+                self.flush()
+        elif self._budget_spent() or (self._buffered_rows >= EAGER_ROWS and self._committer.idle):
             self._hand_over(None)
+
+    def _budget_spent(self) -> bool:
+        ticks_since = self._ticks_completed - self._ticks_handed_over
+        return (self._buffered_rows >= self.flush_rows
+                or time.monotonic() - self._committed_at >= self.commit_seconds
+                or (self.commit_ticks is not None and ticks_since >= self.commit_ticks))
 
     def end_run(self, status: str = "completed") -> None:
         """Commit, then record ``finished_at``, ``status`` and ``ticks_completed``.
@@ -369,12 +380,34 @@ class TelemetryWriter:
         None or a masked entry is NULL in a nullable column and an error in any
         other. The rows are committed at the end of a tick (``set_progress``).
         """
+        run_id = self._check_append(table)
+        values, n_rows = convert_columns(TABLES[table], columns)
+        self._buffer_rows(table, run_id, values, n_rows)
+
+    def append_later(self, table: str, n_rows: int, make_columns: Callable[[], dict]) -> None:
+        """Buffer ``n_rows`` rows for ``table`` whose columns ``make_columns()``
+        returns (as for :meth:`append`) when they are committed.
+
+        With a background writer they are made on its thread, so work such
+        as deriving utilities leaves the caller's; ``make_columns`` must
+        therefore read only arrays nobody changes meanwhile (copies taken
+        now, or constants of the run). They are validated then: a bad value
+        fails that commit, raised on the caller's thread like any failed
+        commit, with every tick committed before kept.
+        """
+        run_id = self._check_append(table)
+        self._buffer_rows(table, run_id, Deferred(make_columns, int(n_rows)), int(n_rows))
+
+    def _check_append(self, table: str) -> int:
+        """The open run's id, once ``table`` is known and no commit has failed."""
         if table not in TABLES or table == "runs":
             raise TelemetryError(f"Unknown telemetry table {table!r}; tables that take rows are "
                                  f"{[t for t in TABLES if t != 'runs']}.")
         run_id = self._require_run()
         self._raise_background_failure()
-        values, n_rows = convert_columns(TABLES[table], columns)
+        return run_id
+
+    def _buffer_rows(self, table: str, run_id: int, values, n_rows: int) -> None:
         if n_rows:
             self._buffer.append((table, run_id, values, n_rows))
             self._buffered_rows += n_rows
@@ -419,6 +452,7 @@ class TelemetryWriter:
 
     def _commit(self, buffer: Buffer, run_id: int | None, ticks: int, checkpoint: bytes | None) -> None:
         """Write ``buffer``, the progress ``ticks`` and ``checkpoint`` in one transaction."""
+        buffer = self._made(buffer)
 
         def write(conn):
             self._write_buffer(conn, buffer)
@@ -432,6 +466,15 @@ class TelemetryWriter:
         self._ticks_committed = ticks
         if self._checkpointer is not None:
             self._checkpointer.after_commit()
+
+    def _made(self, buffer: Buffer) -> Buffer:
+        """``buffer`` with its deferred columns made and validated (a bad value fails the writer)."""
+        try:
+            return [(table, run_id, convert_deferred(TABLES[table], values) if isinstance(values, Deferred)
+                     else values, n_rows) for table, run_id, values, n_rows in buffer]
+        except TelemetryError as exc:
+            self._fail(TelemetryError(f"{exc} The run stops; the {self._ticks_committed} tick(s) "
+                                      "committed before are intact and readable."))
 
     def _write_buffer(self, conn: sqlite3.Connection, buffer: Buffer) -> None:
         """Insert buffered appends in the writer's layout."""

@@ -83,7 +83,7 @@ def utilities(world, inventory: np.ndarray | None = None, lambda_money: np.ndarr
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)  # the telemetry writer's thread computes snapshots' utilities
 def _utilities(family, params, lam, inventory, units, out):
     for i in range(out.shape[0]):
         out[i] = agent_utility(family, params, lam, inventory, units, i)
