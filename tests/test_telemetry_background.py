@@ -9,12 +9,14 @@ import os
 import threading
 import warnings
 
+import numpy as np
 import pytest
 
 from reliability_support import one_numba_thread, tiny_economy  # noqa: F401 (autouse fixture)
 from vmt.simulation import Simulation, SimulationError
 from vmt.telemetry import TelemetryError, TelemetryWriter, list_runs, read_table
 from vmt.telemetry.committer import CommitThread
+from vmt.telemetry.writer import EAGER_ROWS
 
 
 def test_a_commit_waits_for_the_one_in_flight():
@@ -62,6 +64,30 @@ def test_an_error_on_the_writers_thread_is_raised_on_the_engines(tmp_path, monke
     assert_failed_keeping_a_prefix(sim, tmp_path / "run.db")
     with pytest.raises(SimulationError, match="failed"):
         sim.step()
+
+
+def test_a_bad_snapshot_made_on_the_writers_thread_stops_the_run_on_the_engines(tmp_path, monkeypatch):
+    sim = recording(tmp_path)  # snapshots' utilities are derived when the writer's thread commits them
+
+    def broken_family(world, inventory, lambda_money):
+        return np.full(len(lambda_money), np.nan)
+
+    monkeypatch.setattr("vmt.telemetry.recorder.utilities", broken_family)
+    with pytest.raises(TelemetryError, match="'utility': .* NaN.* the 3 tick.s. committed before are intact"):
+        sim.run(20)
+    assert_failed_keeping_a_prefix(sim, tmp_path / "run.db")
+
+
+def test_an_idle_writers_thread_commits_a_blocks_worth_of_rows_without_waiting_for_a_budget(tmp_path):
+    from test_telemetry_roundtrip import RUN_INFO, snapshot
+
+    with TelemetryWriter(tmp_path / "t.db", layout="columns", commit_seconds=3600.0, background=True) as writer:
+        writer.begin_run(**RUN_INFO)
+        for tick, rows, committed, buffered in ((0, EAGER_ROWS - 1, 0, EAGER_ROWS - 1), (1, 1, 2, 0)):
+            writer.append("agent_snapshots", **snapshot(rows, tick))
+            writer.set_progress(tick + 1)
+            writer.sync()
+            assert (writer.ticks_committed, writer.buffered_rows) == (committed, buffered)
 
 
 def test_a_file_deleted_under_a_run_stops_it_with_an_error_naming_that(tmp_path):

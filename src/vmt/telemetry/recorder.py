@@ -83,8 +83,8 @@ class RunRecorder:
     def after_tick(self, tick: int) -> None:
         sim, params = self.sim, self.sim.scenario.params
         trades = sim.trade_log.last_coded if sim.trade_log.last_tick == tick else None
-        if trades is not None:
-            self.writer.append("trades", **_coded_pairs(trades))
+        if trades is not None:  # new arrays every tick, never changed after: converted on the writer's thread
+            self.writer.append_later("trades", len(trades["tick"]), partial(_coded_pairs, trades))
         if tick % params.snapshot_interval == 0:
             self._snapshot_agents(tick)
         if tick % params.resource_snapshot_interval == 0:
