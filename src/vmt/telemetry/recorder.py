@@ -91,7 +91,7 @@ class RunRecorder:
             self._snapshot_resources(tick)
         for component in sim.tick_state.components:
             self._write(component.telemetry_rows(tick))
-        self.writer.set_progress(tick + 1)
+        self.writer.set_progress(tick + 1, last=tick + 1 == self.sim.run_target)
 
     def _snapshot_agents(self, tick: int) -> None:
         """Buffer the agents' state at the end of ``tick``: this thread copies

@@ -179,6 +179,7 @@ class TelemetryWriter:
         self._buffer: Buffer = []
         self._buffered_rows = 0
         self._tick_mark = (0, 0)  # buffer length and rows at the last end of a tick
+        self._ending = False  # end_run's commit is under way
         self._ticks_completed = 0
         self._ticks_committed = 0
         self._committed_at = time.monotonic()
@@ -314,13 +315,16 @@ class TelemetryWriter:
         self._ticks_completed = self._ticks_committed = self._ticks_handed_over = int(ticks_completed)
         self._committed_at = time.monotonic()
 
-    def set_progress(self, ticks_completed: int) -> None:
+    def set_progress(self, ticks_completed: int, last: bool = False) -> None:
         """Mark the end of a tick; commit if a budget (time, ticks, rows) is spent
         (on the background thread if the writer has one), or, with a
         background thread that is idle, as soon as a block's worth of rows
-        is buffered."""
+        is buffered. ``last``: the run ends with this tick, the caller calls
+        :meth:`end_run` next, which commits (one commit instead of two)."""
         self._ticks_completed = int(ticks_completed)
         self._tick_mark = (len(self._buffer), self._buffered_rows)
+        if last:
+            return
         if self._committer is None:
             if self._budget_spent():
                 self.flush()
@@ -349,8 +353,12 @@ class TelemetryWriter:
             del self._buffer[self._tick_mark[0]:]
             self._buffered_rows = self._tick_mark[1]
         reported = self._failure_raised
-        with contextlib.suppress(TelemetryError):  # kept in self.failure, raised below if not yet
-            self.flush()
+        self._ending = True  # no log checkpoint after the last commit: closing the file makes one
+        try:
+            with contextlib.suppress(TelemetryError):  # kept in self.failure, raised below if not yet
+                self.flush()
+        finally:
+            self._ending = False
         if self.failure is None:
             ticks = self._ticks_completed
         else:
@@ -422,7 +430,7 @@ class TelemetryWriter:
         transaction; return once it (and any commit before it) is durable."""
         self._live()
         if self._committer is None:
-            self._commit(self._take_buffer(), self.run_id, self._ticks_completed, checkpoint)
+            self._commit(self._take_buffer(), self.run_id, self._ticks_completed, checkpoint, not self._ending)
         else:
             self._hand_over(checkpoint)
             self.sync()
@@ -430,7 +438,7 @@ class TelemetryWriter:
     def _hand_over(self, checkpoint: bytes | None) -> None:
         """Give the buffered rows to the background thread as the next commit."""
         self._raise_background_failure()
-        job = (self._take_buffer(), self.run_id, self._ticks_completed, checkpoint)
+        job = (self._take_buffer(), self.run_id, self._ticks_completed, checkpoint, not self._ending)
         self._committer.submit(lambda: self._commit_in_background(*job))
 
     def _take_buffer(self) -> Buffer:
@@ -450,8 +458,10 @@ class TelemetryWriter:
         except TelemetryError:  # in self.failure, for the caller's thread; anything else in the thread's error
             self._failure_raised = False
 
-    def _commit(self, buffer: Buffer, run_id: int | None, ticks: int, checkpoint: bytes | None) -> None:
-        """Write ``buffer``, the progress ``ticks`` and ``checkpoint`` in one transaction."""
+    def _commit(self, buffer: Buffer, run_id: int | None, ticks: int, checkpoint: bytes | None,
+                checkpoint_log: bool = True) -> None:
+        """Write ``buffer``, the progress ``ticks`` and ``checkpoint`` in one
+        transaction; then let the log be checkpointed if ``checkpoint_log``."""
         buffer = self._made(buffer)
 
         def write(conn):
@@ -464,7 +474,7 @@ class TelemetryWriter:
 
         self._transaction(write)
         self._ticks_committed = ticks
-        if self._checkpointer is not None:
+        if self._checkpointer is not None and checkpoint_log:
             self._checkpointer.after_commit()
 
     def _made(self, buffer: Buffer) -> Buffer:
