@@ -119,10 +119,11 @@ def test_cli_full_disk_and_unwritable_path_give_one_paragraph_and_exit_2(tmp_pat
     unwritable = CliRunner().invoke(main, ["run", "edgeworth_box", "--quiet", "--out", str(blocker / "r.db")])
     assert unwritable.exit_code == 2 and "Traceback" not in unwritable.output
     assert "Cannot open" in unwritable.output
-    # a short run's only commit is the one at its end; a long one fills the disk mid-run
-    for ticks, commit_seconds in (("20", 3600.0), ("5000", 2.0)):
+    # a short run's only commit is the one at its end (its rows, holdings stored as
+    # minor units, take about four pages); a long one fills the disk mid-run
+    for ticks, commit_seconds, spare_pages in (("20", 3600.0, 2), ("5000", 2.0, 4)):
         with monkeypatch.context() as patched:
-            _fill_the_disk_after_opening(patched, commit_seconds=commit_seconds)
+            _fill_the_disk_after_opening(patched, spare_pages, commit_seconds)
             db = tmp_path / f"full-{ticks}.db"
             result = CliRunner().invoke(main, ["run", "foraging_economy", "--quiet", "--ticks", ticks,
                                                "--out", str(db)])

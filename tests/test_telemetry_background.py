@@ -16,7 +16,7 @@ from reliability_support import one_numba_thread, tiny_economy  # noqa: F401 (au
 from vmt.simulation import Simulation, SimulationError
 from vmt.telemetry import TelemetryError, TelemetryWriter, list_runs, read_table
 from vmt.telemetry.committer import CommitThread
-from vmt.telemetry.writer import EAGER_ROWS
+from vmt.telemetry.writer import BULK_ROWS
 
 
 def test_a_commit_waits_for_the_one_in_flight():
@@ -67,6 +67,7 @@ def test_an_error_on_the_writers_thread_is_raised_on_the_engines(tmp_path, monke
 
 
 def test_a_bad_snapshot_made_on_the_writers_thread_stops_the_run_on_the_engines(tmp_path, monkeypatch):
+    monkeypatch.setattr("vmt.telemetry.writer.BULK_ROWS", 1)  # made on the writer's thread however small
     sim = recording(tmp_path)  # snapshots' utilities are derived when the writer's thread commits them
 
     def broken_family(world, inventory, lambda_money):
@@ -83,7 +84,7 @@ def test_an_idle_writers_thread_commits_a_blocks_worth_of_rows_without_waiting_f
 
     with TelemetryWriter(tmp_path / "t.db", layout="columns", commit_seconds=3600.0, background=True) as writer:
         writer.begin_run(**RUN_INFO)
-        for tick, rows, committed, buffered in ((0, EAGER_ROWS - 1, 0, EAGER_ROWS - 1), (1, 1, 2, 0)):
+        for tick, rows, committed, buffered in ((0, BULK_ROWS - 1, 0, BULK_ROWS - 1), (1, 1, 2, 0)):
             writer.append("agent_snapshots", **snapshot(rows, tick))
             writer.set_progress(tick + 1)
             writer.sync()

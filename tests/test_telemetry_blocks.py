@@ -3,6 +3,7 @@ named, files of the previous schema version are read, and resume truncates block
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 import numpy as np
@@ -13,7 +14,7 @@ from reliability_support import one_numba_thread, tiny_economy  # noqa: F401 (au
 from vmt.simulation import Simulation
 from vmt.telemetry import TABLES, TelemetryError, TelemetryWriter, export_table, list_runs, read_table
 from vmt.telemetry import blockstore, checkpointer, recorder
-from vmt.telemetry.columns import Coded
+from vmt.telemetry.columns import Coded, MinorUnits, as_minor_units
 
 RUN_INFO = dict(scenario_name="demo", scenario_hash="abc123", scenario_text="name: demo\n",
                 seed=42, version="0.1.0")
@@ -103,6 +104,28 @@ def test_coded_text_is_stored_without_strings_and_reads_as_text(tmp_path):
     assert read_table(tmp_path / "t.db", "resources")["commodity"].tolist() == ["B", "A", "B"]
 
 
+def test_minor_units_are_stored_as_narrow_integers_and_read_back_to_the_last_bit(tmp_path):
+    minor = np.array([0, 1, 37, 12_345, 70_000])
+    quantities = {"quantity_A": as_minor_units(minor * 0.01, 0.01),  # what the engine moved: whole units
+                  "quantity_B": as_minor_units(minor * 1e-6 + 1e-7, 1e-6),  # fractions of a unit: kept as floats
+                  "quantity_M": MinorUnits(minor, 1e-9)}
+    assert isinstance(quantities["quantity_A"], MinorUnits) and not isinstance(quantities["quantity_B"], MinorUnits)
+    with TelemetryWriter(tmp_path / "t.db", layout="columns") as writer:
+        writer.begin_run(**RUN_INFO)
+        writer.append("trades", tick=0, buyer_id=1, seller_id=2, pair_type="A<->B", price=2.0, x=0, y=0, **quantities)
+    with sqlite3.connect(tmp_path / "t.db") as conn:
+        layout = json.loads(conn.execute("SELECT layout FROM trades_blocks").fetchone()[0])
+        assert layout["quantity_A"] == {"dtype": "<i4", "scale": 0.01} and layout["quantity_B"] == {"dtype": "<f8"}
+        trades = read_table(tmp_path / "t.db", "trades")
+        for good, unit in (("A", 0.01), ("M", 1e-9)):
+            assert trades[f"quantity_{good}"].to_numpy().tobytes() == (minor * unit).tobytes()
+        assert trades["quantity_B"].tolist() == (minor * 1e-6 + 1e-7).tolist()
+        conn.execute("UPDATE trades_blocks SET layout = replace(layout, '\"scale\":0.01', '\"scale\":-1.0')")
+    conn.close()
+    with pytest.raises(TelemetryError, match="column 'quantity_A' is damaged: its scale is -1.0"):
+        read_table(tmp_path / "t.db", "trades")
+
+
 def recorded_tables(path) -> dict[str, pd.DataFrame]:
     return {name: read_table(path, name) for name in DATA_TABLES}
 
@@ -168,7 +191,7 @@ def test_a_version_one_file_is_read_and_a_writer_upgrades_it_keeping_its_rows(tm
         writer.begin_run(**RUN_INFO)
         writer.append("trades", **awkward_columns("trades", 10, np.random.default_rng(7)))
     with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
-        assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == "2"
+        assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == "3"
     conn.close()
     pd.testing.assert_frame_equal(read_table(path, "trades", run_id=1), old, check_exact=True)
     assert len(read_table(path, "trades", run_id=2)) == 10

@@ -9,7 +9,11 @@ column, the numpy ``dtype`` of its blob and for some columns one more key:
 * INTEGER columns use the narrowest of ``|i1``, ``<i2``, ``<i4``, ``<i8``
   that holds their values (readers widen them to int64); a nullable one with
   NULLs names the value standing for NULL (``"null"``);
-* REAL columns are ``<f8``; NaN is NULL in a nullable one;
+* REAL columns are ``<f8``; NaN is NULL in a nullable one. A column of
+  holdings or quantities given in minor units (``MinorUnits``) is instead
+  stored as the narrowest integers that hold them with the unit's size as
+  ``"scale"``, and read back as ``integer * scale``, the float the engine
+  computed (a file holding such blocks is of schema version 3);
 * TEXT columns are integer codes into ``"labels"`` (code -1 is NULL).
 
 This module turns typed columns (``vmt.telemetry.columns``) into blobs and
@@ -24,7 +28,7 @@ import json
 
 import numpy as np
 
-from vmt.telemetry.columns import Coded, NullableInts, Values
+from vmt.telemetry.columns import Coded, MinorUnits, NullableInts, Values
 from vmt.telemetry.errors import TelemetryError
 from vmt.telemetry.schema import Column, Table
 
@@ -69,6 +73,9 @@ def encode_column(values: Values) -> tuple[dict, memoryview]:
     if isinstance(values, Coded):
         spec = _int_spec(values.codes, False)
         return {**spec, "labels": list(values.labels)}, _blob(values.codes, spec["dtype"])
+    if isinstance(values, MinorUnits):
+        spec = _int_spec(values.minor, False)
+        return {**spec, "scale": values.unit}, _blob(values.minor, spec["dtype"])
     if isinstance(values, NullableInts):
         has_null = bool(values.null.any())
         spec = _int_spec(values.values[~values.null] if has_null else values.values, has_null)
@@ -109,12 +116,17 @@ def decode_column(column: Column, spec, blob, n_rows: int, where: str) -> Values
     """The typed column stored as ``blob`` under layout entry ``spec``."""
     where = f"{where}, column {column.name!r}"
     dtype = spec.get("dtype") if isinstance(spec, dict) else None
-    if dtype not in _BLOB_DTYPES or (dtype == "<f8") != (column.sqltype == "REAL"):
+    scale = spec.get("scale") if isinstance(spec, dict) else None
+    if dtype not in _BLOB_DTYPES or (dtype == "<f8" or scale is not None) != (column.sqltype == "REAL"):
         raise _damaged(where, f"its layout names dtype {dtype!r}")
+    if scale is not None and not (type(scale) is float and 0.0 < scale < np.inf and dtype != "<f8"):
+        raise _damaged(where, f"its scale is {scale!r}")
     if not isinstance(blob, bytes) or len(blob) != n_rows * np.dtype(dtype).itemsize:
         size = len(blob) if isinstance(blob, bytes) else type(blob).__name__
         raise _damaged(where, f"it holds {size} bytes, not {n_rows} values of {dtype}")
     stored = np.frombuffer(blob, dtype)  # read-only: ``concat`` makes the copy readers return
+    if scale is not None:
+        return MinorUnits(stored.astype(np.int64), scale).reals()
     if column.sqltype == "REAL":
         return stored
     if column.sqltype == "TEXT":
@@ -145,7 +157,9 @@ def concat(parts: list[Values]) -> Values:
         return Coded(np.concatenate(codes), labels)
     if isinstance(first, NullableInts):
         return NullableInts(np.concatenate([p.values for p in parts]), np.concatenate([p.null for p in parts]))
-    return np.concatenate(parts)
+    if all(isinstance(p, MinorUnits) and p.unit == first.unit for p in parts):
+        return MinorUnits(np.concatenate([p.minor for p in parts]), first.unit)
+    return np.concatenate([p.reals() if isinstance(p, MinorUnits) else p for p in parts])
 
 
 def take(values: Values, rows) -> Values:
@@ -154,6 +168,8 @@ def take(values: Values, rows) -> Values:
         return Coded(values.codes[rows], values.labels)
     if isinstance(values, NullableInts):
         return NullableInts(values.values[rows], values.null[rows])
+    if isinstance(values, MinorUnits):
+        return MinorUnits(values.minor[rows], values.unit)
     return values[rows]
 
 
@@ -166,6 +182,8 @@ def python_values(values: Values) -> list:
         for i in np.flatnonzero(values.null).tolist():
             out[i] = None
         return out
+    if isinstance(values, MinorUnits):
+        return values.reals().tolist()
     out = values.tolist()
     if values.dtype.kind == "f":
         for i in np.flatnonzero(np.isnan(values)).tolist():

@@ -10,7 +10,11 @@ both storage layouts start from (see ``vmt.telemetry.blocks``):
 * :class:`NullableInts` for a nullable INTEGER column (values and a NULL mask);
 * :class:`Coded` for TEXT: small integer codes into a table of labels (code -1
   is NULL), so a million rows naming three goods hold a million bytes, not a
-  million Python strings.
+  million Python strings;
+* :class:`MinorUnits` for a REAL column of holdings or quantities: whole
+  numbers of minor units and the size of one, so the column is stored as the
+  narrowest integers that hold them (a few bytes a value, not eight) and read
+  back as ``minor * unit``, the very float the engine computes.
 
 A caller that already holds codes (a good's index into ``("A", "B")``) passes
 a :class:`Coded` and no string is ever built. NaN, ``None`` or a masked entry
@@ -55,7 +59,36 @@ class NullableInts:
         return len(self.values)
 
 
-Values = Union[np.ndarray, NullableInts, Coded]
+@dataclass(frozen=True)
+class MinorUnits:
+    """REAL column of whole multiples of ``unit``: ``minor`` (int64) units of size ``unit``."""
+
+    minor: np.ndarray
+    unit: float
+
+    def __len__(self) -> int:
+        return len(self.minor)
+
+    def reals(self) -> np.ndarray:
+        """The values, ``minor * unit`` (as the engine turns minor units into real ones)."""
+        return self.minor * self.unit
+
+
+def as_minor_units(reals: np.ndarray, unit: float) -> MinorUnits | np.ndarray:
+    """``reals`` as :class:`MinorUnits` of ``unit`` if every value is exactly
+    ``minor * unit`` for a whole ``minor`` (quantities the engine moved in
+    minor units), else ``reals`` unchanged."""
+    reals = np.asarray(reals, dtype=np.float64)
+    with np.errstate(invalid="ignore", over="ignore"):
+        minor = np.rint(reals / unit)
+        whole = bool(np.all(np.abs(minor) < 2.0**52))  # NaN and huge values are not
+    if not whole:
+        return reals
+    units = MinorUnits(minor.astype(np.int64), float(unit))
+    return units if np.array_equal(units.reals(), reals) else reals
+
+
+Values = Union[np.ndarray, NullableInts, Coded, MinorUnits]
 
 
 @dataclass(frozen=True)
@@ -109,7 +142,9 @@ def _check_nonnegative(table: Table, column: Column, arr: np.ndarray) -> None:
             f"holds {arr[row]!r}.")
 
 
-def _reals(table: Table, column: Column, values: Any) -> np.ndarray:
+def _reals(table: Table, column: Column, values: Any) -> np.ndarray | MinorUnits:
+    if isinstance(values, MinorUnits):
+        return _minor_units(table, column, values)
     try:
         arr = _as_array(values, np.float64)
     except (TypeError, ValueError) as exc:
@@ -119,6 +154,17 @@ def _reals(table: Table, column: Column, values: Any) -> np.ndarray:
         _check_missing(table, column, missing)
         _check_nonnegative(table, column, np.where(missing, 0.0, arr))
     return arr + 0.0  # a copy, with -0.0 as 0.0
+
+
+def _minor_units(table: Table, column: Column, values: MinorUnits) -> MinorUnits:
+    """``values`` as a copy, checked: integers, a positive finite unit, signs."""
+    minor = np.asarray(values.minor)
+    unit = float(values.unit)
+    if minor.dtype.kind not in "iu" or not 0.0 < unit < np.inf:
+        raise TelemetryError(f"{_where(table, column)}: minor units must be integers of a positive "
+                             f"unit size, got dtype {minor.dtype} and unit {values.unit!r}.")
+    _check_nonnegative(table, column, minor)
+    return MinorUnits(minor.astype(np.int64), unit)
 
 
 def _plainly_valid(column: Column, reals: np.ndarray) -> bool:
@@ -240,7 +286,7 @@ CONVERTERS = {"INTEGER": _integers, "REAL": _reals, "TEXT": _texts}
 
 
 def _is_scalar(values: Any) -> bool:
-    if isinstance(values, Coded):
+    if isinstance(values, (Coded, MinorUnits)):
         return False
     return isinstance(values, (str, dict)) or values is None or np.ndim(values) == 0
 
@@ -249,7 +295,7 @@ def row_count(table: Table, supplied: dict[str, Any]) -> int:
     """Common length of the supplied array columns (1 if all are scalars)."""
     lengths = {name: len(v) for name, v in supplied.items() if not _is_scalar(v)}
     for name, v in supplied.items():
-        if not _is_scalar(v) and not isinstance(v, Coded) and np.ndim(v) != 1:
+        if not _is_scalar(v) and not isinstance(v, (Coded, MinorUnits)) and np.ndim(v) != 1:
             raise TelemetryError(f"telemetry table {table.name!r}, column {name!r}: expected "
                                  f"a 1-D array, got {np.ndim(v)} dimensions.")
     if len(set(lengths.values())) > 1:

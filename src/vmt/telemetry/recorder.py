@@ -17,7 +17,7 @@ import numpy as np
 
 from vmt import __version__
 from vmt.economics.families import family_name
-from vmt.telemetry.columns import Coded
+from vmt.telemetry.columns import Coded, MinorUnits, as_minor_units
 from vmt.telemetry.writer import TelemetryWriter
 from vmt.world.state import GOODS, PAIR_NAMES
 from vmt.world.valuation import utilities
@@ -66,7 +66,7 @@ class RunRecorder:
     def _write_agents(self) -> None:
         sim, ag = self.sim, self.sim.world.agents
         groups = sim.scenario.agents
-        held = sim.initial_inventory * sim.world.units
+        held = [MinorUnits(sim.initial_inventory[:, g], unit) for g, unit in enumerate(sim.world.units)]
         families, family_codes = np.unique(ag.family, return_inverse=True)
         self.writer.append(
             "agents",
@@ -75,16 +75,16 @@ class RunRecorder:
             utility_family=Coded(family_codes, tuple(family_name(c) for c in families)),
             utility_params=Coded(ag.group, tuple(json.dumps(dict(g.utility.params)) for g in groups)),
             lambda_money=ag.lambda_money,
-            A0=held[:, 0],
-            B0=held[:, 1],
-            M0=held[:, 2],
+            A0=held[0],
+            B0=held[1],
+            M0=held[2],
         )
 
     def after_tick(self, tick: int) -> None:
         sim, params = self.sim, self.sim.scenario.params
         trades = sim.trade_log.last_coded if sim.trade_log.last_tick == tick else None
         if trades is not None:  # new arrays every tick, never changed after: converted on the writer's thread
-            self.writer.append_later("trades", len(trades["tick"]), partial(_coded_pairs, trades))
+            self.writer.append_later("trades", len(trades["tick"]), partial(_trade_columns, trades, self.sim.world.units))
         if tick % params.snapshot_interval == 0:
             self._snapshot_agents(tick)
         if tick % params.resource_snapshot_interval == 0:
@@ -144,19 +144,23 @@ def _snapshot_columns(world, tick: int, x, y, inventory, observed_price, lambda_
     """The ``agent_snapshots`` columns of copied agent state (the agents'
     utility families and parameters, and the units, never change in a run)."""
     n = len(x)
-    held = inventory * world.units
+    held = [MinorUnits(inventory[:, g], unit) for g, unit in enumerate(world.units)]
     return {
         "tick": np.full(n, tick, dtype=np.int64), "agent_id": np.arange(n), "x": x, "y": y,
-        "A": held[:, 0], "B": held[:, 1], "M": held[:, 2],
+        "A": held[0], "B": held[1], "M": held[2],
         "utility": utilities(world, inventory, lambda_money),
         "observed_price": observed_price, "lambda": lambda_money,
     }
 
 
-def _coded_pairs(trades: dict) -> dict:
+def _trade_columns(trades: dict, units: np.ndarray) -> dict:
     """The trade columns, with ``pair_type`` as codes into the pair names if
-    the trade log keeps the pair's index (no string per trade)."""
+    the trade log keeps the pair's index (no string per trade), and the
+    quantities as minor units where they are whole ones (they are, unless a
+    mechanism moved fractions of one)."""
+    quantities = {f"quantity_{good}": as_minor_units(trades[f"quantity_{good}"], unit)
+                  for good, unit in zip(GOODS, units)}
     pairs = np.asarray(trades["pair_type"])
     if pairs.dtype.kind in "iu":
-        return {**trades, "pair_type": Coded(pairs, PAIR_NAMES)}
-    return trades
+        return {**trades, **quantities, "pair_type": Coded(pairs, PAIR_NAMES)}
+    return {**trades, **quantities}

@@ -18,9 +18,11 @@ from dataclasses import dataclass
 
 #: Version 2 added the column-block tables (``<table>_blocks``); files of
 #: version 1 hold rows only and are read as they are (a writer adds the block
-#: tables and marks them version 2).
-SCHEMA_VERSION = 2
-READABLE_VERSIONS = (1, 2)
+#: tables and marks them version 2). Version 3 blocks may store a REAL column
+#: of holdings or quantities as integers with a ``scale`` (see
+#: ``vmt.telemetry.blocks``); a writer adding runs to an older file marks it 3.
+SCHEMA_VERSION = 3
+READABLE_VERSIONS = (1, 2, 3)
 FORMAT_NAME = "vmt-telemetry"
 PAIR_TYPES = ("A<->B", "A<->M", "B<->M")
 RUN_STATUSES = ("running", "completed", "interrupted", "failed")

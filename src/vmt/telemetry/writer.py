@@ -58,12 +58,14 @@ TICK_TABLES = tuple(name for name, table in TABLES.items() if table.has_tick)
 #: chains of overflow pages; 32 KiB pages write them about 1.5x faster than
 #: SQLite's 4 KiB (an empty file is then ~1.5 MB: one root page per table).
 PAGE_SIZE = 32_768
-#: Buffered rows from which a background writer commits at the end of a tick
-#: whenever its thread is idle, budget spent or not: big runs then commit
-#: nearly every tick, writing while the engine computes, and the end of a run
-#: waits only for its last tick (a small run, under a block's worth of rows
-#: a tick, still commits by budget, into blocks of ``MERGE_ROWS`` rows).
-EAGER_ROWS = MERGE_ROWS
+#: A block's worth of rows: a background writer whose thread is idle commits
+#: at the end of a tick once this many are buffered, budget spent or not (big
+#: runs then commit nearly every tick, writing while the engine computes, and
+#: the end of a run waits only for its last tick; a small run still commits
+#: by budget, into blocks of ``MERGE_ROWS`` rows); and ``append_later`` makes
+#: appends of this many rows or more on the writer's thread (smaller ones cost
+#: less made at once than handed over).
+BULK_ROWS = MERGE_ROWS
 #: How a writer stores rows: one SQL row per row, or column blocks (see ``blockstore``).
 LAYOUTS = ("rows", "columns")
 #: Buffered appends: (table, run_id, typed columns or columns made at the
@@ -328,7 +330,7 @@ class TelemetryWriter:
         if self._committer is None:
             if self._budget_spent():
                 self.flush()
-        elif self._budget_spent() or (self._buffered_rows >= EAGER_ROWS and self._committer.idle):
+        elif self._budget_spent() or (self._buffered_rows >= BULK_ROWS and self._committer.idle):
             self._hand_over(None)
 
     def _budget_spent(self) -> bool:
@@ -396,13 +398,17 @@ class TelemetryWriter:
         """Buffer ``n_rows`` rows for ``table`` whose columns ``make_columns()``
         returns (as for :meth:`append`) when they are committed.
 
-        With a background writer they are made on its thread, so work such
-        as deriving utilities leaves the caller's; ``make_columns`` must
-        therefore read only arrays nobody changes meanwhile (copies taken
-        now, or constants of the run). They are validated then: a bad value
-        fails that commit, raised on the caller's thread like any failed
-        commit, with every tick committed before kept.
+        With a background writer, ``BULK_ROWS`` rows or more are made on its
+        thread, so work such as deriving utilities leaves the caller's;
+        ``make_columns`` must therefore read only arrays nobody changes
+        meanwhile (copies taken now, or constants of the run). They are
+        validated then: a bad value fails that commit, raised on the caller's
+        thread like any failed commit, with every tick committed before kept.
+        Fewer rows are made and appended at once.
         """
+        if self._committer is None or n_rows < BULK_ROWS:
+            self.append(table, **make_columns())
+            return
         run_id = self._check_append(table)
         self._buffer_rows(table, run_id, Deferred(make_columns, int(n_rows)), int(n_rows))
 
