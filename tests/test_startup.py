@@ -55,6 +55,9 @@ _BILATERAL_RUN = (
     "Simulation('edgeworth_box', seed=0).run(2)\n"
     "print(sorted(m for m in sys.modules if m.startswith(('vmt.markets.posts', 'vmt.markets.price_signals',"
     " 'vmt.markets.areas', 'vmt.mechanisms'))))\n"
+    "from vmt.protocols.registry import BUILT_IN_MODULES, ProtocolError, register\n"
+    "print(sorted(m for m in BUILT_IN_MODULES.values() if m in sys.modules))\n"
+    "try:\n    register('bargaining', 'nash')(type('Mine', (), {}))\nexcept ProtocolError as e:\n    print(e)\n"
     "print('scipy.linalg' in sys.modules)\n"
     "from vmt.engine.llvm_lock_events import numba_lock_callbacks\n"
     "print(numba_lock_callbacks() == [])\n"
@@ -72,13 +75,18 @@ _BILATERAL_RUN = (
 def bilateral_run_report() -> list[str]:
     done = subprocess.run([sys.executable, "-c", _BILATERAL_RUN], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
-    return done.stdout.strip().splitlines()[-6:]
+    return done.stdout.strip().splitlines()[-8:]
 
 
-def test_a_bilateral_run_loads_no_market_institution(bilateral_run_report):
+def test_a_bilateral_run_loads_no_market_institution_nor_other_protocols(bilateral_run_report):
     # Market posts (and their mechanisms, and the mechanism library) and market areas are
-    # imported when a scenario asks for them, not by every run.
+    # imported when a scenario asks for them, not by every run; so is each built-in protocol.
     assert bilateral_run_report[0] == "[]"
+    assert bilateral_run_report[1] == str(sorted(["vmt.protocols.search.distance_discounted",
+                                                  "vmt.protocols.matching.three_pass",
+                                                  "vmt.protocols.bargaining.compensating_block"]))
+    # a built-in's name is taken before its module is imported
+    assert bilateral_run_report[2] == "bargaining protocol 'nash' registered twice"
 
 
 def test_a_post_scenario_still_finds_its_institution():
@@ -109,7 +117,7 @@ def test_a_bilateral_run_does_not_import_scipy_linalg_nor_time_llvm_calls_and_nu
     # array maths; VMT answers that probe without the import. Linear algebra compiled
     # later must still find BLAS (np.dot imports scipy then) and agree with numpy.
     # numba's lock-event callbacks on every LLVM call are unregistered as numba loads.
-    assert " ".join(bilateral_run_report[1:]).split() == ["False", "True", "True", "True", "True", "True"]
+    assert " ".join(bilateral_run_report[3:]).split() == ["False", "True", "True", "True", "True", "True"]
 
 
 def test_only_numbas_llvm_lock_callbacks_are_dropped():
