@@ -40,11 +40,18 @@ def build_spatial_hash(x: np.ndarray, y: np.ndarray, width: int, height: int,
         index = np.int32 if x.shape[0] < 2**31 else np.int64  # half the memory of a 10-cells-per-agent grid
         cell_start = np.empty(n_cells + 1, dtype=index)
         order, by_row = np.empty(x.shape[0], dtype=index), np.empty(x.shape[0], dtype=index)
-    row_start = np.empty(height + 1, dtype=np.int64)
-    _bucket_by_row(y, row_start, by_row, get_num_threads())
-    _sort_rows_by_column(x, width, row_start, by_row, cell_start, order)
+    _counting_sort(x, y, width, np.empty(height + 1, dtype=np.int64), by_row, cell_start, order,
+                   get_num_threads())
     cell_start[n_cells] = x.shape[0]
     return SpatialHash(width, height, cell_start, order, by_row)
+
+
+@njit(cache=True)
+def _counting_sort(x, y, width, row_start, by_row, cell_start, order, blocks):
+    """Both passes in one compiled call (one cached kernel to load, not two);
+    ``blocks``: the row bucketing's blocks of agents, one per thread."""
+    _bucket_by_row(y, row_start, by_row, blocks)
+    _sort_rows_by_column(x, width, row_start, by_row, cell_start, order)
 
 
 @njit(cache=True, parallel=True)
@@ -54,9 +61,10 @@ def _bucket_by_row(y, row_start, by_row, blocks):
     rows × blocks). The agents are split into ``blocks`` fixed blocks (one
     per thread); each block counts its agents per row, a running total over
     (row, block) gives each block its first place in every row, and each
-    block places its own agents from there. Blocks are in id order and so are the agents in a
-    block, so the result is the one stable sort, whatever the threads (one
-    thread: one block, the plain serial counting sort)."""
+    block places its own agents from there. Blocks are in id order and so
+    are the agents in a block, so the result is the one stable sort,
+    whatever the threads (one thread: one block, the plain serial counting
+    sort)."""
     n, rows = y.shape[0], row_start.shape[0] - 1
     place = np.zeros((blocks, rows), dtype=np.int64)
     for b in prange(blocks):
