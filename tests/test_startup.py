@@ -73,20 +73,24 @@ def test_the_startup_benchmark_prints_its_table():
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.strip().splitlines()
-    assert lines[0].startswith("| stage | wall s") and len(lines) == 2 + 6
-    for line, stage in zip(lines[2:], ("floor", "import", "build", "first tick", "to first tick", "process")):
+    assert lines[0].startswith("| stage | wall s") and len(lines) == 2 + 7
+    stages = ("floor", "vmt floor", "import", "build", "first tick", "to first tick", "process")
+    for line, stage in zip(lines[2:], stages):
         cells = [c.strip() for c in line.strip("|").split("|")]
         assert cells[0].startswith(stage) and all(float(c) > 0 for c in cells[1:])
 
 
-def test_a_bilateral_run_does_not_import_scipy_linalg_and_numba_linear_algebra_still_works():
+def test_a_bilateral_run_does_not_import_scipy_linalg_nor_time_llvm_calls_and_numba_still_works():
     # numba probes for BLAS by importing scipy.linalg (about 0.4 s) when it loads its
     # array maths; VMT answers that probe without the import. Linear algebra compiled
     # later must still find BLAS (np.dot imports scipy then) and agree with numpy.
+    # numba's lock-event callbacks on every LLVM call are unregistered as numba loads.
     code = (
         "import sys\nfrom vmt.simulation import Simulation\n"
         "Simulation('edgeworth_box', seed=0).run(2)\n"
         "print('scipy.linalg' in sys.modules)\n"
+        "from vmt.engine.llvm_lock_events import numba_lock_callbacks\n"
+        "print(numba_lock_callbacks() == [])\n"
         "import numpy as np, numba, numba.np.arraymath as am\n"
         "print(am._HAVE_BLAS)\n"
         "dot = numba.njit(lambda a, b: np.dot(a, b))\n"
@@ -97,4 +101,27 @@ def test_a_bilateral_run_does_not_import_scipy_linalg_and_numba_linear_algebra_s
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["False", "True", "True", "True", "True"]
+    assert done.stdout.split() == ["False", "True", "True", "True", "True", "True"]
+
+
+def test_only_numbas_llvm_lock_callbacks_are_dropped():
+    import llvmlite.binding as llvm
+    from llvmlite.binding import ffi
+
+    from vmt.engine.llvm_lock_events import REGISTERING_MODULE, drop_numba_lock_callbacks, numba_lock_callbacks
+
+    seen = []
+    numba_like = (lambda: seen.append("numba"), lambda: None)
+    for callback in numba_like:
+        callback.__module__ = REGISTERING_MODULE
+    other = (lambda: seen.append("other"), lambda: None)
+    ffi.register_lock_callback(*numba_like)
+    ffi.register_lock_callback(*other)
+    try:
+        assert numba_lock_callbacks() == [numba_like]
+        drop_numba_lock_callbacks()
+        assert numba_lock_callbacks() == []
+        assert llvm.get_default_triple()  # a call into LLVM, still under the lock
+        assert seen and set(seen) == {"other"}
+    finally:
+        ffi.unregister_lock_callback(*other)

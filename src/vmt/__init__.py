@@ -3,10 +3,12 @@
 __version__ = "0.1.0"
 
 from vmt.engine.blas_probe import install as _answer_blas_probe_without_scipy
+from vmt.engine.llvm_lock_events import install as _untimed_llvm_calls
 from vmt.engine.threads import prepare_environment as _prepare_threads
 
 _prepare_threads()  # before anything loads numba: OpenMP reads it once
 _answer_blas_probe_without_scipy()  # numba would import scipy.linalg (0.4 s) at its first kernel
+_untimed_llvm_calls()  # numba would broadcast two events per call into LLVM (tens of ms per run)
 
 
 def __getattr__(name):

@@ -8,7 +8,8 @@ products inside ``np.correlate``/``np.convolve`` may call BLAS. That check
 imports ``scipy.linalg`` (about 0.4 s, most of a small run's start-up), and
 no VMT kernel uses linear algebra.
 
-:func:`install` registers an import hook that, only while
+:func:`install` registers an import hook
+(:func:`vmt.engine.import_hooks.around_import`) that, only while
 ``numba.np.arraymath`` executes, answers the check by whether scipy is
 *installed* (``importlib.util.find_spec``, no import) — the answer numba's
 own check would give — and then restores numba's function. Every real
@@ -20,9 +21,11 @@ as it always did.
 
 from __future__ import annotations
 
-import importlib.abc
+import importlib
 import importlib.util
 import sys
+
+from vmt.engine.import_hooks import around_import
 
 #: The module whose import-time BLAS probe is answered without importing scipy.
 PROBING_MODULE = "numba.np.arraymath"
@@ -42,45 +45,19 @@ def _blas_probe_without_import() -> None:
         raise ImportError("scipy 0.16+ is required for linear algebra")
 
 
-class _ProbeAnsweringLoader(importlib.abc.Loader):
-    """Runs the real loader with ``ensure_blas`` answered cheaply."""
-
-    def __init__(self, real):
-        self.real = real
-
-    def create_module(self, spec):
-        return self.real.create_module(spec)
-
-    def exec_module(self, module):
-        linalg = sys.modules.get("numba.np.linalg") or importlib.import_module("numba.np.linalg")
-        real_probe = getattr(linalg, "ensure_blas", None)
+def _with_probe_answered(execute) -> None:
+    """Execute numba's array maths with ``ensure_blas`` answered cheaply, then restore it."""
+    linalg = sys.modules.get("numba.np.linalg") or importlib.import_module("numba.np.linalg")
+    real_probe = getattr(linalg, "ensure_blas", None)
+    if real_probe is not None:
+        linalg.ensure_blas = _blas_probe_without_import
+    try:
+        execute()
+    finally:
         if real_probe is not None:
-            linalg.ensure_blas = _blas_probe_without_import
-        try:
-            self.real.exec_module(module)
-        finally:
-            if real_probe is not None:
-                linalg.ensure_blas = real_probe
-
-
-class _ProbeFinder(importlib.abc.MetaPathFinder):
-    """Finds :data:`PROBING_MODULE` through the other finders and wraps its loader."""
-
-    def find_spec(self, fullname, path, target=None):
-        if fullname != PROBING_MODULE:
-            return None
-        for finder in sys.meta_path:
-            if finder is self or not hasattr(finder, "find_spec"):
-                continue
-            spec = finder.find_spec(fullname, path, target)
-            if spec is not None and spec.loader is not None and hasattr(spec.loader, "exec_module"):
-                spec.loader = _ProbeAnsweringLoader(spec.loader)
-                return spec
-        return None
+            linalg.ensure_blas = real_probe
 
 
 def install() -> None:
     """Register the hook once (before numba loads its array maths; a no-op after)."""
-    if PROBING_MODULE in sys.modules or any(isinstance(f, _ProbeFinder) for f in sys.meta_path):
-        return
-    sys.meta_path.insert(0, _ProbeFinder())
+    around_import(PROBING_MODULE, _with_probe_answered)

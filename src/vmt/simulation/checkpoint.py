@@ -29,7 +29,6 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-import sqlite3
 import tempfile
 from pathlib import Path
 
@@ -99,6 +98,8 @@ def read_checkpoint_file(path: Path) -> bytes:
 
 def read_telemetry_checkpoint(path: Path, run_id: int | None = None) -> tuple[int, int, bytes]:
     """(run_id, ticks_completed, pickle) of the latest checkpoint in a telemetry file."""
+    import sqlite3  # only when resuming: a run without telemetry does not load it
+
     from vmt.telemetry.dbfile import open_readonly
 
     with open_readonly(path) as conn:

@@ -39,11 +39,16 @@ def build_spatial_hash(x: np.ndarray, y: np.ndarray, width: int, height: int,
         index = np.int32 if x.shape[0] < 2**31 else np.int64  # half the memory of a 10-cells-per-agent grid
         cell_start = np.empty(n_cells + 1, dtype=index)
         order, by_row = np.empty(x.shape[0], dtype=index), np.empty(x.shape[0], dtype=index)
-    row_start = np.empty(height + 1, dtype=np.int64)
-    _bucket_by_row(y, row_start, by_row)
-    _sort_rows_by_column(x, width, row_start, by_row, cell_start, order)
+    _counting_sort(x, y, width, np.empty(height + 1, dtype=np.int64), by_row, cell_start, order)
     cell_start[n_cells] = x.shape[0]
     return SpatialHash(width, height, cell_start, order, by_row)
+
+
+@njit(cache=True)
+def _counting_sort(x, y, width, row_start, by_row, cell_start, order):
+    """Both passes in one compiled call (one cached kernel to load, not two)."""
+    _bucket_by_row(y, row_start, by_row)
+    _sort_rows_by_column(x, width, row_start, by_row, cell_start, order)
 
 
 @njit(cache=True)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from vmt.protocols.bargaining.common import NO_ANCHORS, Proposals, conclude, max_block, pairs_in_range
+from vmt.protocols.bargaining.common import NO_ANCHORS, Proposals, conclude, max_block, proposals_in_range
 from vmt.protocols.context import TickContext
 
 
@@ -44,8 +44,8 @@ class BilateralBargainer:
         raise NotImplementedError
 
     def trade(self, ctx: TickContext) -> Proposals:
-        i, j = pairs_in_range(ctx)
-        proposals = Proposals.for_pairs(i, j)
+        proposals = proposals_in_range(ctx)
+        i, j = proposals.i, proposals.j
         if i.size:
             self.propose(ctx, proposals)
             ag, p = ctx.world.agents, proposals

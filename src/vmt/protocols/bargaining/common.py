@@ -83,14 +83,23 @@ def _no_agreements(m):
     return pair_type, buyer, seller, q1, q2, price
 
 
-def pairs_in_range(ctx: TickContext) -> tuple[np.ndarray, np.ndarray]:
-    """(i, j) with i < j for partnered agents within the interaction radius, by i."""
+def proposals_in_range(ctx: TickContext) -> Proposals:
+    """One row, no agreement yet, per pair (i, j) with i < j of partnered
+    agents within the interaction radius, by i."""
     ag = ctx.world.agents
-    return _pairs_in_range(ag.partner, ag.x, ag.y, ctx.interaction_radius)
+    return Proposals(*_pairs_in_range(ag.partner, ag.x, ag.y, ctx.interaction_radius))
+
+
+@njit(cache=True)
+def _pairs_in_range(partner, x, y, radius):
+    """The pairs and their empty outputs in one compiled call (one cached kernel to load, not two)."""
+    i, j = _pairs_within(partner, x, y, radius)
+    pair_type, buyer, seller, q1, q2, price = _no_agreements(i.shape[0])
+    return i, j, pair_type, buyer, seller, q1, q2, price
 
 
 @njit(cache=True, parallel=True)
-def _pairs_in_range(partner, x, y, radius):
+def _pairs_within(partner, x, y, radius):
     # flagged in parallel, then compacted in order of i (vmt.world.chunks)
     near = np.empty(partner.shape[0], dtype=np.bool_)
     for a in prange(partner.shape[0]):

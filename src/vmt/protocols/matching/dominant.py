@@ -214,11 +214,17 @@ def greedy_mutual_pairs(partner, cand_ids, cand_scores, active, work: MatchingWo
     m = active.size
     work.fit(partner.shape[0], m, cand_ids.shape[1], cand_ids.dtype)
     edge_pos, edge_count, cursor, keep = work.edge_pos[:m], work.edge_count[:m], work.cursor[:m], work.keep[:m]
-    mutual_edges(active, cand_ids, cand_scores, edge_pos, edge_count)
-    rows = _first_rows(work.rows[:m], cursor)
+    rows = _edges_and_first_rows(active, cand_ids, cand_scores, edge_pos, edge_count, work.rows[:m], cursor)
     while rows.size and rows.size >= SERIAL_ROUNDS_BELOW:
         rows = _round(rows, active, partner, cand_ids, edge_pos, edge_count, cursor, work.best, keep)
     _last_rounds(rows, active, partner, cand_ids, edge_pos, edge_count, cursor, work.best, keep)
+
+
+@njit(cache=True)
+def _edges_and_first_rows(active, cand_ids, cand_scores, edge_pos, edge_count, rows, cursor):
+    """:func:`mutual_edges`, then the first round's rows, in one compiled call."""
+    mutual_edges(active, cand_ids, cand_scores, edge_pos, edge_count)
+    return _first_rows(rows, cursor)
 
 
 @njit(cache=True, parallel=True)

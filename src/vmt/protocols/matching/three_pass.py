@@ -42,9 +42,23 @@ class ThreePassMatching:
 def three_pass(partner, cand_ids, cand_scores, work: MatchingWork | None = None):
     """The three passes over ``cand_ids``/``cand_scores``, pairing in ``partner``
     (``work``: the rounds' work arrays, reusable across ticks)."""
+    active = _pair_first_choices(partner, cand_ids)
+    greedy_mutual_pairs(partner, cand_ids, cand_scores, active, work)
+    _pair_the_rest(active, partner, cand_ids)
+
+
+@njit(cache=True)
+def _pair_first_choices(partner, cand_ids):
+    """Pass 1; returns the agents taking part (free, with a list), ascending.
+    (Each pass's steps run in one compiled call: fewer cached kernels to load.)"""
     active = listing_agents(partner, cand_ids)
     _mutual_first_choices(active, partner, cand_ids)
-    greedy_mutual_pairs(partner, cand_ids, cand_scores, active, work)
+    return active
+
+
+@njit(cache=True)
+def _pair_the_rest(active, partner, cand_ids):
+    """Pass 3 over those still free with a free candidate."""
     _take_first_free(_may_still_pair(active, partner, cand_ids), partner, cand_ids)
 
 
