@@ -108,10 +108,10 @@ def _run(python: str, code: str, *args: str) -> tuple[dict, float, float]:
     return (json.loads(lines[-1]) if lines else {}), wall, cpu
 
 
-def measure_once(python: str, ticks: int, kernel_dir: str) -> dict[str, tuple[float, float]]:
-    """One sample of every stage: stage -> (wall, cpu) seconds."""
+def measure_once(python: str, ticks: int, kernel_dir: str, floors=("floor", "vmt floor")) -> dict:
+    """One sample of every stage (of the ``floors`` asked for): stage -> (wall, cpu) seconds."""
     sample = {}
-    for floor in ("floor", "vmt floor"):
+    for floor in floors:
         sample.update({name: tuple(v) for name, v in _run(python, _FLOOR, kernel_dir, floor)[0].items()})
     sample.update({name: tuple(v) for name, v in _run(python, _FIRST_TICK)[0].items()})
     _, wall, cpu = _run(python, _PROCESS, str(ticks))
@@ -129,7 +129,7 @@ def measure(pythons: list[str], repeat: int, ticks: int, bytecode: bool = True) 
         else:
             _ENV["PYTHONDONTWRITEBYTECODE"] = "1"
         for python in pythons:  # untimed: the floor's kernel compiles, the bytecode cache fills
-            measure_once(python, 1, kernel_dir)
+            measure_once(python, 1, kernel_dir, floors=("floor",))
         samples: dict[str, list[dict]] = {python: [] for python in pythons}
         for _ in range(repeat):
             for python in pythons:

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import numba
+import pytest
 
 import vmt
 from vmt.simulation import warmup
@@ -47,15 +48,45 @@ def test_the_compiled_stamp_falls_when_the_cache_is_deleted(tmp_path, monkeypatc
     assert warmup.needs_compiling()
 
 
-def test_a_bilateral_run_loads_no_market_institution():
-    # Market posts (and their mechanisms, and the mechanism library) and market areas are
-    # imported when a scenario asks for them, not by every run.
-    code = ("import sys\nfrom vmt.simulation import Simulation\nSimulation('edgeworth_box', seed=0).run(2)\n"
-            "print(sorted(m for m in sys.modules if m.startswith(('vmt.markets.posts', 'vmt.markets.price_signals',"
-            " 'vmt.markets.areas', 'vmt.mechanisms'))))\n")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+#: One fresh process runs a small bilateral economy and reports what it loaded
+#: (then compiles numba linear algebra): the two tests below read its lines.
+_BILATERAL_RUN = (
+    "import sys\nfrom vmt.simulation import Simulation\n"
+    "Simulation('edgeworth_box', seed=0).run(2)\n"
+    "print(sorted(m for m in sys.modules if m.startswith(('vmt.markets.posts', 'vmt.markets.price_signals',"
+    " 'vmt.markets.areas', 'vmt.mechanisms'))))\n"
+    "from vmt.protocols.registry import BUILT_IN_MODULES, ProtocolError, register\n"
+    "print(sorted(m for m in BUILT_IN_MODULES.values() if m in sys.modules))\n"
+    "try:\n    register('bargaining', 'nash')(type('Mine', (), {}))\nexcept ProtocolError as e:\n    print(e)\n"
+    "print('scipy.linalg' in sys.modules)\n"
+    "from vmt.engine.llvm_lock_events import numba_lock_callbacks\n"
+    "print(numba_lock_callbacks() == [])\n"
+    "import numpy as np, numba, numba.np.arraymath as am\n"
+    "print(am._HAVE_BLAS)\n"
+    "dot = numba.njit(lambda a, b: np.dot(a, b))\n"
+    "corr = numba.njit(lambda a, b: np.correlate(a, b))\n"
+    "a, b = np.arange(5.0), np.linspace(1.0, 2.0, 5)\n"
+    "print(dot(a, b) == np.dot(a, b), np.allclose(corr(a, b), np.correlate(a, b)))\n"
+    "print('scipy.linalg' in sys.modules)\n"
+)
+
+
+@pytest.fixture(scope="module")
+def bilateral_run_report() -> list[str]:
+    done = subprocess.run([sys.executable, "-c", _BILATERAL_RUN], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip().splitlines()[-1] == "[]"
+    return done.stdout.strip().splitlines()[-8:]
+
+
+def test_a_bilateral_run_loads_no_market_institution_nor_other_protocols(bilateral_run_report):
+    # Market posts (and their mechanisms, and the mechanism library) and market areas are
+    # imported when a scenario asks for them, not by every run; so is each built-in protocol.
+    assert bilateral_run_report[0] == "[]"
+    assert bilateral_run_report[1] == str(sorted(["vmt.protocols.search.distance_discounted",
+                                                  "vmt.protocols.matching.three_pass",
+                                                  "vmt.protocols.bargaining.compensating_block"]))
+    # a built-in's name is taken before its module is imported
+    assert bilateral_run_report[2] == "bargaining protocol 'nash' registered twice"
 
 
 def test_a_post_scenario_still_finds_its_institution():
@@ -80,28 +111,13 @@ def test_the_startup_benchmark_prints_its_table():
         assert cells[0].startswith(stage) and all(float(c) > 0 for c in cells[1:])
 
 
-def test_a_bilateral_run_does_not_import_scipy_linalg_nor_time_llvm_calls_and_numba_still_works():
+def test_a_bilateral_run_does_not_import_scipy_linalg_nor_time_llvm_calls_and_numba_still_works(
+        bilateral_run_report):
     # numba probes for BLAS by importing scipy.linalg (about 0.4 s) when it loads its
     # array maths; VMT answers that probe without the import. Linear algebra compiled
     # later must still find BLAS (np.dot imports scipy then) and agree with numpy.
     # numba's lock-event callbacks on every LLVM call are unregistered as numba loads.
-    code = (
-        "import sys\nfrom vmt.simulation import Simulation\n"
-        "Simulation('edgeworth_box', seed=0).run(2)\n"
-        "print('scipy.linalg' in sys.modules)\n"
-        "from vmt.engine.llvm_lock_events import numba_lock_callbacks\n"
-        "print(numba_lock_callbacks() == [])\n"
-        "import numpy as np, numba, numba.np.arraymath as am\n"
-        "print(am._HAVE_BLAS)\n"
-        "dot = numba.njit(lambda a, b: np.dot(a, b))\n"
-        "corr = numba.njit(lambda a, b: np.correlate(a, b))\n"
-        "a, b = np.arange(5.0), np.linspace(1.0, 2.0, 5)\n"
-        "print(dot(a, b) == np.dot(a, b), np.allclose(corr(a, b), np.correlate(a, b)))\n"
-        "print('scipy.linalg' in sys.modules)\n"
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["False", "True", "True", "True", "True", "True"]
+    assert " ".join(bilateral_run_report[3:]).split() == ["False", "True", "True", "True", "True", "True"]
 
 
 def test_only_numbas_llvm_lock_callbacks_are_dropped():

@@ -1,6 +1,7 @@
 """Pluggable behaviour chosen by name: search, matching and bargaining.
 
-Importing this package registers every built-in protocol.
+A built-in protocol's module is imported (and registers it) when its name is
+first asked for, or when its kind is listed (``registry.BUILT_IN_MODULES``).
 """
 
 from vmt.protocols.registry import (
@@ -12,6 +13,5 @@ from vmt.protocols.registry import (
     register,
     unregister,
 )
-from vmt.protocols import search, matching, bargaining  # noqa: F401  (registration)
 
 __all__ = ["KINDS", "ProtocolError", "create_protocol", "get_entry", "protocol_names", "register", "unregister"]

@@ -12,6 +12,7 @@ plain Python or numba register through :mod:`vmt.protocols.contract`.
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from typing import Callable
 
@@ -45,11 +46,43 @@ class ProtocolEntry:
 
 _REGISTRY: dict[str, dict[str, ProtocolEntry]] = {kind: {} for kind in KINDS}
 
+#: The built-in protocols by kind and name, and the module that registers each:
+#: imported when the name is first asked for (a run imports only the three it
+#: uses), or all of a kind when the kind is listed.
+BUILT_IN_MODULES: dict[tuple[str, str], str] = {
+    ("search", "distance_discounted"): "vmt.protocols.search.distance_discounted",
+    ("search", "random_walk"): "vmt.protocols.search.random_walk",
+    ("search", "market_aware"): "vmt.protocols.search.market_aware",
+    ("matching", "three_pass"): "vmt.protocols.matching.three_pass",
+    ("matching", "greedy_surplus"): "vmt.protocols.matching.greedy_surplus",
+    ("matching", "random"): "vmt.protocols.matching.random_matching",
+    ("bargaining", "compensating_block"): "vmt.protocols.bargaining.compensating_block",
+    ("bargaining", "nash"): "vmt.protocols.bargaining.nash",
+    ("bargaining", "pairwise_walrasian"): "vmt.protocols.bargaining.pairwise_walrasian",
+    ("bargaining", "split_difference"): "vmt.protocols.bargaining.split_difference",
+    ("bargaining", "take_it_or_leave_it"): "vmt.protocols.bargaining.take_it_or_leave_it",
+}
+
+
+def _import_built_in(kind: str, name: str) -> None:
+    """Import the module that registers built-in ``name`` of ``kind`` (nothing for other names)."""
+    module = BUILT_IN_MODULES.get((kind, name))
+    if module is not None:
+        importlib.import_module(module)
+
+
+def _import_built_ins(kind: str) -> None:
+    for built_in_kind, name in BUILT_IN_MODULES:
+        if built_in_kind == kind:
+            _import_built_in(kind, name)
+
 
 def register(kind: str, name: str, params_model: type[ProtocolParams] = ProtocolParams):
     """Class/function decorator: ``@register("search", "random_walk", Params)``."""
 
     def decorate(factory):
+        if BUILT_IN_MODULES.get((kind, name), factory.__module__) != factory.__module__:
+            _import_built_in(kind, name)  # a built-in's name is taken even before its module is imported
         if name in _REGISTRY[kind]:
             raise ProtocolError(f"{kind} protocol {name!r} registered twice")
         summary = (factory.__doc__ or "").strip().splitlines()[0] if factory.__doc__ else ""
@@ -69,6 +102,7 @@ def unregister(kind: str, name: str) -> None:
 
 def protocol_names(kind: str) -> list[str]:
     """Every registered name of ``kind``, plug-ins included."""
+    _import_built_ins(kind)
     plugins.load_plugins()
     return sorted(_REGISTRY[kind])
 
@@ -82,6 +116,8 @@ def get_entry(kind: str, name: str) -> ProtocolEntry:
     """The entry of ``name``; an unknown name is an error listing the valid ones."""
     if kind not in _REGISTRY:
         raise ProtocolError(f"unknown protocol kind {kind!r}; valid kinds: {', '.join(KINDS)}")
+    if name not in _REGISTRY[kind]:
+        _import_built_in(kind, name)
     if name not in _REGISTRY[kind]:
         plugins.load_plugins()
     try:

@@ -122,7 +122,7 @@ class BilateralTick:
         if self.bilateral_trade:
             self.proposals = self.bargaining.trade(self.ctx)
         else:
-            self.proposals = Proposals.for_pairs(np.zeros(0, np.int64), np.zeros(0, np.int64))
+            self.proposals = Proposals.none()
 
     def forage(self, tick: int) -> None:
         w, ag, res = self.world, self.world.agents, self.world.resources

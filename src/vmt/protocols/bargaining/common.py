@@ -59,8 +59,10 @@ class Proposals:
     market_id: np.ndarray | None = None  # float per row: area or post of the trade, NaN if none
 
     @classmethod
-    def for_pairs(cls, i: np.ndarray, j: np.ndarray) -> "Proposals":
-        return cls(i, j, *_no_agreements(i.shape[0]))
+    def none(cls) -> "Proposals":
+        """No pairs (a tick without bilateral trade): no kernel to load for it."""
+        empty = np.zeros(0, np.int64)
+        return cls(empty, empty, empty, empty, empty, empty, empty, np.zeros(0))
 
     def outputs(self) -> tuple:
         """The arrays a protocol kernel writes, in kernel argument order (the

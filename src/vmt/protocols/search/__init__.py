@@ -1,3 +1,1 @@
 """Search protocols: rank partners and resources for every unpaired agent."""
-
-from vmt.protocols.search import distance_discounted, market_aware, random_walk  # noqa: F401
