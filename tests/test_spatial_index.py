@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from vmt.world.spatial import RESOURCE_BLOCK, build_spatial_hash, resource_row_index
+from vmt.world.spatial import RESOURCE_BLOCK, _bucket_by_row, build_spatial_hash, resource_row_index
 
 
 def test_counting_sort_is_a_stable_sort_by_cell_and_reuses_its_arrays():
@@ -49,3 +49,15 @@ def test_counting_sort_by_rows_then_columns_matches_a_stable_sort_on_any_shape(w
     cells = y * width + x
     assert np.array_equal(spatial.order, np.argsort(cells, kind="stable"))
     assert np.array_equal(spatial.cell_start, np.searchsorted(cells[spatial.order], np.arange(width * height + 1)))
+
+
+@pytest.mark.parametrize("blocks", [1, 3, 7])
+def test_row_bucketing_in_blocks_is_the_one_stable_sort_by_row(blocks):
+    """However many blocks (threads) count and place the agents, the rows
+    come out as a stable sort by row, so the hash does not depend on them."""
+    rng = np.random.default_rng(blocks)
+    y = rng.integers(0, 9, 101) * (rng.random(101) < 0.8)  # row 0 crowded, some rows empty
+    row_start, by_row = np.empty(13, dtype=np.int64), np.empty(101, dtype=np.int32)
+    _bucket_by_row(y, row_start, by_row, blocks)
+    assert np.array_equal(by_row, np.argsort(y, kind="stable"))
+    assert np.array_equal(row_start, np.searchsorted(np.sort(y), np.arange(13)))

@@ -112,7 +112,9 @@ def harvest_size(forage_rate, unit):
     return max(1, int(round(forage_rate / unit)))
 
 
-@njit(cache=True)
+# inline: called once per claimant inside a parallel loop; an out-of-line call
+# counts references on its array arguments, an atomic write the threads share
+@njit(cache=True, inline="always")
 def _harvest(i, r, inventory, family, params, lam, units, resource_good, resource_amount, cooldown, cooldown_left,
              forage_rate, stale):
     """Agent ``i`` harvests resource ``r`` if that raises its utility; returns the minor units taken."""

@@ -37,19 +37,23 @@ def refresh_quotes(world, spread: float, pair_active: np.ndarray, only_stale: bo
 @njit(cache=True, parallel=True)
 def _refresh(family, params, lam, inventory, units, spread, pair_active, mask, ask, bid):
     # Rows are read into scalars and tuples and written back element by
-    # element: an array view per agent would count references on the shared
-    # arrays from every thread.
+    # element, and the unit sizes and active pairs reach the per-agent call
+    # as tuples: an array view per agent, or an array handed to a call,
+    # counts references on the shared array from every thread (an atomic
+    # write whose cache line the threads pass back and forth).
+    unit, active = (units[0], units[1], units[2]), (pair_active[0], pair_active[1], pair_active[2])
     for i in prange(family.shape[0]):
         if mask[i]:
             asks, bids = _quotes(family[i], parameter_row(params, i), lam[i], real_holdings(inventory, units, i),
-                                 units, spread, pair_active)
+                                 unit, spread, active)
             for k in range(3):
                 ask[i, k], bid[i, k] = asks[k], bids[k]
 
 
 @njit(cache=True)
 def _quotes(code, p, lam, held, units, spread, pair_active):
-    """One agent's (ask, bid) per exchange pair, as 3-tuples, from its real holdings."""
+    """One agent's (ask, bid) per exchange pair, as 3-tuples, from its real
+    holdings (``units``, ``pair_active``: 3-tuples, see :func:`_refresh`)."""
     a, b, m = held
     ask_ab = ask_am = ask_bm = np.inf
     bid_ab = bid_am = bid_bm = 0.0

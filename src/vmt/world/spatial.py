@@ -3,9 +3,10 @@
 ``cell_start[c] : cell_start[c + 1]`` indexes ``order`` for the agents on cell
 ``c = y * width + x``, in increasing agent id (the sort is stable), so every
 neighbourhood scan visits agents in a deterministic order. The sort goes
-by rows first (one pass over the agents) and then, row by row in parallel,
-by column: the grid's cells are swept once, a row at a time while it is in
-cache, instead of three times over the whole grid.
+by rows first (each thread counting and placing its own block of agents)
+and then, row by row in parallel, by column: the grid's cells are swept
+once, a row at a time while it is in cache, instead of three times over
+the whole grid.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from numba import njit, prange
+from numba import get_num_threads, njit, prange
 
 
 class SpatialHash(NamedTuple):
@@ -39,35 +40,48 @@ def build_spatial_hash(x: np.ndarray, y: np.ndarray, width: int, height: int,
         index = np.int32 if x.shape[0] < 2**31 else np.int64  # half the memory of a 10-cells-per-agent grid
         cell_start = np.empty(n_cells + 1, dtype=index)
         order, by_row = np.empty(x.shape[0], dtype=index), np.empty(x.shape[0], dtype=index)
-    _counting_sort(x, y, width, np.empty(height + 1, dtype=np.int64), by_row, cell_start, order)
+    _counting_sort(x, y, width, np.empty(height + 1, dtype=np.int64), by_row, cell_start, order,
+                   get_num_threads())
     cell_start[n_cells] = x.shape[0]
     return SpatialHash(width, height, cell_start, order, by_row)
 
 
 @njit(cache=True)
-def _counting_sort(x, y, width, row_start, by_row, cell_start, order):
-    """Both passes in one compiled call (one cached kernel to load, not two)."""
-    _bucket_by_row(y, row_start, by_row)
+def _counting_sort(x, y, width, row_start, by_row, cell_start, order, blocks):
+    """Both passes in one compiled call (one cached kernel to load, not two);
+    ``blocks``: the row bucketing's blocks of agents, one per thread."""
+    _bucket_by_row(y, row_start, by_row, blocks)
     _sort_rows_by_column(x, width, row_start, by_row, cell_start, order)
 
 
-@njit(cache=True)
-def _bucket_by_row(y, row_start, by_row):
+@njit(cache=True, parallel=True)
+def _bucket_by_row(y, row_start, by_row, blocks):
     """Stable counting sort of agent ids by row into ``by_row``;
-    ``row_start[r] : row_start[r + 1]`` is row ``r``'s slice. O(agents + rows),
-    one pass: split into chunks of agents counted in parallel it was no
-    faster (the pass streams the rows once; its counts fit in cache)."""
-    row_start[:] = 0
-    for i in range(y.shape[0]):
-        row_start[y[i] + 1] += 1
-    for r in range(row_start.shape[0] - 1):
-        row_start[r + 1] += row_start[r]
-    for i in range(y.shape[0]):
-        by_row[row_start[y[i]]] = i
-        row_start[y[i]] += 1
-    for r in range(row_start.shape[0] - 1, 0, -1):
-        row_start[r] = row_start[r - 1]
-    row_start[0] = 0
+    ``row_start[r] : row_start[r + 1]`` is row ``r``'s slice. O(agents +
+    rows × blocks). The agents are split into ``blocks`` fixed blocks (one
+    per thread); each block counts its agents per row, a running total over
+    (row, block) gives each block its first place in every row, and each
+    block places its own agents from there. Blocks are in id order and so
+    are the agents in a block, so the result is the one stable sort,
+    whatever the threads (one thread: one block, the plain serial counting
+    sort)."""
+    n, rows = y.shape[0], row_start.shape[0] - 1
+    place = np.zeros((blocks, rows), dtype=np.int64)
+    for b in prange(blocks):
+        for i in range(b * n // blocks, (b + 1) * n // blocks):
+            place[b, y[i]] += 1
+    total = 0
+    for r in range(rows):
+        row_start[r] = total
+        for b in range(blocks):
+            count = place[b, r]
+            place[b, r] = total
+            total += count
+    row_start[rows] = total
+    for b in prange(blocks):
+        for i in range(b * n // blocks, (b + 1) * n // blocks):
+            by_row[place[b, y[i]]] = i
+            place[b, y[i]] += 1
 
 
 @njit(cache=True, parallel=True)

@@ -47,7 +47,9 @@ def _propose_all(pi, pj, family, params, lam, inventory, units, ask, bid, pair_a
             i, j, ti, tj, active, blocks, unit, tolerance, candidates, anchor)
 
 
-@njit(cache=True)
+# inline: called once per pair inside a parallel loop; an out-of-line call
+# counts references on its array arguments, an atomic write the threads share
+@njit(cache=True, inline="always")
 def _nash_trade(i, j, ti, tj, active, max_q, units, tolerance, candidates, anchor):
     n, order, buyers, sellers, low, high = valuation_gaps(ti, tj, i, j, active, max_q, units, tolerance)
     for anchored in (True, False):

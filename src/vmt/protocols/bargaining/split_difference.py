@@ -42,7 +42,9 @@ def _propose_all(pi, pj, family, params, lam, inventory, units, ask, bid, pair_a
             i, j, ti, tj, active, blocks, unit, tolerance, anchor)
 
 
-@njit(cache=True)
+# inline: called once per pair inside a parallel loop; an out-of-line call
+# counts references on its array arguments, an atomic write the threads share
+@njit(cache=True, inline="always")
 def _midpoint_trade(i, j, ti, tj, active, max_q, units, tolerance, anchor):
     n, order, buyers, sellers, low, high = valuation_gaps(ti, tj, i, j, active, max_q, units, tolerance)
     for c in range(n):

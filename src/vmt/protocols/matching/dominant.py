@@ -66,7 +66,9 @@ def mutual_edges(active, cand_ids, cand_scores, edge_pos, edge_count):
                                                  score_row, rank_row)
 
 
-@njit(cache=True)
+# inline: called once per agent inside a parallel loop; an out-of-line call
+# counts references on its array arguments, an atomic write the threads share
+@njit(cache=True, inline="always")
 def _sorted_mutual_edges(a, i, cand_ids, cand_scores, edge_pos, score_row, rank_row):
     """Row ``a`` of ``edge_pos``: ``i``'s mutual edges in edge order; returns how many."""
     count = 0

@@ -113,11 +113,11 @@ def rank_all(tick, seed, randomise, rank_resources, x, y, partner, available_vie
     """
     fill_slots(tick, x, available_view, cooldown_partner, cooldown_until, ask, bid, order, pairs,
                visible_before, slot_id, slot_x, slot_cooling, slot_quotes)
-    _clear_lists(cand_ids, cand_scores, resource, resource_score)
     discount = discount_table(beta, vision)
     full_take = full_harvests(units, forage_rate)
     for idx in prange(order.shape[0]):
         i = order[idx]
+        _clear_row(i, cand_ids, cand_scores, resource, resource_score)
         if partner[i] >= 0:
             continue
         code, p, lam_i, held, before_u = own_utility(i, family, params, lam, inventory, units)
@@ -153,12 +153,15 @@ def rank_free_resources(order, x, y, partner, family, params, lam, inventory, un
             res_x, row_block_first, res_good, res_amount, full_take)
 
 
-@njit(cache=True, parallel=True)
-def _clear_lists(cand_ids, cand_scores, resource, resource_score):
-    """Empty last tick's lists, in id order (one sweep through memory; only
-    rows that hold something are written)."""
-    for i in prange(cand_ids.shape[0]):
-        if cand_ids[i, 0] >= 0 or cand_scores[i, 0] != 0.0:
-            cand_ids[i, :] = -1
-            cand_scores[i, :] = 0.0
-        resource[i], resource_score[i] = -1, 0.0
+@njit(cache=True, inline="always")
+def _clear_row(i, cand_ids, cand_scores, resource, resource_score):
+    """Empty agent ``i``'s list of last tick (written only if it holds
+    something) and its resource. Done by the iteration that then fills the
+    row, so the row is read once and is in cache when it is written, not
+    swept by a pass of its own over every row (a hundred MB at a million
+    agents). Element by element: a slice of a shared array made in a
+    parallel loop counts a reference on it."""
+    if cand_ids[i, 0] >= 0 or cand_scores[i, 0] != 0.0:
+        for r in range(cand_ids.shape[1]):
+            cand_ids[i, r], cand_scores[i, r] = -1, 0.0
+    resource[i], resource_score[i] = -1, 0.0

@@ -81,7 +81,9 @@ def own_utility(i, family, params, lam, inventory, units):
     return code, p, lam_i, held, holdings_utility(code, p, lam_i, held[0], held[1], held[2])
 
 
-@njit(cache=True)
+# inline: called once per agent inside a parallel loop; an out-of-line call
+# counts references on its array arguments, an atomic write the threads share
+@njit(cache=True, inline="always")
 def best_resource(held, before_u, code, p, lam, xi, yi, units, width, height, vision, discount,
                   res_x, row_block_first, res_good, res_amount, full_take):
     """The best resource visible from (``xi``, ``yi``) and its score (-1, 0.0
@@ -207,7 +209,9 @@ def _count_visible_before(available_view, order, visible_before):
             visible_before[s + 1] = seen
 
 
-@njit(cache=True)
+# inline: called once per agent inside a parallel loop; an out-of-line call
+# counts references on its array arguments, an atomic write the threads share
+@njit(cache=True, inline="always")
 def rank_partners(i, held, before_u, seed, randomise, xi, yi, i_cooling, code, p, lam, units, ask, bid,
                   cell_start, width, height, vision, discount, pairs, visible_before, slot_id, slot_x, slot_cooling,
                   slot_quotes, cand_ids, cand_scores):
