@@ -29,8 +29,10 @@ browser:
 		else echo "warning: $(CHROMIUM) missing and not root: the viewer's browser tests will not run" >&2; fi; \
 	fi
 
+# Two worker processes (pytest-xdist), each test where a worker is free: most tests are
+# single-threaded Python, so two cores run the suite in about half the time.
 test: $(STAMP) browser
-	NUMBA_NUM_THREADS=2 $(BIN)/python -m pytest
+	NUMBA_NUM_THREADS=2 $(BIN)/python -m pytest -n 2 --dist worksteal
 
 bench: $(STAMP)
 	$(BIN)/vmt bench

@@ -37,10 +37,15 @@ TRUST_SEEDS = range(400)  # enough for a difference of ~0.007 against a seed-to-
 
 
 @lru_cache(maxsize=None)
+def scenario_under(institution: str, eta: float):
+    """The shipped scenario under ``institution`` and learning rate ``eta``, parsed once for all seeds."""
+    return load_scenario("two_type_exchange", [f"params.institution={institution}",
+                                               f"params.price_learning_rate={eta}"])
+
+
+@lru_cache(maxsize=None)
 def measure(institution: str, eta: float, seed: int) -> dict:
-    scenario = load_scenario("two_type_exchange", [f"params.institution={institution}",
-                                                   f"params.price_learning_rate={eta}"])
-    sim = Simulation(scenario, seed=seed)
+    sim = Simulation(scenario_under(institution, eta), seed=seed)
     ag, held = sim.world.agents, sim.world.real_holdings()
     p_star = walrasian_price(ag.family, ag.utility_params, held[:, 0], held[:, 1])
     trades = sim.run().trades_df()

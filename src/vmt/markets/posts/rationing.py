@@ -12,15 +12,18 @@ demand and stays individually rational (marginal gains fall along the
 price line). This is the rule of a uniform-price exchange that cannot
 split units; it treats equal requests equally up to one unit.
 
-:func:`pair_fills` then walks buyers and sellers in id order (a two-pointer
+:func:`pairs_in_turn` then walks buyers and sellers in turn (a two-pointer
 merge) and cuts their quantities into fills ``(buyer, seller, units)``; at
 one price it does not matter who trades with whom, and the walk makes the
-trades table deterministic.
+trades table deterministic. It is compiled because the compiled clearings
+(one price, call) walk with it; :func:`pair_fills` is the same walk for the
+Python rules, by trader id.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 
 def ration(requests: np.ndarray, total: int, rng: np.random.Generator) -> np.ndarray:
@@ -42,13 +45,15 @@ def ration(requests: np.ndarray, total: int, rng: np.random.Generator) -> np.nda
     return granted
 
 
-def pair_fills(buyers: np.ndarray, bought: np.ndarray, sellers: np.ndarray, sold: np.ndarray) -> list[tuple[int, int, int]]:
-    """Cut equal totals ``sum(bought) == sum(sold)`` into (buyer, seller, units) fills."""
-    if int(np.sum(bought)) != int(np.sum(sold)):
-        raise ValueError(f"sides do not balance: {int(np.sum(bought))} bought vs {int(np.sum(sold))} sold")
-    fills, b, s = [], 0, 0
-    need, have = (list(map(int, bought)), list(map(int, sold)))
-    while b < len(need) and s < len(have):
+@njit(cache=True)
+def pairs_in_turn(bought, sold):
+    """The fills of buyers' units ``bought`` against sellers' ``sold``, each side taken in its
+    order: rows ``(buyer's position, seller's position, units)``. Every fill exhausts a buyer or
+    a seller, so there are fewer rows than traders."""
+    need, have = bought.copy(), sold.copy()
+    pairs = np.empty((need.shape[0] + have.shape[0], 3), dtype=np.int64)
+    count, b, s = 0, 0, 0
+    while b < need.shape[0] and s < have.shape[0]:
         if need[b] == 0:
             b += 1
             continue
@@ -56,10 +61,21 @@ def pair_fills(buyers: np.ndarray, bought: np.ndarray, sellers: np.ndarray, sold
             s += 1
             continue
         units = min(need[b], have[s])
-        fills.append((int(buyers[b]), int(sellers[s]), units))
+        pairs[count, 0], pairs[count, 1], pairs[count, 2] = b, s, units
         need[b] -= units
         have[s] -= units
-    return fills
+        count += 1
+    return pairs[:count]
+
+
+def pair_fills(buyers, bought, sellers, sold) -> list[tuple[int, int, int]]:
+    """Cut equal totals ``sum(bought) == sum(sold)`` into (buyer, seller, units) fills, buyers
+    and sellers named by id (:func:`pairs_in_turn`)."""
+    bought, sold = np.asarray(bought, dtype=np.int64), np.asarray(sold, dtype=np.int64)
+    if int(bought.sum()) != int(sold.sum()):
+        raise ValueError(f"sides do not balance: {int(bought.sum())} bought vs {int(sold.sum())} sold")
+    buyers, sellers = np.asarray(buyers, dtype=np.int64), np.asarray(sellers, dtype=np.int64)
+    return [(int(buyers[b]), int(sellers[s]), int(units)) for b, s, units in pairs_in_turn(bought, sold)]
 
 
 def clear_at_price(demand: np.ndarray, ids: np.ndarray, rng: np.random.Generator):

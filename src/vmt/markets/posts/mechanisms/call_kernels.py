@@ -21,8 +21,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from vmt.markets.posts.mechanisms.cda_kernels import admitted_order
-from vmt.markets.posts.mechanisms.maker_kernels import close_order
+from vmt.markets.posts.mechanisms.maker_kernels import admitted_order, close_order
 from vmt.markets.posts.mechanisms.one_price import fill_in_turn
 from vmt.markets.posts.orders import BUY, FILLED_UNITS, LIMIT, QUANTITY, REJECTED_CODE, SIDE, STATUS, UNFILLED_CODE
 from vmt.protocols.gains import pair_goods

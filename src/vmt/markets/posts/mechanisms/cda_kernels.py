@@ -20,11 +20,11 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from vmt.markets.posts.mechanisms.maker_kernels import add_fill, close_order, move, trade_gain_of, undeliverable
-from vmt.markets.posts.orders import (BUY, CANNOT_PAY_LIMIT, FILLED_UNITS, LIMIT, LOWERS_UTILITY, ORDER_FIELDS,
-                                      PARTIAL_CODE,
-                                      QUANTITY, REFUSAL, REFUSAL_A, REFUSAL_B, REJECTED_CODE, SELLER_SHORT, SELLS_SHORT,
-                                      SIDE, STATUS, UNFILLED_CODE)
+from vmt.markets.posts.mechanisms.maker_kernels import (add_fill, admitted_order, close_order, move, trade_gain_of,
+                                                       undeliverable)
+from vmt.markets.posts.orders import (BUY, FILLED_UNITS, LIMIT, LOWERS_UTILITY, ORDER_FIELDS, PARTIAL_CODE, QUANTITY,
+                                      REFUSAL, REFUSAL_A, REFUSAL_B, REJECTED_CODE, SELLER_SHORT, SIDE, STATUS,
+                                      UNFILLED_CODE)
 from vmt.protocols.gains import pair_goods
 from vmt.protocols.search.market_aware import max_units, units_demanded
 
@@ -77,21 +77,6 @@ def _refusal(family, params, lam, inventory, units, first, second, buyer, seller
                          side, q1, q2) < 0.0:
             row[REFUSAL], row[REFUSAL_A], row[REFUSAL_B] = LOWERS_UTILITY, agent, 0
             return True
-    return False
-
-
-@njit(cache=True)
-def admitted_order(inventory, first, second, agent, row):
-    """The checks of :func:`~vmt.markets.posts.orders.rejection_reason` that depend on the holdings:
-    a seller holds what it sells, a buyer can pay for the whole order at its limit."""
-    quantity, limit = row[QUANTITY], row[LIMIT]
-    if row[SIDE] != BUY and quantity > inventory[agent, first]:
-        row[REFUSAL], row[REFUSAL_A], row[REFUSAL_B] = SELLS_SHORT, quantity, inventory[agent, first]
-    elif row[SIDE] == BUY and quantity * limit > inventory[agent, second]:
-        row[REFUSAL], row[REFUSAL_A], row[REFUSAL_B] = CANNOT_PAY_LIMIT, quantity * limit, inventory[agent, second]
-    else:
-        return True
-    row[STATUS] = REJECTED_CODE
     return False
 
 

@@ -1,8 +1,15 @@
-"""What the compiled market-maker sessions (dealer, LMSR) share.
+"""What the compiled sessions of the market posts share: the order and fill rules.
 
-A session walks the participants in their seeded arrival order and does for
-each what :meth:`~vmt.markets.posts.mechanisms.maker.MakerMechanism._serve`
-does in Python: the side whose one-unit quote strictly raises the trader's
+The checks and moves of :meth:`~vmt.markets.posts.exchange.PairMarket.submit`
+and :meth:`~vmt.markets.posts.exchange.PairMarket.fill` that every compiled
+clearing (one price, call, CDA, dealer, LMSR) applies are here once:
+:func:`admitted_order`, :func:`undeliverable`, :func:`trade_gain_of`,
+:func:`move`, :func:`add_fill`, :func:`close_order`.
+
+A market-maker session (dealer, LMSR) walks the participants in their
+seeded arrival order and does for each what
+:meth:`~vmt.markets.posts.mechanisms.maker.MakerMechanism._serve` does in
+Python: the side whose one-unit quote strictly raises the trader's
 utility, the market order for its demand at that quote, the check that a
 seller holds what it sells, then the mechanism's own filling. It moves the
 traders' and the maker's holdings in place and reports, per participant, a
@@ -21,9 +28,9 @@ import numpy as np
 from numba import njit
 
 from vmt.markets.posts.exchange import gain_after
-from vmt.markets.posts.orders import (BUY, BUYER_SHORT, FILLED_CODE, FILLED_UNITS, LIMIT, PARTIAL_CODE, QUANTITY,
-                                      NO_ORDER, REFUSAL, REFUSAL_A, REFUSAL_B, REJECTED_CODE, SELLER_SHORT,
-                                      SELLS_SHORT, SIDE, STATUS, UNFILLED_CODE)
+from vmt.markets.posts.orders import (BUY, BUYER_SHORT, CANNOT_PAY_LIMIT, FILLED_CODE, FILLED_UNITS, LIMIT,
+                                      PARTIAL_CODE, QUANTITY, NO_ORDER, REFUSAL, REFUSAL_A, REFUSAL_B, REJECTED_CODE,
+                                      SELLER_SHORT, SELLS_SHORT, SIDE, STATUS, UNFILLED_CODE)
 from vmt.markets.posts.trade_rows import BUYER, PRICE, Q1, Q2, SELLER, X, Y
 from vmt.protocols.search.market_aware import max_units, units_demanded
 
@@ -68,6 +75,21 @@ def place_market_order(code, params, lam, inventory_row, units, k, first, side, 
         return 0
     row[STATUS] = UNFILLED_CODE
     return wanted
+
+
+@njit(cache=True)
+def admitted_order(inventory, first, second, agent, row):
+    """The checks of :func:`~vmt.markets.posts.orders.rejection_reason` that depend on the holdings:
+    a seller holds what it sells, a buyer can pay for the whole order at its limit."""
+    quantity, limit = row[QUANTITY], row[LIMIT]
+    if row[SIDE] != BUY and quantity > inventory[agent, first]:
+        row[REFUSAL], row[REFUSAL_A], row[REFUSAL_B] = SELLS_SHORT, quantity, inventory[agent, first]
+    elif row[SIDE] == BUY and quantity * limit > inventory[agent, second]:
+        row[REFUSAL], row[REFUSAL_A], row[REFUSAL_B] = CANNOT_PAY_LIMIT, quantity * limit, inventory[agent, second]
+    else:
+        return True
+    row[STATUS] = REJECTED_CODE
+    return False
 
 
 @njit(cache=True)

@@ -24,10 +24,11 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from vmt.markets.posts.mechanisms.cda_kernels import admitted_order
-from vmt.markets.posts.mechanisms.maker_kernels import add_fill, close_order, move, trade_gain_of, undeliverable
+from vmt.markets.posts.mechanisms.maker_kernels import (add_fill, admitted_order, close_order, move, trade_gain_of,
+                                                       undeliverable)
 from vmt.markets.posts.orders import (BUY, FILLED_UNITS, LIMIT, NO_ORDER, ORDER_FIELDS, QUANTITY, REJECTED_CODE,
                                       SIDE, STATUS, UNFILLED_CODE)
+from vmt.markets.posts.rationing import pairs_in_turn
 from vmt.markets.posts.trade_rows import FILL_FIELDS
 from vmt.protocols.gains import pair_goods
 
@@ -110,22 +111,14 @@ def _settle(ids, demand, price, k, tie_break, family, params, lam, inventory, un
 def fill_in_turn(buy, bought, sell, sold, agent, orders, price, k, family, params, lam, inventory, units, x, y,
                  stale, fills):
     """Pair buyers' units ``bought`` (order rows ``buy``, in turn) with sellers' ``sold`` (rows
-    ``sell``) as :func:`~..rationing.pair_fills` does, and settle each fill at ``price`` under
+    ``sell``) by :func:`~..rationing.pairs_in_turn`, and settle each fill at ``price`` under
     :meth:`PairMarket.fill`'s rules unless either order was rejected; the orders' units filled
     and the ``fills`` rows grow. Returns the fills made."""
     first, second = pair_goods(k)
-    made, b, s = 0, 0, 0
-    while b < buy.shape[0] and s < sell.shape[0]:
-        if bought[b] == 0:
-            b += 1
-            continue
-        if sold[s] == 0:
-            s += 1
-            continue
-        q1 = min(bought[b], sold[s])
-        rb, rs = buy[b], sell[s]
-        bought[b] -= q1
-        sold[s] -= q1
+    made = 0
+    pairs = pairs_in_turn(bought, sold)
+    for p in range(pairs.shape[0]):
+        rb, rs, q1 = buy[pairs[p, 0]], sell[pairs[p, 1]], pairs[p, 2]
         buyer, seller, q2 = agent[rb], agent[rs], q1 * price
         if orders[rb, STATUS] == REJECTED_CODE or orders[rs, STATUS] == REJECTED_CODE or \
                 undeliverable(inventory[buyer], inventory[seller], first, second, q1, q2) != 0 or \
