@@ -66,7 +66,7 @@ class RunRecorder:
     def _write_agents(self) -> None:
         sim, ag = self.sim, self.sim.world.agents
         groups = sim.scenario.agents
-        held = [MinorUnits(sim.initial_inventory[:, g], unit) for g, unit in enumerate(sim.world.units)]
+        held = _minor_holdings(sim.initial_inventory, sim.world.units)
         families, family_codes = np.unique(ag.family, return_inverse=True)
         self.writer.append(
             "agents",
@@ -140,11 +140,16 @@ class RunRecorder:
             self.writer.close()
 
 
+def _minor_holdings(inventory, units) -> list:
+    """Each good's column of ``inventory`` (minor units) as :class:`MinorUnits` of its unit."""
+    return [MinorUnits(inventory[:, g], unit) for g, unit in enumerate(units)]
+
+
 def _snapshot_columns(world, tick: int, x, y, inventory, observed_price, lambda_money) -> dict:
     """The ``agent_snapshots`` columns of copied agent state (the agents'
     utility families and parameters, and the units, never change in a run)."""
     n = len(x)
-    held = [MinorUnits(inventory[:, g], unit) for g, unit in enumerate(world.units)]
+    held = _minor_holdings(inventory, world.units)
     return {
         "tick": np.full(n, tick, dtype=np.int64), "agent_id": np.arange(n), "x": x, "y": y,
         "A": held[0], "B": held[1], "M": held[2],
