@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
 from test_market_posts_support import post_economy, posts_of
 from vmt.protocols.matching.three_pass import ThreePassMatching
-from vmt.protocols.search.market_aware import MarketAwareParams, score_posts
+from vmt.protocols.search.market_aware import MarketAwareParams, post_bound, score_posts
 from vmt.protocols.search.post_view import PostView, build_post_view
 from vmt.simulation import Simulation
 
@@ -85,6 +87,23 @@ def test_post_bound_agents_are_struck_from_partner_lists():
     assert not np.isin(cand.partner_ids, bound).any()
     assert (cand.partner_ids[bound] == -1).all()
     assert posts_of(sim).uses_posts[bound].all()
+
+
+def test_post_bound_is_the_rule_post_beats_partner_and_resource():
+    # the compiled pass against the rule written with numpy, ties and NaN included
+    rng = np.random.default_rng(5)
+    n = 400
+    uses = rng.random(n) < 0.7
+    partner = np.where(rng.random(n) < 0.3, rng.integers(0, n, n), -1)
+    ids = np.where(rng.random((n, 8)) < 0.5, rng.integers(0, n, (n, 8)), -1).astype(np.int32)
+    scores = rng.choice([0.0, 0.5, 1.0, 2.0], (n, 8))
+    cand = SimpleNamespace(partner_ids=ids, partner_scores=scores, resource_score=rng.choice([0.0, 0.5, 1.0], n))
+    post_score = rng.choice([0.0, 0.5, 1.0, 2.0, np.nan], n)
+    board = SimpleNamespace(uses_posts=uses)
+    rival = np.maximum(np.where(ids[:, 0] >= 0, scores[:, 0], 0.0), cand.resource_score)
+    want = uses & (partner < 0) & (post_score > 0.0) & (post_score >= rival)
+    assert want.any() and not want.all()
+    assert np.array_equal(post_bound(board, cand, partner, post_score), want)
 
 
 @pytest.mark.parametrize("seed, count, radius_cap, size", [(0, 40, 12, (61, 47)), (1, 5, 300, (90, 90)),
