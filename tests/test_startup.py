@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -154,3 +155,48 @@ def test_only_numbas_llvm_lock_callbacks_are_dropped():
         assert seen and set(seen) == {"other"}
     finally:
         ffi.unregister_lock_callback(*other)
+
+
+#: A fresh process imports VMT, runs a tick and reports on the cyclic collector as JSON.
+_COLLECTIONS_RUN = """
+import gc, json, weakref
+from vmt.simulation import Simulation
+imported = {"full": gc.get_stats()[2]["collections"], "frozen": gc.get_freeze_count()}
+Simulation("edgeworth_box", seed=0).step()
+ran = {"full": gc.get_stats()[2]["collections"], "frozen": gc.get_freeze_count(), "enabled": gc.isenabled()}
+
+class Node:
+    pass
+
+cycle = Node()
+cycle.itself = cycle
+alive = weakref.ref(cycle)
+del cycle
+gc.collect()
+from vmt.engine.startup_collections import kept_for_the_process
+gc.disable()
+with kept_for_the_process():
+    pass
+stays_disabled = not gc.isenabled()
+gc.enable()
+try:
+    with kept_for_the_process():
+        raise KeyError("inside")
+except KeyError:
+    pass
+print(json.dumps({"imported": imported, "ran": ran, "cycle_collected": alive() is None,
+                  "stays_disabled": stays_disabled, "restored_after_error": gc.isenabled()}))
+"""
+
+
+def test_starting_a_run_makes_no_full_collection_and_the_collector_still_works():
+    # importing numba and VMT and building numba's registries happen with the collector
+    # paused, and what they built is frozen (vmt.engine.startup_collections): no full
+    # collection over it, while garbage made afterwards is still collected
+    done = subprocess.run([sys.executable, "-c", _COLLECTIONS_RUN], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report["imported"]["full"] == 0 and report["imported"]["frozen"] > 50_000
+    assert report["ran"]["frozen"] > report["imported"]["frozen"]  # numba's registries, built by the first run
+    assert report["ran"]["enabled"] and report["cycle_collected"]
+    assert report["stays_disabled"] and report["restored_after_error"]
