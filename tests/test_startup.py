@@ -200,3 +200,35 @@ def test_starting_a_run_makes_no_full_collection_and_the_collector_still_works()
     assert report["ran"]["frozen"] > report["imported"]["frozen"]  # numba's registries, built by the first run
     assert report["ran"]["enabled"] and report["cycle_collected"]
     assert report["stays_disabled"] and report["restored_after_error"]
+
+
+#: Modules a run without telemetry must not import before its first tick is done
+#: (numba itself imports the top-level ``scipy`` package to check its version).
+HEAVY_MODULES = ("pandas", "scipy.linalg", "scipy.optimize", "matplotlib", "pyarrow", "starlette", "sqlite3", "dask")
+
+_FIRST_TICK_MODULES = """
+import json, sys
+import vmt.simulation.simulation as simulation
+from vmt.cli import main
+
+heavy, seen = sys.argv[1].split(","), []
+first_step = simulation.Simulation.step
+
+def step(self):
+    first_step(self)
+    if self.tick == 1:
+        seen.append(sorted(m for m in heavy if m in sys.modules))
+
+simulation.Simulation.step = step
+simulation.Simulation("edgeworth_box", seed=0).step()
+main(["run", "edgeworth_box", "--ticks", "2", "--quiet"], standalone_mode=False)
+print(json.dumps(seen))
+"""
+
+
+def test_a_run_without_telemetry_imports_no_heavy_module_before_its_first_tick_is_done():
+    # the Python API, then `vmt run` (its summary imports pandas and scipy after the run)
+    done = subprocess.run([sys.executable, "-c", _FIRST_TICK_MODULES, ",".join(HEAVY_MODULES)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == [[], []]
