@@ -10,8 +10,9 @@ import sys
 
 import pytest
 
-from vmt.engine.threads import (SMALL_RUN_AGENTS, THREADS_ENV, ThreadChooser, check_threads, choose_threads,
-                                max_threads)
+from vmt.engine.cpu_load import FreeCores
+from vmt.engine.threads import (SMALL_RUN_AGENTS, THREADS_ENV, ThreadChooser, TimingProbes, check_threads,
+                                choose_threads, max_threads)
 from vmt.experiments.bench import bench_scenario
 from vmt.simulation import Simulation
 
@@ -68,13 +69,20 @@ def _drive(chooser, seconds_per_tick, ticks):
 @pytest.mark.parametrize("faster", [1, 2])
 def test_large_runs_probe_both_counts_and_keep_the_faster(monkeypatch, faster):
     monkeypatch.delenv(THREADS_ENV, raising=False)
-    chooser = ThreadChooser(SMALL_RUN_AGENTS, None)
+    chooser = ThreadChooser(SMALL_RUN_AGENTS, None, free_cores=FreeCores(read=lambda: None))  # no CPU counters
     seconds = {faster: 1.0, 3 - faster: 1.5}
-    used = _drive(chooser, seconds, 1 + 4 + ThreadChooser.KEEP_TICKS + 4 + 3)
+    used = _drive(chooser, seconds, 1 + 4 + TimingProbes.KEEP_TICKS + 4 + 3)
     assert used[:5] == [2, 2, 1, 2, 1]  # untimed first tick, then interleaved probes
-    assert set(used[5:5 + ThreadChooser.KEEP_TICKS]) == {faster}
-    assert used[5 + ThreadChooser.KEEP_TICKS:][:4] == [2, 1, 2, 1]  # probing again
+    assert set(used[5:5 + TimingProbes.KEEP_TICKS]) == {faster}
+    assert used[5 + TimingProbes.KEEP_TICKS:][:4] == [2, 1, 2, 1]  # probing again
     assert chooser.chosen == faster
+
+
+def test_probes_keep_the_count_when_the_other_is_only_within_noise_faster(monkeypatch):
+    monkeypatch.delenv(THREADS_ENV, raising=False)
+    chooser = ThreadChooser(SMALL_RUN_AGENTS, None, free_cores=FreeCores(read=lambda: None))
+    used = _drive(chooser, {1: 0.95, 2: 1.0}, 1 + 4 + TimingProbes.KEEP_TICKS)
+    assert set(used[5:]) == {2}
 
 
 def test_requested_and_small_runs_keep_one_count(monkeypatch):

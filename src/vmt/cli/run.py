@@ -30,7 +30,8 @@ from vmt.cli.errors import apply_limits, fail
               help="Raise a scenario size limit, e.g. max_agents=5000000 (see docs/reliability.md).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.option("--threads", type=int, default=None,
-              help="Threads for the parallel kernels (default: 1 below 20,000 agents, else all).")
+              help="Threads for the parallel kernels (default: 1 below 20,000 agents, else one per core "
+                   "other processes leave free).")
 def command(scenario_file, seed, ticks, out, overrides, checkpoint_every, resume, limits, quiet, threads):
     """Run SCENARIO_FILE (default: the built-in market-forming economy)."""
     from tqdm import tqdm

@@ -1,6 +1,6 @@
 """How many threads the parallel kernels use, and how idle threads wait.
 
-Two decisions keep two threads from ever being much slower than one on a
+Three decisions keep two threads from ever being slower than one on a
 shared machine:
 
 * **Idle threads sleep.** numba's OpenMP layer spins idle workers by
@@ -12,9 +12,12 @@ shared machine:
 * **Small runs use one thread.** Waking workers costs tens of microseconds
   per parallel kernel; below :data:`SMALL_RUN_AGENTS` agents that costs more
   than it saves.
-* **Large runs check.** Next to other busy processes even a large run can
-  be slower with two threads; :class:`ThreadChooser` times both counts now
-  and then and keeps the faster.
+* **Large runs use the cores that are free.** A parallel kernel waits for
+  its slowest thread, so a thread that shares a core with another busy
+  process slows the whole kernel. :class:`ThreadChooser` reads how much CPU
+  other processes are using (:mod:`vmt.engine.cpu_load`) and runs one
+  thread per free core, with hysteresis, re-reading every few tenths of a
+  second.
 
 Results do not depend on the thread count: every parallel kernel writes
 only its own slots, so a run is bit-identical under 1 or N threads.
@@ -23,6 +26,7 @@ only its own slots, so a run is bit-identical under 1 or N threads.
 
 from __future__ import annotations
 
+import math
 import os
 from contextlib import contextmanager
 
@@ -78,48 +82,118 @@ def allowed_threads() -> int:
     return int(numba.get_num_threads())
 
 
+#: A run keeps its thread count while the free cores are at least this much
+#: short of it (a second thread that finds half a core free still helps) ...
+KEEP_SLACK = 0.5
+#: ... and adds a thread only when that thread would find this much of a core
+#: free: the gap between the two is the hysteresis that keeps a run from
+#: switching back and forth on noise.
+ADD_SLACK = 0.25
+
+
+def threads_for(free_cores: float, current: int, most: int) -> int:
+    """Thread count for the next ticks, given the cores other processes leave free.
+
+    ``floor(free + slack)`` threads, between 1 and ``most``: fewer than
+    ``current`` when ``free < current - KEEP_SLACK``, more only when
+    ``free >= current + 1 - ADD_SLACK``; otherwise ``current`` is kept.
+    On two cores: down to one thread when others use more than half a core,
+    back up when they use less than a quarter.
+    """
+    def fit(slack: float) -> int:
+        return max(1, min(most, math.floor(free_cores + slack)))
+
+    keep, add = fit(KEEP_SLACK), fit(ADD_SLACK)
+    if keep < current:
+        return keep
+    return add if add > current else current
+
+
 class ThreadChooser:
     """The thread count of each tick of one run.
 
-    Fixed when the count was requested or the run is small. Otherwise
-    adaptive: on a shared machine two threads can be slower than one (a
-    parallel kernel waits for its slowest thread, and a thread that shares a
-    core with another busy process is slow), so the chooser *probes* — it
-    alternates all threads and one thread for :attr:`PROBE_TICKS` ticks each,
-    interleaved so that a trend in the economy's cost favours neither — keeps
-    the faster for :attr:`KEEP_TICKS` ticks, then probes again. The first
-    tick (loading kernels) is not timed. Results never depend on the count.
+    Fixed when the count was requested or the run is small. Otherwise it
+    follows the machine: a parallel kernel waits for its slowest thread, and
+    a thread that shares a core with another busy process is slow, so a run
+    uses only as many threads as there are cores other processes leave free
+    (:func:`threads_for`, from the CPU time the kernel counts,
+    :class:`vmt.engine.cpu_load.FreeCores`). The reading covers a few tenths
+    of a second and is taken again every window, so the run follows a
+    neighbour that starts or stops. Where those counters cannot be read it
+    times both counts instead (:class:`TimingProbes`). Results never depend
+    on the count.
+    """
+
+    def __init__(self, n_agents: int, requested: int | None = None, *, free_cores=None):
+        self.fixed = choose_threads(n_agents, requested)
+        adaptive = requested is None and not os.environ.get(THREADS_ENV, "").strip() and self.fixed > 1
+        self.chosen = self.fixed
+        self.free_cores = self.probes = None
+        if adaptive:
+            from vmt.engine.cpu_load import FreeCores
+
+            watch = free_cores if free_cores is not None else FreeCores()
+            if watch.available:
+                self.free_cores = watch
+            else:
+                self.probes = TimingProbes((self.fixed, 1))
+
+    def next(self) -> int:
+        """Threads for the coming tick."""
+        if self.free_cores is not None:
+            free = self.free_cores.poll()
+            if free is not None:
+                self.chosen = threads_for(free, self.chosen, self.fixed)
+        elif self.probes is not None:
+            return self.probes.next(self.chosen)
+        return self.chosen
+
+    def record(self, threads: int, seconds: float) -> None:
+        """Time taken by the tick just run with ``threads``."""
+        if self.probes is not None:
+            self.chosen = self.probes.record(threads, seconds, self.chosen)
+
+
+class TimingProbes:
+    """Choosing by timing, where the CPU counters cannot be read.
+
+    Alternates the candidate counts for :attr:`PROBE_TICKS` ticks each,
+    interleaved so that a trend in the economy's cost favours neither, then
+    keeps the choice for :attr:`KEEP_TICKS` ticks. The first tick (loading
+    kernels) is not timed. The choice changes only when another count was
+    faster by more than :attr:`MARGIN`: two close counts cannot be told
+    apart in a shared host's noise, and switching on noise costs.
     """
 
     PROBE_TICKS = 2
     KEEP_TICKS = 40
+    MARGIN = 0.10
 
-    def __init__(self, n_agents: int, requested: int | None = None):
-        self.fixed = choose_threads(n_agents, requested)
-        adaptive = requested is None and not os.environ.get(THREADS_ENV, "").strip() and self.fixed > 1
-        self.candidates = (self.fixed, 1) if adaptive else (self.fixed,)
-        self.chosen = self.fixed
+    def __init__(self, candidates: tuple[int, ...]):
+        self.candidates = candidates
         self._plan: list[int] = []
         self._seconds: dict[int, float] = {}
         self._ticks = 0
 
-    def next(self) -> int:
-        """Threads for the coming tick."""
-        if len(self.candidates) == 1 or self._ticks == 0:
-            return self.chosen
+    def next(self, chosen: int) -> int:
+        if self._ticks == 0:
+            return chosen
         if not self._plan and self._ticks % (self.KEEP_TICKS + 2 * self.PROBE_TICKS) == 1:
             self._plan = [c for _ in range(self.PROBE_TICKS) for c in self.candidates]
             self._seconds = dict.fromkeys(self.candidates, 0.0)
-        return self._plan[0] if self._plan else self.chosen
+        return self._plan[0] if self._plan else chosen
 
-    def record(self, threads: int, seconds: float) -> None:
-        """Time taken by the tick just run with ``threads``."""
+    def record(self, threads: int, seconds: float, chosen: int) -> int:
+        """Note a tick's time; returns the count to keep."""
         self._ticks += 1
         if self._plan and threads == self._plan[0]:
             self._plan.pop(0)
             self._seconds[threads] += seconds
             if not self._plan:
-                self.chosen = min(self.candidates, key=lambda c: (self._seconds[c], -c))
+                fastest = min(self.candidates, key=lambda c: (self._seconds[c], -c))
+                if self._seconds[fastest] < self._seconds[chosen] * (1 - self.MARGIN):
+                    return fastest
+        return chosen
 
 
 @contextmanager

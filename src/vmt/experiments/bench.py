@@ -64,6 +64,7 @@ class BenchRow:
     trades: int
     load_average: float
     phase_share: dict = field(default_factory=dict)
+    threads_used: dict = field(default_factory=dict)  # timed ticks run at each thread count
 
 
 def market_posts(count: int, side: int, mechanism: str = "walrasian") -> list[dict]:
@@ -133,6 +134,21 @@ class PhaseClock:
         return shares
 
 
+def count_threads_used(sim) -> dict[str, int]:
+    """A dict that counts, from now on, the ticks of ``sim`` run at each thread
+    count (an ``auto`` row's choice is the run's own; see ``vmt.engine.threads``)."""
+    import numba
+
+    used: dict[str, int] = {}
+
+    def note(tick: int) -> None:
+        count = str(numba.get_num_threads())
+        used[count] = used.get(count, 0) + 1
+
+    sim.on("before_tick", note)
+    return used
+
+
 def peak_rss_mb() -> float:
     """Peak resident memory of this process in MiB."""
     import psutil
@@ -178,6 +194,7 @@ def run_row(case: BenchCase, ticks: int, threads: int | str) -> BenchRow:
         if sim.recorder is not None:  # the warm-up tick's rows are its own work, not the timed ticks'
             sim.recorder.commit()
         clock = PhaseClock(sim)
+        threads_used = count_threads_used(sim)
         start = time.perf_counter()
         sim.run(ticks)
         elapsed = time.perf_counter() - start
@@ -188,6 +205,7 @@ def run_row(case: BenchCase, ticks: int, threads: int | str) -> BenchRow:
         threads=threads, telemetry=case.telemetry, ticks=ticks, s_per_tick=elapsed / ticks,
         agent_ticks_per_s=case.agents * ticks / elapsed if elapsed > 0 else float("inf"),
         peak_rss_mb=peak_rss_mb(), trades=trades, load_average=load, phase_share=clock.shares(elapsed),
+        threads_used=threads_used,
     )
 
 

@@ -18,6 +18,7 @@ import numpy as np
 from vmt import protocols as _protocols  # noqa: F401  (registers the built-ins)
 from vmt.economics.families import UtilityParamError, family_name, family_names_of, recode_families
 from vmt.engine import Engine
+from vmt.engine.cpu_load import FreeCores
 from vmt.engine.startup_collections import prepare_numba
 from vmt.engine.threads import ThreadChooser, using_threads
 from vmt.markets import build_components
@@ -61,9 +62,9 @@ class Simulation:
     telemetry : path of an SQLite file to record to (None: in memory only).
     check_invariants : check conservation and consistency after every tick.
     threads : threads for the parallel kernels (default: ``VMT_THREADS``, else
-        one for small runs, and for large ones whichever of all or one is
-        faster on the machine as it is; see ``vmt.engine.threads``). Results
-        do not depend on it.
+        one for small runs, and for large ones one per core that other
+        processes leave free, followed as they start and stop; see
+        ``vmt.engine.threads``). Results do not depend on it.
     trade_history : which executed trades ``trades_df`` keeps in memory:
         ``"auto"`` (every trade up to a million, then none: memory stays
         bounded in long large runs), ``"all"`` or ``"recent"`` (none). The
@@ -85,8 +86,9 @@ class Simulation:
         self.scenario = scenario
         self.seed = checked_count("seed", seed if seed is not None else (scenario.seed or 0))
         world_seq, tick_seq, market_seq = np.random.SeedSequence(self.seed).spawn(3)
+        free_cores = FreeCores()  # its first window covers building the world: the first tick is chosen too
         world = build_world(scenario, np.random.default_rng(world_seq))
-        self.thread_chooser = ThreadChooser(world.agents.n, threads)
+        self.thread_chooser = ThreadChooser(world.agents.n, threads, free_cores=free_cores)
         made = check_protocols(scenario)
         tick_state = BilateralTick(world, scenario.params, made["search"], made["matching"],
                                    made["bargaining"], np.random.default_rng(tick_seq))
