@@ -195,7 +195,9 @@ def test_posts_only_runs_refresh_quotes_when_read_to_what_they_would_have_been()
 
 
 @pytest.mark.parametrize("mechanism, params", [("walrasian", {}), ("posted_price", {}), ("call", {}),
-                                               ("call", {"strategy": "truthful"})])
+                                               ("call", {"strategy": "truthful"}), ("call", {"strategy": "zi_u"}),
+                                               ("cda", {}), ("cda", {"strategy": "truthful"}),
+                                               ("cda", {"strategy": "zi_u"})])
 def test_posts_cleared_at_once_trade_exactly_as_cleared_one_by_one(mechanism, params):
     # Five disjoint groups of participants at prices on both sides of equilibrium (the
     # one-price posts ration both sides, with ties): the parallel kernels of clear_many
@@ -218,3 +220,14 @@ def test_posts_cleared_at_once_trade_exactly_as_cleared_one_by_one(mechanism, pa
     (records, logs, held), (one_by_one, logs_one, held_one) = clear(True), clear(False)
     assert records == one_by_one and logs == logs_one and np.array_equal(held, held_one)
     assert sum(record.quantity for record in records) > 0 and not np.array_equal(held, start)
+
+
+@pytest.mark.parametrize("mechanism", ["call", "cda"])
+def test_a_replaced_strategy_makes_its_orders_in_python_and_still_clears_as_one_by_one(mechanism, monkeypatch):
+    from vmt.markets.posts import strategies
+    from vmt.markets.posts.strategy_kernels import compiled_strategies
+
+    builtin, respects = strategies.get_strategy("zi_c")
+    monkeypatch.setitem(strategies._STRATEGIES, "zi_c", (lambda *args: builtin(*args), respects))
+    assert not compiled_strategies({"zi_c"}) and compiled_strategies({"truthful", "zi_u"})
+    test_posts_cleared_at_once_trade_exactly_as_cleared_one_by_one(mechanism, {})

@@ -28,6 +28,7 @@ import numpy as np
 from numba import njit, prange
 
 from vmt.economics.kernels import reservation_prices_barter, reservation_prices_money
+from vmt.markets.posts.compiled_stream import compilable_seed, numpy_state, seeded_stream, stream_permutation
 from vmt.markets.posts.orders import (BUYER_SHORT, LOWERS_UTILITY, REFUSALS, REJECTED, SELLER_SHORT, Order,
                                       OrderLog, rejection_reason)
 from vmt.markets.posts.state import PAIR_LABELS
@@ -133,16 +134,34 @@ class SeededStream:
 
     A clearing's random stream is a pure function of (run seed, tick, post,
     pair); most one-price clearings never draw from it (only rationing ties
-    do), and seeding a generator costs more than clearing a small post.
+    do), and seeding a generator costs more than clearing a small post. A
+    permutation, the one draw most clearings make (a market maker's queue, a
+    continuous auction's arrivals, a rationing tie-break), is drawn by
+    compiled code from the same stream (:mod:`.compiled_stream`); a
+    generator made after it continues from where it left off.
     """
 
     def __init__(self, seed) -> None:
-        self._seed, self._generator = seed, None
+        self.seed, self._generator = seed, None  # compiled clearings seed the same stream from it
+        self._words = None  # the compiled stream's state, once it has drawn
+
+    def permutation(self, x):
+        """``Generator.permutation(x)``; compiled for a whole number ``x`` until a generator exists."""
+        if self._generator is not None or not isinstance(x, (int, np.integer)) or not compilable_seed(self.seed):
+            return self._numpy().permutation(x)
+        if self._words is None:
+            self._words = seeded_stream(self.seed)
+        return stream_permutation(self._words, int(x))
+
+    def _numpy(self) -> np.random.Generator:
+        if self._generator is None:
+            self._generator = np.random.default_rng(self.seed)
+            if self._words is not None:
+                self._generator.bit_generator.state = numpy_state(self._words)
+        return self._generator
 
     def __getattr__(self, name):
-        if self._generator is None:
-            self._generator = np.random.default_rng(self._seed)
-        return getattr(self._generator, name)
+        return getattr(self._numpy(), name)
 
 
 class MakerAccount:

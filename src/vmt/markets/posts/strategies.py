@@ -86,6 +86,10 @@ def zi_unconstrained(sides, ask, bid, floor, ceiling, rng):
     return _uniform_ticks(np.full(sides.shape, floor), np.full(sides.shape, ceiling), rng)
 
 
+#: The strategies VMT defines, by name (a plug-in may register others, or replace these).
+BUILT_IN = {"truthful": truthful, "zi_c": zi_constrained, "zi_u": zi_unconstrained}
+
+
 @njit(cache=True)
 def _demand_signs(ids, family, params, lam, inventory, units, k, ticks, out):
     """The sign of each trader's demand at ``ticks`` (:meth:`PairMarket.demand`): +1 if one unit
@@ -107,6 +111,12 @@ def choose_sides(market, reference_ticks: int, ask: np.ndarray, bid: np.ndarray)
     ag, wanted = market.world.agents, np.empty(market.ids.size, dtype=np.int64)
     _demand_signs(market.ids, ag.family, ag.utility_params, ag.lambda_money, ag.inventory, market.world.units,
                   market.k, int(reference_ticks), wanted)
+    return sides_from(wanted, ask, bid, reference_ticks)
+
+
+def sides_from(wanted: np.ndarray, ask: np.ndarray, bid: np.ndarray, reference_ticks) -> np.ndarray:
+    """The sides :func:`choose_sides` gives traders whose demand at the reference price (one for all,
+    or one per trader) has the sign ``wanted`` and whose one-unit reservation prices are ``ask``, ``bid``."""
     closer_to_buying = np.log(np.maximum(bid, 1) / reference_ticks) > np.log(reference_ticks / np.maximum(ask, 1))
     fallback = np.where(closer_to_buying, BUY, SELL)
     sides = np.where(wanted != 0, wanted, fallback)

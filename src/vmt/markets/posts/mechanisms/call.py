@@ -24,12 +24,13 @@ from pydantic import Field
 
 from vmt.markets.posts.exchange import PairMarket
 from vmt.markets.posts.mechanisms.base import ClearRecord, Mechanism, Session, register_mechanism
-from vmt.markets.posts.mechanisms.call_kernels import NO_PRICE, call_many
+from vmt.markets.posts.mechanisms.call_kernels import NO_PRICE, call_books_many, call_many
 from vmt.markets.posts.mechanisms.order_driven import OrderDrivenParams
 from vmt.markets.posts.orders import (BUY, FILLED_UNITS, LIMIT, ORDER_FIELDS, QUANTITY, REJECTED, REJECTED_CODE, SIDE,
                                       STATUS, Order)
 from vmt.markets.posts.rationing import pair_fills
 from vmt.markets.posts.strategies import strategy_arrays, strategy_orders
+from vmt.markets.posts.strategy_kernels import compiled_strategies, strategy_orders_many
 from vmt.markets.posts.trade_rows import FILL_FIELDS
 
 #: Why a call order was not filled in full, when it was not refused.
@@ -77,12 +78,48 @@ class CallAuction(Mechanism):
 
     @classmethod
     def clear_many(cls, sessions: list[Session]) -> list[ClearRecord | None]:
-        """Each call's orders from its strategy (its own random stream), then every call's
-        checks, price and fills in one parallel kernel (:func:`call_many`): what :meth:`clear`
-        does session by session."""
+        """Every call's orders by its strategy, prices and fills in compiled parallel kernels
+        (:func:`~vmt.markets.posts.strategy_kernels.strategy_orders_many`, :func:`call_books_many`;
+        a strategy that is not a built-in one makes its orders in Python, :func:`call_many`):
+        what :meth:`clear` does session by session."""
         calling = [s for s in sessions if s.market.tick % s.mechanism.params.call_interval == 0]
         if len(calling) < 2:
             return super().clear_many(sessions)
+        if compiled_strategies({s.mechanism.params.strategy for s in calling}):
+            records = cls._clear_compiled(calling)
+        else:
+            records = cls._clear_books(calling)
+        return [records.get(id(s)) for s in sessions]
+
+    @classmethod
+    def _clear_compiled(cls, calling: list[Session]) -> dict:
+        market, count = calling[0].market, len(calling)
+        ids = np.concatenate([s.market.ids for s in calling]).astype(np.int64)
+        start = np.cumsum([0] + [s.market.ids.size for s in calling])
+        sides, limits, quantity, _ = strategy_orders_many(calling, ids, start)
+        agents, orders = np.empty(ids.size, dtype=np.int64), np.empty((ids.size, len(ORDER_FIELDS)), dtype=np.int64)
+        fills, ag = np.empty((ids.size, len(FILL_FIELDS)), dtype=np.int64), market.world.agents
+        placed, price, demand, supply, made, best_bid, best_ask = (np.empty(count, dtype=np.int64) for _ in range(7))
+        call_books_many(ids, start, sides, limits, quantity, np.array([s.price for s in calling], np.int64), market.k,
+                        *market.agent_arrays(), ag.x, ag.y, ag.quotes_stale, agents, orders, placed, price, demand,
+                        supply, made, best_bid, best_ask, fills)
+        records = {}
+        for c, session in enumerate(calling):
+            a = start[c]
+            session.market.record_fills(fills[a:a + made[c]])
+            session.market.record_orders(agents[a:a + placed[c]], orders[a:a + placed[c]], SHORT_REASON)
+            clearing = int(price[c]) if price[c] != NO_PRICE else None
+            records[id(session)] = ClearRecord(
+                clearing, int(demand[c]), int(supply[c]), session.market.volume, iterations=1,
+                best_bid=int(best_bid[c]) if best_bid[c] >= 0 else None,
+                best_ask=int(best_ask[c]) if best_ask[c] >= 0 else None,
+                announced=clearing if clearing is not None else session.price)
+        return records
+
+    @classmethod
+    def _clear_books(cls, calling: list[Session]) -> dict:
+        """Each call's orders from its strategy in Python (its own generator), then every call's
+        checks, price and fills in one parallel kernel (:func:`call_many`)."""
         books = [s.mechanism._book(s.market, s.price) for s in calling]
         start = np.cumsum([0] + [agents.size for agents, _ in books])
         agents, orders = np.concatenate([b[0] for b in books]), np.concatenate([b[1] for b in books])
@@ -99,7 +136,7 @@ class CallAuction(Mechanism):
             clearing = int(price[c]) if price[c] != NO_PRICE else None
             records[id(session)] = cls._described(session.market, orders[a:b], clearing, int(demand[c]),
                                                   int(supply[c]), session.price)
-        return [records.get(id(s)) for s in sessions]
+        return records
 
     def _book(self, market: PairMarket, price: int) -> tuple[np.ndarray, np.ndarray]:
         """The participants' orders by the strategy: (traders, :data:`ORDER_FIELDS` rows)."""

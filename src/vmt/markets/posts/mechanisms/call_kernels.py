@@ -117,3 +117,39 @@ def call_many(start, agents, orders, previous, k, family, params, lam, inventory
         a, b = start[s], start[s + 1]
         price[s], demand[s], supply[s], made[s] = call_session(
             agents[a:b], orders[a:b], previous[s], k, family, params, lam, inventory, units, x, y, stale, fills[a:b])
+
+
+@njit(cache=True, inline="always")
+def _best_waiting(orders, wanted):
+    """The best limit among the accepted orders of side ``wanted`` left with units to trade (-1: none)."""
+    best = -1
+    for r in range(orders.shape[0]):
+        row = orders[r]
+        if row[STATUS] != REJECTED_CODE and row[QUANTITY] > row[FILLED_UNITS] and (row[SIDE] == BUY) == (wanted == BUY):
+            if best < 0 or (row[LIMIT] > best if wanted == BUY else row[LIMIT] < best):
+                best = row[LIMIT]
+    return best
+
+
+@njit(cache=True, parallel=True)
+def call_books_many(ids, start, sides, limits, quantity, previous, k, family, params, lam, inventory, units, x, y,
+                    stale, agents, orders, count, price, demand, supply, made, best_bid, best_ask, fills):
+    """Every call of one pair from its participants' strategy orders (``sides``, ``limits``,
+    ``quantity`` per participant of ``ids[start[s]:start[s + 1]]``; a trader orders when its side is
+    not 0 and its limit positive), each call as :func:`call_session`: call ``s``'s ``count[s]``
+    traders and order rows, in id order, and its fills are written from row ``start[s]`` of
+    ``agents``, ``orders`` and ``fills``; ``best_bid``/``best_ask``: the best unserved accepted
+    limits (-1: none)."""
+    for s in prange(start.shape[0] - 1):
+        a, b = start[s], start[s + 1]
+        c = a
+        for r in range(a, b):
+            if sides[r] != 0 and limits[r] > 0:
+                agents[c] = ids[r]
+                orders[c, :] = 0
+                orders[c, SIDE], orders[c, QUANTITY], orders[c, LIMIT] = sides[r], quantity[r], limits[r]
+                c += 1
+        count[s] = c - a
+        price[s], demand[s], supply[s], made[s] = call_session(
+            agents[a:c], orders[a:c], previous[s], k, family, params, lam, inventory, units, x, y, stale, fills[a:c])
+        best_bid[s], best_ask[s] = _best_waiting(orders[a:c], BUY), _best_waiting(orders[a:c], -BUY)

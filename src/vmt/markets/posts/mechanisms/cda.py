@@ -20,11 +20,13 @@ from __future__ import annotations
 import numpy as np
 
 from vmt.markets.posts.exchange import PairMarket
-from vmt.markets.posts.mechanisms.base import ClearRecord, Mechanism, register_mechanism
-from vmt.markets.posts.mechanisms.cda_kernels import arriving_orders, cda_session
+from vmt.markets.posts.mechanisms.base import ClearRecord, Mechanism, Session, register_mechanism
+from vmt.markets.posts.mechanisms.cda_kernels import arriving_orders, cda_many, cda_session
 from vmt.markets.posts.mechanisms.maker_kernels import order_totals
 from vmt.markets.posts.mechanisms.order_driven import OrderDrivenParams
+from vmt.markets.posts.orders import ORDER_FIELDS
 from vmt.markets.posts.strategies import strategy_limits
+from vmt.markets.posts.strategy_kernels import compiled_strategies, strategy_orders_many
 from vmt.markets.posts.trade_rows import FILL_FIELDS, PRICE
 
 
@@ -52,9 +54,45 @@ class ContinuousDoubleAuction(Mechanism):
             ag.x, ag.y, ag.quotes_stale, orders, np.empty((agents.size + 16, len(FILL_FIELDS)), dtype=np.int64))
         market.record_fills(fills[:count])
         market.record_orders(agents, orders, SHORT_REASON)
-        demanded, supplied, _ = order_totals(orders)
         last = int(fills[count - 1, PRICE]) if count else None
-        return ClearRecord(last, demanded, supplied, market.volume, iterations=int(agents.size),
-                           best_bid=int(best_bid) if best_bid >= 0 else None,
-                           best_ask=int(best_ask) if best_ask >= 0 else None,
-                           announced=last if last is not None else price)
+        return _record(market, orders, last, best_bid, best_ask, price)
+
+    @classmethod
+    def clear_many(cls, sessions: list[Session]) -> list[ClearRecord]:
+        """Every clearing's strategy orders, arrival order and book in compiled parallel kernels
+        (:func:`~vmt.markets.posts.strategy_kernels.strategy_orders_many`, :func:`cda_many`): what
+        :meth:`clear` does session by session (a strategy that is not a built-in one: :meth:`clear`)."""
+        if len(sessions) < 2 or not compiled_strategies({s.mechanism.params.strategy for s in sessions}):
+            return super().clear_many(sessions)
+        market, count = sessions[0].market, len(sessions)
+        ids = np.concatenate([s.market.ids for s in sessions]).astype(np.int64)
+        start = np.cumsum([0] + [s.market.ids.size for s in sessions])
+        sides, limits, quantity, streams = strategy_orders_many(sessions, ids, start)
+        fill_start = 2 * start + 16 * np.arange(count + 1)
+        agents, orders = np.empty(ids.size, dtype=np.int64), np.empty((ids.size, len(ORDER_FIELDS)), dtype=np.int64)
+        fills, ag = np.empty((fill_start[-1], len(FILL_FIELDS)), dtype=np.int64), market.world.agents
+        placed, made, best_bid, best_ask = (np.empty(count, dtype=np.int64) for _ in range(4))
+        cda_many(ids, start, sides, limits, quantity, streams, market.k, *market.agent_arrays(), ag.x, ag.y,
+                 ag.quotes_stale, agents, orders, placed, fill_start, fills, made, best_bid, best_ask)
+        if (made < 0).any():
+            raise AssertionError("compiled cda fills outgrew their room")
+        records = []
+        for s, session in enumerate(sessions):
+            a, f = start[s], fill_start[s]
+            session.market.record_fills(fills[f:f + made[s]])
+            session.market.record_orders(agents[a:a + placed[s]], orders[a:a + placed[s]], SHORT_REASON)
+            last = int(fills[f + made[s] - 1, PRICE]) if made[s] else None
+            records.append(_record(session.market, orders[a:a + placed[s]], last, best_bid[s], best_ask[s],
+                                   session.price))
+        return records
+
+
+def _record(market: PairMarket, orders: np.ndarray, last: int | None, best_bid: int, best_ask: int,
+            price: int) -> ClearRecord:
+    """The clearing's record: last trade price, units bid and offered, units traded, orders processed,
+    the book's best bid and ask when the tick ends (-1: none)."""
+    demanded, supplied, _ = order_totals(orders)
+    return ClearRecord(last, demanded, supplied, market.volume, iterations=int(orders.shape[0]),
+                       best_bid=int(best_bid) if best_bid >= 0 else None,
+                       best_ask=int(best_ask) if best_ask >= 0 else None,
+                       announced=last if last is not None else price)

@@ -18,8 +18,9 @@ the best resting order, so nothing else needs to be sorted.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
+from vmt.markets.posts.compiled_stream import permutation_into
 from vmt.markets.posts.mechanisms.maker_kernels import (add_fill, admitted_order, close_order, move, trade_gain_of,
                                                        undeliverable)
 from vmt.markets.posts.orders import (BUY, FILLED_UNITS, LIMIT, LOWERS_UTILITY, ORDER_FIELDS, PARTIAL_CODE, QUANTITY,
@@ -148,3 +149,36 @@ def cda_session(agents, family, params, lam, inventory, units, k, x, y, stale, o
     best_bid = limits[books[0][0]] if sizes[0] > 0 else -1
     best_ask = limits[books[1][0]] if sizes[1] > 0 else -1
     return fills, count, best_bid, best_ask
+
+
+@njit(cache=True, parallel=True)
+def cda_many(ids, start, sides, limits, quantity, streams, k, family, params, lam, inventory, units, x, y, stale,
+             agents, orders, placed, fill_start, fills, made, best_bid, best_ask):
+    """Every clearing of one pair (participants ``ids[start[s]:start[s + 1]]``, their strategy
+    orders ``sides``, ``limits``, ``quantity``), each as :meth:`ContinuousDoubleAuction.clear`
+    runs it: the traders that order arrive in the order its stream (``streams[s]``, after the
+    strategy's draws) permutes them, then :func:`cda_session`. Clearing ``s``'s ``placed[s]``
+    traders and order rows, in arrival order, go from row ``start[s]`` of ``agents`` and
+    ``orders``, its ``made[s]`` fills from row ``fill_start[s]`` of ``fills`` (room for two per
+    order: every fill uses up the incoming or the resting order)."""
+    for s in prange(start.shape[0] - 1):
+        a, b = start[s], start[s + 1]
+        kept = np.empty(b - a, dtype=np.int64)
+        m = 0
+        for r in range(a, b):
+            if sides[r] != 0 and limits[r] > 0:
+                kept[m] = r
+                m += 1
+        arrival = np.empty(m, dtype=np.int64)
+        permutation_into(streams[s], arrival)
+        for q in range(m):
+            r, row = kept[arrival[q]], a + q
+            agents[row] = ids[r]
+            orders[row, :] = 0
+            orders[row, SIDE], orders[row, QUANTITY], orders[row, LIMIT] = sides[r], quantity[r], limits[r]
+        placed[s] = m
+        room = fills[fill_start[s]:fill_start[s + 1]]
+        used, made[s], best_bid[s], best_ask[s] = cda_session(agents[a:a + m], family, params, lam, inventory, units,
+                                                              k, x, y, stale, orders[a:a + m], room)
+        if used.shape[0] != room.shape[0]:
+            made[s] = -1  # the fills outgrew their room: cannot happen (see above), reported as a bug
