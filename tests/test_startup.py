@@ -106,17 +106,19 @@ def test_a_post_scenario_still_finds_its_institution():
     assert [type(c).__name__ for c in sim.tick_state.components] == ["PostsComponent"]
 
 
-def test_the_startup_benchmark_prints_its_table():
+def test_the_startup_benchmark_prints_its_table_and_saves_it(tmp_path):
     script = Path(__file__).parent.parent / "benchmarks" / "bench_startup.py"
-    done = subprocess.run([sys.executable, str(script), "--repeat", "1", "--ticks", "2"],
+    done = subprocess.run([sys.executable, str(script), "--repeat", "1", "--ticks", "2", "--save", str(tmp_path)],
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.strip().splitlines()
-    assert lines[0].startswith("| stage | wall s") and len(lines) == 2 + 7
+    assert lines[0].startswith("| stage | wall s") and len(lines) == 2 + 7 + 1
     stages = ("floor", "vmt floor", "import", "build", "first tick", "to first tick", "process")
     for line, stage in zip(lines[2:], stages):
         cells = [c.strip() for c in line.strip("|").split("|")]
         assert cells[0].startswith(stage) and all(float(c) > 0 for c in cells[1:])
+    saved = json.loads(Path(lines[-1].removeprefix("saved ")).read_text())
+    assert list(saved["medians"][sys.executable]) == list(stages) and len(saved["load_average_after"]) == 3
 
 
 def test_a_bilateral_run_does_not_import_scipy_linalg_nor_time_llvm_calls_and_numba_still_works(
