@@ -170,6 +170,21 @@ def test_a_block_of_fills_makes_the_same_trade_rows_as_one_fill_at_a_time():
     assert got["seller_id"].tolist() == [9, 12, 13, 12, 9] and got["x"].tolist() == [5, 5, 6, 5, 5]
 
 
+def test_trade_rows_made_of_blocks_only_are_the_rows_of_one_fill_at_a_time():
+    # Blocks alone are joined at once (the compiled clearings' case); the columns are the same.
+    units, rng = np.array([0.01, 1e-6, 1e-9]), np.random.default_rng(2)
+    one_by_one, blocks = TradeRows(), TradeRows()
+    for k, post, size in [(1, 3, 4), (2, 0, 0), (2, 7, 3), (0, 3, 5)]:
+        fills = rng.integers(1, 1000, (size, len(FILL_FIELDS)))
+        blocks.add_block(fills, k, post, units)
+        for row in fills.tolist():
+            one_by_one.add(row[BUYER], row[SELLER], k, row[Q1], row[Q2], post, row[X], row[Y], units)
+    expected, got = one_by_one.columns(8), blocks.columns(8)
+    assert blocks.count == one_by_one.count == 12
+    for name, column in expected.items():
+        assert got[name].dtype == column.dtype and got[name].tolist() == column.tolist(), name
+
+
 def test_a_clearing_stream_seeded_on_first_use_draws_what_a_generator_seeded_at_once_would():
     seed = (123, 4, 5, 1)
     stream, generator = SeededStream(seed), np.random.default_rng(seed)
@@ -197,7 +212,7 @@ def test_posts_only_runs_refresh_quotes_when_read_to_what_they_would_have_been()
 @pytest.mark.parametrize("mechanism, params", [("walrasian", {}), ("posted_price", {}), ("call", {}),
                                                ("call", {"strategy": "truthful"}), ("call", {"strategy": "zi_u"}),
                                                ("cda", {}), ("cda", {"strategy": "truthful"}),
-                                               ("cda", {"strategy": "zi_u"})])
+                                               ("cda", {"strategy": "zi_u"}), ("dealer", {})])
 def test_posts_cleared_at_once_trade_exactly_as_cleared_one_by_one(mechanism, params):
     # Five disjoint groups of participants at prices on both sides of equilibrium (the
     # one-price posts ration both sides, with ties): the parallel kernels of clear_many
@@ -214,8 +229,8 @@ def test_posts_cleared_at_once_trade_exactly_as_cleared_one_by_one(mechanism, pa
         records = (type(sessions[0].mechanism).clear_many(sessions) if at_once
                    else [s.mechanism.clear(s.market, s.price) for s in sessions])
         logs = [(s.orders.columns(3), s.trades.columns(3)) for s in sessions]
-        return records, [{name: np.asarray(col).tolist() for log in pair for name, col in log.items()}
-                         for pair in logs], inventory.copy()
+        return records, [{name: [None if value != value else value for value in np.asarray(col).tolist()]
+                           for log in pair for name, col in log.items()} for pair in logs], inventory.copy()
 
     (records, logs, held), (one_by_one, logs_one, held_one) = clear(True), clear(False)
     assert records == one_by_one and logs == logs_one and np.array_equal(held, held_one)
@@ -231,3 +246,10 @@ def test_a_replaced_strategy_makes_its_orders_in_python_and_still_clears_as_one_
     monkeypatch.setitem(strategies._STRATEGIES, "zi_c", (lambda *args: builtin(*args), respects))
     assert not compiled_strategies({"zi_c"}) and compiled_strategies({"truthful", "zi_u"})
     test_posts_cleared_at_once_trade_exactly_as_cleared_one_by_one(mechanism, {})
+
+
+def test_dealer_sessions_whose_fills_outgrow_their_room_are_undone_and_run_alone(monkeypatch):
+    from vmt.markets.posts.mechanisms import dealer
+
+    monkeypatch.setattr(dealer, "FILL_ROOM", (0, 1))  # room for one fill per session: most outgrow it
+    test_posts_cleared_at_once_trade_exactly_as_cleared_one_by_one("dealer", {})

@@ -68,15 +68,27 @@ class TradeRows:
         return list(zip(*(cols[name].tolist() for name in COLUMNS)))
 
     def columns(self, tick: int) -> dict:
-        raw = [np.concatenate([_raw_column(part, c) for part in self._parts]) if self._parts
-               else np.zeros(0, dtype=np.int64) for c in range(len(_RAW))]
-        buyer, seller, pair, q1, q2, market_id, x, y = raw
+        buyer, seller, pair, q1, q2, market_id, x, y = self._raw()
         first, second = _FIRST_GOOD[pair], _SECOND_GOOD[pair]
         moved_first, moved_second = q1 * self._units[first], q2 * self._units[second]
         moved = [np.where(first == g, moved_first, np.where(second == g, moved_second, 0.0)) for g in range(3)]
         values = (buyer, seller, _PAIR_NAMES[pair], *moved, moved_second / moved_first, market_id, x, y)
         cols = {name: np.asarray(value).astype(dtype) for name, value, dtype in zip(COLUMNS, values, DTYPES)}
         return {"tick": np.full(self.count, tick, dtype=np.int64), **cols}
+
+
+    def _raw(self) -> list[np.ndarray]:
+        """The :data:`_RAW` columns of every fill, in the order made. When every part is a block
+        (compiled clearings), the blocks are joined once and the pair and post are repeated per
+        block, instead of eight arrays built per block."""
+        if not self._parts or not all(isinstance(part, tuple) for part in self._parts):
+            return [np.concatenate([_raw_column(part, c) for part in self._parts]) if self._parts
+                    else np.zeros(0, dtype=np.int64) for c in range(len(_RAW))]
+        fills = np.concatenate([fills for fills, _, _ in self._parts])
+        counts = [fills.shape[0] for fills, _, _ in self._parts]
+        pair = np.repeat(np.array([k for _, k, _ in self._parts], dtype=np.int64), counts)
+        market_id = np.repeat(np.array([m for _, _, m in self._parts], dtype=np.int64), counts)
+        return [fills[:, BUYER], fills[:, SELLER], pair, fills[:, Q1], fills[:, Q2], market_id, fills[:, X], fills[:, Y]]
 
 
 def _raw_column(part, c: int) -> np.ndarray:

@@ -25,12 +25,19 @@ import numpy as np
 from pydantic import Field
 
 from vmt.markets.posts.exchange import PairMarket
-from vmt.markets.posts.mechanisms.base import BoundedReal, ClearRecord, register_mechanism
-from vmt.markets.posts.mechanisms.dealer_kernels import (LOTS_PER_ORDER, dealer_mid, dealer_quotes, dealer_session,
-                                                         inventory_imbalance)
+from vmt.markets.posts.mechanisms.base import BoundedReal, ClearRecord, Session, register_mechanism
+from vmt.markets.posts.compiled_stream import compilable_seed
+from vmt.markets.posts.mechanisms.dealer_kernels import (LOTS_PER_ORDER, OUTGREW, dealer_many, dealer_mid, dealer_quotes,
+                                                         dealer_session, inventory_imbalance)
 from vmt.markets.posts.mechanisms.maker import MakerMechanism, MakerParams, stock_target
+from vmt.markets.posts.orders import ORDER_FIELDS
+from vmt.markets.posts.trade_rows import FILL_FIELDS
 from vmt.world.state import GOODS, PAIRS
 
+#: Rows of fills a batch of dealer sessions makes room for: this many per participant, plus a spare few.
+#: A dealer fills an order slice by slice (about 40 fills per participant at the benchmark's units, up to
+#: 200); the room is reserved, not written, so only the rows a session fills cost memory.
+FILL_ROOM = (256, 64)
 #: The reference price stays within [1, this] ticks, however long an imbalance lasts.
 _MAX_REFERENCE_TICKS = 1e12
 
@@ -99,3 +106,36 @@ class Dealer(MakerMechanism):
             ag.quotes_stale, self.account.holdings, self.reference[k], self.target[k], self.params.inventory_skew,
             self.params.half_spread, orders, fills)
         return self.settle_session(market, arrival, orders, fills[:count], status)
+
+    @classmethod
+    def clear_many(cls, sessions: list[Session]) -> list[ClearRecord]:
+        """Every post's dealer session of one pair in one parallel kernel (:func:`dealer_many`; each
+        post has its own dealer and no trader is at two), then each session settled as :meth:`clear`
+        settles it; a session whose fills outgrew their room in the kernel runs alone afterwards."""
+        if len(sessions) < 2 or not all(compilable_seed(s.market.rng.seed) for s in sessions):
+            return super().clear_many(sessions)
+        market, count, k = sessions[0].market, len(sessions), sessions[0].market.k
+        ids = np.concatenate([s.market.ids for s in sessions]).astype(np.int64)
+        start = np.cumsum([0] + [s.market.ids.size for s in sessions])
+        dealers = [s.mechanism for s in sessions]
+        held = np.array([d.account.holdings for d in dealers], dtype=np.int64).reshape(count, 3)
+        arrival, orders = np.empty(ids.size, dtype=np.int64), np.zeros((ids.size, len(ORDER_FIELDS)), dtype=np.int64)
+        fill_start = FILL_ROOM[0] * start + FILL_ROOM[1] * np.arange(count + 1)
+        fills, made, status = np.empty((fill_start[-1], len(FILL_FIELDS)), np.int64), *np.empty((2, count), np.int64)
+        ag = market.world.agents
+        dealer_many(ids, start, np.array([s.market.rng.seed for s in sessions], np.int64).reshape(count, 4),
+                    *market.agent_arrays(), k, ag.x, ag.y, ag.quotes_stale, held,
+                    np.array([d.reference[k] for d in dealers], float), np.array([d.target[k] for d in dealers], np.int64),
+                    np.array([d.params.inventory_skew for d in dealers], float),
+                    np.array([d.params.half_spread for d in dealers], float), arrival, orders, fill_start, fills, made,
+                    status)
+        records = []
+        for s, (session, dealer) in enumerate(zip(sessions, dealers)):
+            if status[s] == OUTGREW:
+                records.append(dealer.clear(session.market, session.price))
+                continue
+            session.market.maker, dealer.account.holdings[:] = dealer.account, held[s]
+            a, b, f = start[s], start[s + 1], fill_start[s]
+            records.append(dealer.settle_session(session.market, arrival[a:b], orders[a:b], fills[f:f + made[s]],
+                                                 status[s]))
+        return records

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import math
 
-from numba import njit
+import numpy as np
+from numba import njit, prange
 
+from vmt.markets.posts.compiled_stream import STREAM_WORDS, clearing_stream, permutation_into
 from vmt.markets.posts.mechanisms.maker_kernels import (BROKEN, add_fill, close_order, maker_side, move,
                                                         place_market_order, trade_gain_of, undeliverable)
 from vmt.markets.posts.orders import NO_ORDER, STATUS
@@ -138,3 +140,38 @@ def _slices_break_rules(family, params, lam, before, maker_before, units, first,
     buyer, seller = (before, maker_before) if side == BUY else (maker_before, before)
     return undeliverable(buyer, seller, first, second, q1, q2) != 0 or \
         trade_gain_of(family, params, lam, before, units, first, second, side, q1, q2) < 0.0
+
+
+#: A session whose fills outgrew the room a batch gave it reports this status; it is undone and run again alone.
+OUTGREW = -4
+
+
+@njit(cache=True, parallel=True)
+def dealer_many(ids, start, seeds, family, params, lam, inventory, units, k, x, y, stale, maker_held, reference,
+                target, inventory_skew, half_spread, arrival, orders, fill_start, fills, made, status):
+    """:func:`dealer_session` at many posts at once (no trader at two, each post its own dealer):
+    session ``s``'s participants ``ids[start[s]:start[s + 1]]`` arrive in the order its stream
+    (``seeds[s]``) permutes them (written to ``arrival``), its order rows go to ``orders`` from row
+    ``start[s]`` and its fills to ``fills`` from row ``fill_start[s]``. A session whose fills
+    outgrow that room is undone (its traders' and dealer's holdings restored; the quotes it marked
+    stale are marked again when it runs alone) and reports :data:`OUTGREW`."""
+    for s in prange(start.shape[0] - 1):
+        a, b = start[s], start[s + 1]
+        stream = np.zeros(STREAM_WORDS, dtype=np.uint64)
+        clearing_stream(seeds[s, 0], seeds[s, 1], seeds[s, 2], seeds[s, 3], stream)
+        order = np.empty(b - a, dtype=np.int64)
+        permutation_into(stream, order)
+        held_before = np.empty((b - a, 3), dtype=np.int64)
+        for q in range(b - a):
+            arrival[a + q] = ids[a + order[q]]
+            held_before[q] = inventory[arrival[a + q]]
+        maker_before = maker_held[s].copy()
+        room = fills[fill_start[s]:fill_start[s + 1]]
+        used, made[s], status[s] = dealer_session(arrival[a:b], family, params, lam, inventory, units, k, x, y,
+                                                  stale, maker_held[s], reference[s], target[s], inventory_skew[s],
+                                                  half_spread[s], orders[a:b], room)
+        if used.shape[0] != room.shape[0]:
+            for q in range(b - a):
+                inventory[arrival[a + q]] = held_before[q]
+            maker_held[s] = maker_before
+            made[s], status[s] = 0, OUTGREW
