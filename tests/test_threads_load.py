@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from vmt.engine.cpu_load import CpuSample, CpuView, FreeCores, busy_seconds, others_cores, quota_cores, read_sample
+from vmt.engine.cpu_load import (CpuSample, CpuView, FreeCores, busy_seconds, others_cores, quota_cores, read_sample,
+                                 usable_cores_count)
 from vmt.engine.threads import SMALL_RUN_AGENTS, THREADS_ENV, ThreadChooser, threads_for
 
 STAT = """cpu  300 40 100 900 10 1 2 5 0 0
@@ -55,6 +56,9 @@ def test_container_quota_in_either_cgroup_version(tmp_path):
     assert quota_cores(v1) is None
     (v1 / "cpu" / "cpu.cfs_quota_us").write_text("100000\n")
     assert quota_cores(v1) == 1.0
+    # the cores counted as usable: the affinity's, capped by the quota
+    assert usable_cores_count(CpuView(cores=frozenset({0, 1, 2})), cgroup_root=v1) == 1.0
+    assert usable_cores_count(CpuView(cores=frozenset({0, 1})), cgroup_root=tmp_path / "none") == 2.0
 
 
 @pytest.mark.parametrize("free, current, expected", [

@@ -82,8 +82,8 @@ def allowed_threads() -> int:
     return int(numba.get_num_threads())
 
 
-#: A run keeps its thread count while the free cores are at least this much
-#: short of it (a second thread that finds half a core free still helps) ...
+#: A run keeps ``n`` threads while at least ``n - KEEP_SLACK`` cores are
+#: free (a second thread that finds half a core free still helps) ...
 KEEP_SLACK = 0.5
 #: ... and adds a thread only when that thread would find this much of a core
 #: free: the gap between the two is the hysteresis that keeps a run from
@@ -130,7 +130,7 @@ class ThreadChooser:
         self.chosen = self.fixed
         self.free_cores = self.probes = None
         if adaptive:
-            from vmt.engine.cpu_load import FreeCores
+            from vmt.engine.cpu_load import FreeCores  # not at `import vmt`, which loads this module
 
             watch = free_cores if free_cores is not None else FreeCores()
             if watch.available:
