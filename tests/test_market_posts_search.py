@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
 from test_market_posts_support import post_economy, posts_of
+from vmt.markets.posts.broadcast import hear_prices
 from vmt.protocols.matching.three_pass import ThreePassMatching
-from vmt.protocols.search.market_aware import MarketAwareParams, score_posts
+from vmt.protocols.search.market_aware import MarketAwareParams, post_bound, score_posts
 from vmt.protocols.search.post_view import PostView, build_post_view
 from vmt.simulation import Simulation
 
@@ -85,6 +88,55 @@ def test_post_bound_agents_are_struck_from_partner_lists():
     assert not np.isin(cand.partner_ids, bound).any()
     assert (cand.partner_ids[bound] == -1).all()
     assert posts_of(sim).uses_posts[bound].all()
+
+
+def _heard_by_rule(posts, x, y, observed_price, observed_tick):
+    """The hearing rule agent by agent, post by post: freshest, then nearest, then lower post index."""
+    for i in range(x.size):
+        heard = [np.inf] * 3
+        for j in range(posts.x.size):
+            d = abs(posts.x[j] - x[i]) + abs(posts.y[j] - y[i])
+            for k in range(3):
+                if d > posts.broadcast[j] or not posts.pair_active[j, k] or posts.price_ticks[j, k] <= 0:
+                    continue
+                formed = posts.price_tick[j, k]
+                if formed > observed_tick[i, k] or (formed == observed_tick[i, k] and d < heard[k]):
+                    observed_price[i, k] = posts.price_ticks[j, k] * posts.tick_size[k]
+                    observed_tick[i, k], heard[k] = formed, d
+
+
+def test_agents_hear_the_freshest_then_nearest_price_of_overlapping_broadcasts():
+    rng = np.random.default_rng(11)
+    width, height, n, count = 50, 40, 600, 12
+    posts = SimpleNamespace(x=rng.integers(0, width, count), y=rng.integers(0, height, count),
+                            broadcast=rng.integers(0, 25, count), pair_active=rng.random((count, 3)) < 0.8,
+                            price_ticks=rng.integers(-1, 4, (count, 3)), price_tick=rng.integers(0, 3, (count, 3)),
+                            tick_size=np.array([0.5, 0.25, 0.125]))
+    x, y = rng.integers(0, width, n), rng.integers(0, height, n)
+    price, formed = rng.random((n, 3)), rng.integers(-1, 3, (n, 3))
+    agents = SimpleNamespace(x=x, y=y, observed_price=price.copy(), observed_tick=formed.copy())
+    before = price.copy()
+    hear_prices(posts, SimpleNamespace(agents=agents), build_post_view(posts.x, posts.y, posts.broadcast, width, height))
+    _heard_by_rule(posts, x, y, price, formed)
+    assert np.array_equal(agents.observed_tick, formed) and np.array_equal(agents.observed_price, price)
+    assert (agents.observed_price != before).any()
+
+
+def test_post_bound_is_the_rule_post_beats_partner_and_resource():
+    # the compiled pass against the rule written with numpy, ties and NaN included
+    rng = np.random.default_rng(5)
+    n = 400
+    uses = rng.random(n) < 0.7
+    partner = np.where(rng.random(n) < 0.3, rng.integers(0, n, n), -1)
+    ids = np.where(rng.random((n, 8)) < 0.5, rng.integers(0, n, (n, 8)), -1).astype(np.int32)
+    scores = rng.choice([0.0, 0.5, 1.0, 2.0], (n, 8))
+    cand = SimpleNamespace(partner_ids=ids, partner_scores=scores, resource_score=rng.choice([0.0, 0.5, 1.0], n))
+    post_score = rng.choice([0.0, 0.5, 1.0, 2.0, np.nan], n)
+    board = SimpleNamespace(uses_posts=uses)
+    rival = np.maximum(np.where(ids[:, 0] >= 0, scores[:, 0], 0.0), cand.resource_score)
+    want = uses & (partner < 0) & (post_score > 0.0) & (post_score >= rival)
+    assert want.any() and not want.all()
+    assert np.array_equal(post_bound(board, cand, partner, post_score), want)
 
 
 @pytest.mark.parametrize("seed, count, radius_cap, size", [(0, 40, 12, (61, 47)), (1, 5, 300, (90, 90)),

@@ -29,3 +29,25 @@ def test_late_resource_ranking_changes_nothing(regime, monkeypatch):
     assert (late.tick_state.candidates.resource >= 0).any()
     for got, want in zip(final_state(late), final_state(early)):
         assert np.array_equal(got, want)
+
+
+def test_market_aware_search_with_bilateral_trade_ranks_resources_late_to_the_same_run(monkeypatch):
+    # Market-aware search ranks before matching only the resources a post
+    # choice weighs (post-goers who see a post worth going to); the others
+    # after matching, for the agents left unpaired.
+    from test_market_posts_support import post_economy, posts_of
+
+    scenario = post_economy("walrasian", count=60, grid=16, institution="mixed_bilateral_centralized",
+                            centralized_weight=0.5)
+    late = Simulation(scenario, seed=3)
+    late.run(10)
+    assert late.tick_state._resources_after_matching
+    assert posts_of(late).bound.any() and (late.tick_state.candidates.resource >= 0).any()
+    monkeypatch.setattr(ThreePassMatching, "reads_resources", True)
+    early = Simulation(scenario, seed=3)
+    early.run(10)
+    assert not early.tick_state._resources_after_matching
+    assert late.trade_log.count == early.trade_log.count > 0
+    for got, want in zip(final_state(late), final_state(early)):
+        assert np.array_equal(got, want)
+    assert np.array_equal(posts_of(late).bound, posts_of(early).bound)

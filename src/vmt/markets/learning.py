@@ -40,7 +40,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from vmt.economics.kernels import marginal_utilities, marginal_utility_of_wealth
+from vmt.economics.kernels import marginal_utilities, marginal_utility_of_wealth, parameter_row
 from vmt.world.state import PAIR_AB, PAIR_AM, PAIR_BM
 from vmt.world.valuation import real_holdings
 
@@ -117,20 +117,24 @@ def learned_lambda(lam, target, rate, lo, hi):
 @njit(cache=True, parallel=True)
 def _learn_all(family, params, lam, inventory, units, observed, heard, pair_active, money,
                rate, lo, hi, reference, changed):
+    # An agent's parameters and heard prices are read as tuples: a view of its
+    # row, made in a parallel loop and handed to a helper, counts a reference
+    # on the shared array (an atomic write the threads fight over).
     for i in prange(family.shape[0]):
         a, b, m = real_holdings(inventory, units, i)
+        p = parameter_row(params, i)
         any_heard = False
         for k in range(3):
             if heard[i, k] and pair_active[k]:
                 any_heard = True
-                value = own_valuation(family[i], params[i], lam[i], a, b, k)
+                value = own_valuation(family[i], p, lam[i], a, b, k)
                 reference[i, k] = updated_reference(reference[i, k], observed[i, k], value, rate)
         if not (money and any_heard):
             continue
-        pa, pb = money_prices(observed[i])
+        pa, pb = money_prices((observed[i, 0], observed[i, 1], observed[i, 2]))
         if not (pa > 0.0 and pb > 0.0):
             continue
-        new = learned_lambda(lam[i], kkt_lambda(family[i], params[i], a, b, m, pa, pb), rate, lo, hi)
+        new = learned_lambda(lam[i], kkt_lambda(family[i], p, a, b, m, pa, pb), rate, lo, hi)
         if new != lam[i]:
             lam[i] = new
             changed[i] = True

@@ -13,7 +13,6 @@ import numpy as np
 from vmt.engine import Phase
 from vmt.protocols.bargaining.common import Proposals
 from vmt.protocols.context import Candidates, TickContext
-from vmt.protocols.search.distance_discounted import DistanceDiscountedSearch
 from vmt.world.foraging import forage, regenerate
 from vmt.world.movement import move_agents, set_targets
 from vmt.world.quotes import refresh_quotes
@@ -72,11 +71,11 @@ class BilateralTick:
     @property
     def _resources_after_matching(self) -> bool:
         """Whether resources can be ranked after matching, for the agents left
-        unpaired only (about half fewer scans): the search ranks them
-        separately (its ranking is distance-discounted search's own, not a
-        subclass's that reads them, as market-aware search does) and the
-        matching declares it does not read them."""
-        return (getattr(type(self.search), "rank", None) is DistanceDiscountedSearch.rank
+        unpaired only (about half fewer scans): the search says its ranking
+        allows it (distance-discounted search's own ranking does; a subclass
+        that ranks in its own way may read them) and the matching declares it
+        does not read them."""
+        return (getattr(self.search, "resources_rankable_late", False) is True
                 and getattr(self.matching, "reads_resources", True) is False)
 
     @property

@@ -58,7 +58,9 @@ def _listen(x, y, member, radius, block, blocks_x, blocks_y, block_start, order,
                 observed_tick[i, k] = price_tick[source, k]
 
 
-@njit(cache=True)
+# inline: called for every area an agent hears inside a parallel loop; an
+# out-of-line call counts references on ``members``, an atomic write the threads share
+@njit(cache=True, inline="always")
 def _louder(a, dist, current, current_dist, own, members):
     """True if area ``a`` at ``dist`` is preferred to the current source."""
     if current < 0:

@@ -8,45 +8,56 @@ fresh ones the *nearest* (then the lower post index), replacing its memory
 when that is at least as fresh. The age of what it knows is
 ``tick - observed_tick``; the ``market_aware`` search discounts by it.
 
-The scan goes post by post over the cells of the broadcast diamond through
-the spatial hash (never agents x posts), in a fixed order: deterministic.
+Each agent, in parallel, tests only the posts that a block index of the
+posts' broadcast radii (:mod:`vmt.protocols.search.post_view`, built once:
+posts do not move) lists for its part of the grid, in increasing post
+index: the posts and the order of a scan of every post, so the rule above
+picks the same price whatever the threads.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
-from vmt.world.spatial import diamond_row_span
-
-
-@njit(cache=True)
-def _hear(post_x, post_y, broadcast, pair_active, price_ticks, price_tick, tick_size,
-          cell_start, order, width, height, observed_price, observed_tick, heard_distance):
-    for j in range(post_x.shape[0]):
-        radius = broadcast[j]
-        for dy in range(-radius, radius + 1):
-            x0, x1 = diamond_row_span(post_x[j], post_y[j], dy, radius, width, height)
-            row = post_y[j] + dy
-            for cx in range(x0, x1 + 1):
-                d = abs(cx - post_x[j]) + abs(dy)
-                cell = row * width + cx
-                for idx in range(cell_start[cell], cell_start[cell + 1]):
-                    i = order[idx]
-                    for k in range(3):
-                        if not pair_active[j, k] or price_ticks[j, k] <= 0:
-                            continue
-                        formed = price_tick[j, k]
-                        if formed > observed_tick[i, k] or (formed == observed_tick[i, k] and d < heard_distance[i, k]):
-                            observed_price[i, k] = price_ticks[j, k] * tick_size[k]
-                            observed_tick[i, k] = formed
-                            heard_distance[i, k] = d
+#: Distance of a price not heard this tick (any heard one is nearer).
+_NOT_HEARD = np.iinfo(np.int64).max
 
 
-def hear_prices(posts, world, spatial) -> None:
-    """Update every agent's remembered post prices from this tick's broadcasts."""
+@njit(cache=True, parallel=True)
+def _hear(x, y, post_x, post_y, broadcast, pair_active, price_ticks, price_tick, tick_size,
+          view_block, view_blocks_x, view_start, view_posts, observed_price, observed_tick):
+    for i in prange(x.shape[0]):
+        b = (y[i] // view_block) * view_blocks_x + x[i] // view_block
+        if view_start[b] == view_start[b + 1]:
+            continue
+        heard_ab = heard_am = heard_bm = _NOT_HEARD  # distance of the price heard this tick, per pair
+        for r in range(view_start[b], view_start[b + 1]):
+            j = view_posts[r]
+            d = abs(post_x[j] - x[i]) + abs(post_y[j] - y[i])
+            if d > broadcast[j]:
+                continue
+            for k in range(3):
+                if not pair_active[j, k] or price_ticks[j, k] <= 0:
+                    continue
+                heard = heard_ab if k == 0 else (heard_am if k == 1 else heard_bm)
+                formed = price_tick[j, k]
+                if formed > observed_tick[i, k] or (formed == observed_tick[i, k] and d < heard):
+                    observed_price[i, k] = price_ticks[j, k] * tick_size[k]
+                    observed_tick[i, k] = formed
+                    if k == 0:
+                        heard_ab = d
+                    elif k == 1:
+                        heard_am = d
+                    else:
+                        heard_bm = d
+
+
+def hear_prices(posts, world, view) -> None:
+    """Update every agent's remembered post prices from this tick's broadcasts.
+
+    ``view``: the :class:`~vmt.protocols.search.post_view.PostView` of the
+    posts' broadcast radii."""
     ag = world.agents
-    heard_distance = np.full(ag.observed_tick.shape, np.iinfo(np.int64).max, dtype=np.int64)
-    _hear(posts.x, posts.y, posts.broadcast, posts.pair_active, posts.price_ticks, posts.price_tick,
-          posts.tick_size, spatial.cell_start, spatial.order, world.width, world.height,
-          ag.observed_price, ag.observed_tick, heard_distance)
+    _hear(ag.x, ag.y, posts.x, posts.y, posts.broadcast, posts.pair_active, posts.price_ticks, posts.price_tick,
+          posts.tick_size, *view, ag.observed_price, ag.observed_tick)

@@ -103,6 +103,8 @@ class PostsComponent(MarketComponent):
                                np.full(n, not centralized, dtype=np.bool_),
                                build_post_view(self.posts.x, self.posts.y, self.posts.visibility,
                                                world.width, world.height))
+        self.broadcast_view = build_post_view(self.posts.x, self.posts.y, self.posts.broadcast,
+                                              world.width, world.height)
         self.search_params = MarketAwareParams()
         self.bound = np.zeros(n, dtype=np.bool_)
         self.target_post = np.full(n, -1, dtype=np.int64)
@@ -128,7 +130,7 @@ class PostsComponent(MarketComponent):
             tick_state.search = MarketAwareSearch(self.search_params)
         if isinstance(tick_state.search, MarketAwareSearch) and tick_state.search.board is not self.board:
             tick_state.search.attach_posts(self.board)
-        hear_prices(self.posts, self.world, tick_state.ctx.spatial)
+        hear_prices(self.posts, self.world, self.broadcast_view)
 
     def after_decision(self, tick: int, tick_state) -> None:
         ag, cand = self.world.agents, tick_state.candidates

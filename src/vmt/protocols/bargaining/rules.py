@@ -42,7 +42,7 @@ def _economy(i, j, state):
 @njit(cache=True)
 def split_difference_rule(i, j, state, params):
     """Midpoint (or anchored) price, largest mutually beneficial block."""
-    ti, tj, active, max_q, units = _economy(i, j, state)  # spelled out: numba inlines no call with *args
+    ti, tj, active, max_q, units = _economy(i, j, state)  # named: an inlined callee takes no *args
     return _midpoint_trade(i, j, ti, tj, active, max_q, units, params.contract_curve_tolerance, state.anchor)[:5]
 
 

@@ -38,6 +38,13 @@ class DistanceDiscountedSearch:
         self._slots: NeighbourSlots | None = None
         self._bilateral_ok: np.ndarray | None = None  # all True: every agent may trade bilaterally
 
+    @property
+    def resources_rankable_late(self) -> bool:
+        """Whether :meth:`rank_partners` then :meth:`rank_free_resources` after
+        matching give what :meth:`rank` gives: true unless a subclass ranks in
+        its own way (and may read the resources while it does)."""
+        return type(self).rank is DistanceDiscountedSearch.rank
+
     def rank(self, ctx: TickContext) -> Candidates:
         """Partners and the best resource of every unpaired agent."""
         return self._rank(ctx, self.rank_resources)

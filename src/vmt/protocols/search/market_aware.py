@@ -44,6 +44,7 @@ from vmt.protocols.registry import ProtocolParams, register
 from vmt.protocols.search.distance_discounted import DistanceDiscountedSearch
 from vmt.protocols.search.distance_discounted import rank_every_agent, rank_free_resources
 from vmt.protocols.search.post_view import PostView
+from vmt.economics.kernels import parameter_row
 from vmt.world.valuation import GAIN_TOLERANCE, holdings_utility
 
 
@@ -165,7 +166,10 @@ def best_trade(code, params, lam, inventory_row, units, k, ticks):
 
 
 # ----------------------------------------------------------- post values
-@njit(cache=True)
+# inline: called once per agent, post and pair inside a parallel loop; an
+# out-of-line call counts references on its array arguments, an atomic write
+# the threads share
+@njit(cache=True, inline="always")
 def _known_price(i, j, k, tick, d, broadcast, price_ticks, price_tick, observed_price, observed_tick, tick_size):
     """(ticks, age) of the price agent ``i`` knows for pair ``k`` at post ``j``; ticks -1 if none."""
     if d <= broadcast[j] and price_ticks[j, k] > 0:
@@ -176,12 +180,23 @@ def _known_price(i, j, k, tick, d, broadcast, price_ticks, price_tick, observed_
     return -1, 0
 
 
+@njit(cache=True, inline="always")
+def holdings_row(inventory, i):
+    """Agent ``i``'s minor-unit holdings (A, B, M) as a tuple: what the demand
+    kernels accept in place of the row ``inventory[i]`` (in a parallel loop a
+    view of the row counts a reference on the shared array; a tuple does not)."""
+    return inventory[i, 0], inventory[i, 1], inventory[i, 2]
+
+
 @njit(cache=True, parallel=True)
 def _score_posts(eligible, x, y, family, params, lam, inventory, units, observed_price, observed_tick,
                  post_x, post_y, visibility, broadcast, pair_active, price_ticks, price_tick, tick_size,
                  view_block, view_blocks_x, view_start, view_posts, tick, beta, decay, best_post, best_score):
     # Each agent scores only the posts its block of the visibility index lists
     # (post_view.py), in increasing post index: the posts and order of a full scan.
+    # The demand kernels get the agent's parameters, holdings and the unit sizes
+    # as tuples, so the loop counts no references on shared arrays.
+    unit_sizes = (units[0], units[1], units[2])
     for i in prange(x.shape[0]):
         best_post[i], best_score[i] = -1, 0.0
         if not eligible[i]:
@@ -199,7 +214,9 @@ def _score_posts(eligible, x, y, family, params, lam, inventory, units, observed
                 ticks, age = _known_price(i, j, k, tick, d, broadcast, price_ticks, price_tick,
                                           observed_price, observed_tick, tick_size)
                 if ticks > 0:
-                    value += decay ** max(age, 0) * best_trade(family[i], params[i], lam[i], inventory[i], units, k, ticks)[1]
+                    gain = best_trade(family[i], parameter_row(params, i), lam[i], holdings_row(inventory, i),
+                                      unit_sizes, k, ticks)[1]
+                    value += decay ** max(age, 0) * gain
             score = value * beta ** d
             if score > best_score[i]:
                 best_post[i], best_score[i] = j, score
@@ -219,9 +236,20 @@ def score_posts(board: PostBoard, ctx: TickContext, eligible: np.ndarray, stalen
 
 def post_bound(board: PostBoard, cand: Candidates, partner: np.ndarray, post_score: np.ndarray) -> np.ndarray:
     """Post-goers, unpaired, whose best post beats their best partner and resource."""
-    best_partner = np.where(cand.partner_ids[:, 0] >= 0, cand.partner_scores[:, 0], 0.0)
-    rival = np.maximum(best_partner, cand.resource_score)
-    return board.uses_posts & (partner < 0) & (post_score > 0.0) & (post_score >= rival)
+    bound = np.empty(partner.shape[0], dtype=np.bool_)
+    _post_bound(board.uses_posts, partner, cand.partner_ids, cand.partner_scores, cand.resource_score, post_score,
+                bound)
+    return bound
+
+
+@njit(cache=True, parallel=True)
+def _post_bound(uses_posts, partner, partner_ids, partner_scores, resource_score, post_score, bound):
+    # One parallel pass instead of numpy's six over every agent. A NaN score
+    # anywhere makes the comparisons false, as numpy's maximum would.
+    for i in prange(partner.shape[0]):
+        best_partner = partner_scores[i, 0] if partner_ids[i, 0] >= 0 else 0.0
+        bound[i] = (uses_posts[i] and partner[i] < 0 and post_score[i] > 0.0
+                    and post_score[i] >= best_partner and post_score[i] >= resource_score[i])
 
 
 # --------------------------------------------------------------- search
@@ -273,22 +301,45 @@ class MarketAwareSearch(DistanceDiscountedSearch):
         """Quotes are read only by the partner scan, which posts-only runs skip."""
         return self.board is None or self._partners_ranked
 
+    @property
+    def resources_rankable_late(self) -> bool:
+        """With bilateral trade and posts, resources may be ranked after matching
+        (:meth:`rank_partners`); posts-only runs rank every agent's before it
+        (nobody is paired, so every agent needs one either way)."""
+        return self.board is not None and self._partners_ranked
+
     def rank(self, ctx: TickContext) -> MarketAwareCandidates:
         if self.board is None:
             base = super().rank(ctx)
             return MarketAwareCandidates(base.partner_ids, base.partner_scores, base.resource, base.resource_score)
+        return self._rank_with_posts(ctx, every_resource=True)
+
+    def rank_partners(self, ctx: TickContext) -> MarketAwareCandidates:
+        """Partners and posts of every unpaired agent, and resources only where a
+        post choice weighs them: for the post-goers that see a post worth going
+        to. The tick ranks the others' resources after matching
+        (:meth:`rank_free_resources`), for the agents it left unpaired: the
+        only ones who head for a resource. Their rankings are those of
+        :meth:`rank` (the world does not change in between)."""
+        return self._rank_with_posts(ctx, every_resource=False)
+
+    def _rank_with_posts(self, ctx: TickContext, every_resource: bool) -> MarketAwareCandidates:
         board, world = self.board, ctx.world
         ag, res, sp = world.agents, world.resources, ctx.spatial
         out = self._lists(ag.n)
         if self._partners_ranked:
             view = np.where(board.bilateral_ok, ag.partner, 0)
-            self._slots = rank_every_agent(ctx, False, view, board.bilateral_ok, out, self._slots)
-        else:
-            rank_free_resources(sp.order, ag.x, ag.y, ag.partner, ag.family, ag.utility_params, ag.lambda_money, ag.inventory,
-                            world.units, world.width, world.height, ctx.vision_radius, ctx.beta, res.x, res.row_block_first,
-                            res.good, res.amount, ctx.forage_rate, out.resource, out.resource_score)
+            self._slots = rank_every_agent(ctx, False, view, board.bilateral_ok, out, self._slots, every_resource)
         eligible = board.uses_posts & (ag.partner < 0)
         out.post, out.post_score = score_posts(board, ctx, eligible, self.params.staleness_decay)
+        if not self._partners_ranked or not every_resource:
+            # posts-only: every agent; otherwise the agents whose post choice compares with a resource
+            visiting = sp.order if not self._partners_ranked else \
+                np.flatnonzero(eligible & (out.post_score > 0.0)).astype(sp.order.dtype)
+            rank_free_resources(visiting, ag.x, ag.y, ag.partner, ag.family, ag.utility_params, ag.lambda_money,
+                                ag.inventory, world.units, world.width, world.height, ctx.vision_radius, ctx.beta,
+                                res.x, res.row_block_first, res.good, res.amount, ctx.forage_rate, out.resource,
+                                out.resource_score)
         out.post_bound = post_bound(board, out, ag.partner, out.post_score)
         if self._partners_ranked:  # otherwise every partner list is empty
             strike_from_lists(out.partner_ids, out.partner_scores, out.post_bound)
