@@ -8,9 +8,11 @@ warm (run ``vmt warmup`` first), and reports wall-clock and CPU seconds:
   (numba builds its typing and lowering registries on the first kernel, and
   checks for BLAS by importing ``scipy.linalg``);
 * ``vmt floor`` -- the same after ``import vmt``, which answers numba's BLAS
-  check without scipy and stops its per-call LLVM lock events
-  (``vmt.engine.blas_probe``, ``vmt.engine.llvm_lock_events``): the least a
-  VMT run can cost; the stages below are what VMT adds to it;
+  check without scipy, stops its per-call LLVM lock events and keeps the
+  cyclic collector off what numba builds to keep (``vmt.engine.blas_probe``,
+  ``vmt.engine.llvm_lock_events``, ``vmt.engine.startup_collections``: the
+  registries are built by ``prepare_numba`` as a ``Simulation`` does): the
+  least a VMT run can cost; the stages below are what VMT adds to it;
 * ``import`` -- ``from vmt.simulation import Simulation``;
 * ``build`` -- ``Simulation("edgeworth_box", seed=1)``;
 * ``first tick`` -- its first ``step()``;
@@ -27,7 +29,10 @@ Python's bytecode cache is kept in a temporary directory
 package has it; ``--no-bytecode`` measures compiling every module from
 source instead (what ``PYTHONDONTWRITEBYTECODE=1`` costs at every start).
 
-    .venv/bin/python benchmarks/bench_startup.py [--repeat 5] [--ticks 101] [--python A --python B]
+``--save DIR`` also writes the medians, the load average before and after
+and the date to ``DIR/startup-<date>.json``.
+
+    .venv/bin/python benchmarks/bench_startup.py [--repeat 5] [--ticks 101] [--python A --python B] [--save DIR]
 """
 
 from __future__ import annotations
@@ -61,9 +66,15 @@ _FIRST_TICK = _CPU + textwrap.dedent("""
 _FLOOR = _CPU + textwrap.dedent("""
     import json, sys, time
     t0 = time.perf_counter()
+    prepare_numba = lambda: None
     if sys.argv[2] == "vmt floor":
         import vmt
+        try:  # as a Simulation does before its first kernel (absent from older checkouts)
+            from vmt.engine.startup_collections import prepare_numba
+        except ImportError:
+            pass
     import numpy, numba
+    prepare_numba()
     sys.path.insert(0, sys.argv[1])
     import startup_floor_kernel
     startup_floor_kernel.add(1.0, 2.0)
@@ -156,9 +167,28 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--ticks", type=int, default=101, help="ticks of the whole-process run")
     parser.add_argument("--python", action="append", help="interpreter(s) to measure (default: this one)")
     parser.add_argument("--no-bytecode", action="store_true", help="compile every module from source each time")
+    parser.add_argument("--save", metavar="DIR", help="also write the medians and the load to DIR/startup-<date>.json")
     args = parser.parse_args(argv)
     pythons = args.python or [sys.executable]
-    print(table(measure(pythons, max(1, args.repeat), max(1, args.ticks), not args.no_bytecode), args.ticks))
+    load_before = os.getloadavg()
+    results = measure(pythons, max(1, args.repeat), max(1, args.ticks), not args.no_bytecode)
+    print(table(results, args.ticks))
+    if args.save:
+        print(f"saved {save(Path(args.save), results, args, load_before)}")
+
+
+def save(folder: Path, results: dict, args, load_before: tuple[float, ...]) -> Path:
+    """Write the medians (wall and CPU seconds per interpreter and stage) with the load and the date."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / time.strftime("startup-%Y%m%d-%H%M%S.json", time.gmtime())
+    path.write_text(json.dumps({
+        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "repeat": args.repeat, "ticks": args.ticks,
+        "bytecode": not args.no_bytecode, "cpus": os.cpu_count(), "load_average_before": load_before,
+        "load_average_after": os.getloadavg(),
+        "medians": {python: {stage: {"wall_s": wall, "cpu_s": cpu} for stage, (wall, cpu) in stages.items()}
+                    for python, stages in results.items()},
+    }, indent=2) + "\n")
+    return path
 
 
 if __name__ == "__main__":

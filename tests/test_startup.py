@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -105,17 +106,19 @@ def test_a_post_scenario_still_finds_its_institution():
     assert [type(c).__name__ for c in sim.tick_state.components] == ["PostsComponent"]
 
 
-def test_the_startup_benchmark_prints_its_table():
+def test_the_startup_benchmark_prints_its_table_and_saves_it(tmp_path):
     script = Path(__file__).parent.parent / "benchmarks" / "bench_startup.py"
-    done = subprocess.run([sys.executable, str(script), "--repeat", "1", "--ticks", "2"],
+    done = subprocess.run([sys.executable, str(script), "--repeat", "1", "--ticks", "2", "--save", str(tmp_path)],
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.strip().splitlines()
-    assert lines[0].startswith("| stage | wall s") and len(lines) == 2 + 7
+    assert lines[0].startswith("| stage | wall s") and len(lines) == 2 + 7 + 1
     stages = ("floor", "vmt floor", "import", "build", "first tick", "to first tick", "process")
     for line, stage in zip(lines[2:], stages):
         cells = [c.strip() for c in line.strip("|").split("|")]
         assert cells[0].startswith(stage) and all(float(c) > 0 for c in cells[1:])
+    saved = json.loads(Path(lines[-1].removeprefix("saved ")).read_text())
+    assert list(saved["medians"][sys.executable]) == list(stages) and len(saved["load_average_after"]) == 3
 
 
 def test_a_bilateral_run_does_not_import_scipy_linalg_nor_time_llvm_calls_and_numba_still_works(
@@ -154,3 +157,80 @@ def test_only_numbas_llvm_lock_callbacks_are_dropped():
         assert seen and set(seen) == {"other"}
     finally:
         ffi.unregister_lock_callback(*other)
+
+
+#: A fresh process imports VMT, runs a tick and reports on the cyclic collector as JSON.
+_COLLECTIONS_RUN = """
+import gc, json, weakref
+from vmt.simulation import Simulation
+imported = {"full": gc.get_stats()[2]["collections"], "frozen": gc.get_freeze_count()}
+Simulation("edgeworth_box", seed=0).step()
+ran = {"full": gc.get_stats()[2]["collections"], "frozen": gc.get_freeze_count(), "enabled": gc.isenabled()}
+
+class Node:
+    pass
+
+cycle = Node()
+cycle.itself = cycle
+alive = weakref.ref(cycle)
+del cycle
+gc.collect()
+from vmt.engine.startup_collections import kept_for_the_process
+gc.disable()
+with kept_for_the_process():
+    pass
+stays_disabled = not gc.isenabled()
+gc.enable()
+try:
+    with kept_for_the_process():
+        raise KeyError("inside")
+except KeyError:
+    pass
+print(json.dumps({"imported": imported, "ran": ran, "cycle_collected": alive() is None,
+                  "stays_disabled": stays_disabled, "restored_after_error": gc.isenabled()}))
+"""
+
+
+def test_starting_a_run_makes_no_full_collection_and_the_collector_still_works():
+    # importing numba and VMT and building numba's registries happen with the collector
+    # paused, and what they built is frozen (vmt.engine.startup_collections): no full
+    # collection over it, while garbage made afterwards is still collected
+    done = subprocess.run([sys.executable, "-c", _COLLECTIONS_RUN], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report["imported"]["full"] == 0 and report["imported"]["frozen"] > 50_000
+    assert report["ran"]["frozen"] > report["imported"]["frozen"]  # numba's registries, built by the first run
+    assert report["ran"]["enabled"] and report["cycle_collected"]
+    assert report["stays_disabled"] and report["restored_after_error"]
+
+
+#: Modules a run without telemetry must not import before its first tick is done
+#: (numba itself imports the top-level ``scipy`` package to check its version).
+HEAVY_MODULES = ("pandas", "scipy.linalg", "scipy.optimize", "matplotlib", "pyarrow", "starlette", "sqlite3", "dask")
+
+_FIRST_TICK_MODULES = """
+import json, sys
+import vmt.simulation.simulation as simulation
+from vmt.cli import main
+
+heavy, seen = sys.argv[1].split(","), []
+first_step = simulation.Simulation.step
+
+def step(self):
+    first_step(self)
+    if self.tick == 1:
+        seen.append(sorted(m for m in heavy if m in sys.modules))
+
+simulation.Simulation.step = step
+simulation.Simulation("edgeworth_box", seed=0).step()
+main(["run", "edgeworth_box", "--ticks", "2", "--quiet"], standalone_mode=False)
+print(json.dumps(seen))
+"""
+
+
+def test_a_run_without_telemetry_imports_no_heavy_module_before_its_first_tick_is_done():
+    # the Python API, then `vmt run` (its summary imports pandas and scipy after the run)
+    done = subprocess.run([sys.executable, "-c", _FIRST_TICK_MODULES, ",".join(HEAVY_MODULES)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == [[], []]

@@ -8,6 +8,7 @@ telemetry equals a run never interrupted.
 
 from __future__ import annotations
 
+import sys
 import time
 
 import click
@@ -35,8 +36,6 @@ def command(scenario_file, seed, ticks, out, overrides, checkpoint_every, resume
     """Run SCENARIO_FILE (default: the built-in market-forming economy)."""
     from tqdm import tqdm
 
-    from vmt.analysis.summary import summarize
-
     apply_limits(limits)
     compiling = _first_run_note()
     if resume:
@@ -61,7 +60,10 @@ def command(scenario_file, seed, ticks, out, overrides, checkpoint_every, resume
         from vmt.simulation.warmup import mark_compiled
 
         mark_compiled()
-    for line in summarize(sim, time.perf_counter() - start).lines():
+    wall_seconds = time.perf_counter() - start
+    from vmt.analysis.summary import summarize  # pandas and scipy: after the run, not before its first tick
+
+    for line in summarize(sim, wall_seconds).lines():
         click.echo(line)
     if out:
         click.echo(f"telemetry: {out} (run {sim.recorder.run_id})")
@@ -70,14 +72,23 @@ def command(scenario_file, seed, ticks, out, overrides, checkpoint_every, resume
 def _run(sim, total, progress, checkpoint_every, out) -> None:
     """Run, turning Ctrl-C and a telemetry failure (full disk) into one paragraph and exit 2."""
     from vmt.simulation import SimulationError
-    from vmt.telemetry import TelemetryError
 
     try:
         sim.run(total, progress=progress, checkpoint_every=checkpoint_every)
     except KeyboardInterrupt:
         fail(f"interrupted at tick {sim.tick}; telemetry recorded so far is kept" + (f" in {out}" if out else ""))
-    except (TelemetryError, SimulationError) as exc:
+    except (SimulationError, ValueError) as exc:
+        if not isinstance(exc, SimulationError) and not _is_telemetry_error(exc):
+            raise
         fail(str(exc))
+
+
+def _is_telemetry_error(exc: BaseException) -> bool:
+    """Whether ``exc`` is a :class:`vmt.telemetry.TelemetryError`, asked without importing
+    telemetry (and pandas, sqlite3 with it) into a run that records nothing: if its module
+    was never loaded, nothing can have raised one."""
+    errors = sys.modules.get("vmt.telemetry.errors")
+    return errors is not None and isinstance(exc, errors.TelemetryError)
 
 
 def _resumed(path):

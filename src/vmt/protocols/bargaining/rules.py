@@ -42,19 +42,22 @@ def _economy(i, j, state):
 @njit(cache=True)
 def split_difference_rule(i, j, state, params):
     """Midpoint (or anchored) price, largest mutually beneficial block."""
-    return _midpoint_trade(i, j, *_economy(i, j, state), params.contract_curve_tolerance, state.anchor)[:5]
+    ti, tj, active, max_q, units = _economy(i, j, state)  # named: an inlined callee takes no *args
+    return _midpoint_trade(i, j, ti, tj, active, max_q, units, params.contract_curve_tolerance, state.anchor)[:5]
 
 
 @njit(cache=True)
 def compensating_block_rule(i, j, state, params):
     """Midpoint (or anchored) price, the short side's block."""
-    return _midpoint_block(i, j, *_economy(i, j, state), params.contract_curve_tolerance, state.anchor)[:5]
+    ti, tj, active, max_q, units = _economy(i, j, state)
+    return _midpoint_block(i, j, ti, tj, active, max_q, units, params.contract_curve_tolerance, state.anchor)[:5]
 
 
 @njit(cache=True)
 def nash_rule(i, j, state, params):
     """The candidate price and block with the largest product of utility gains."""
-    return _nash_trade(i, j, *_economy(i, j, state), params.contract_curve_tolerance, params.price_candidates,
+    ti, tj, active, max_q, units = _economy(i, j, state)
+    return _nash_trade(i, j, ti, tj, active, max_q, units, params.contract_curve_tolerance, params.price_candidates,
                        state.anchor)[:5]
 
 
