@@ -8,6 +8,13 @@ reports every finished tick on a pipe; as soon as the child reports
 ``kill_at`` the parent kills it with SIGKILL and reaps it. It prints one
 JSON list: the last tick each child reported before it was killed.
 
+An entry with ``"settle": true`` is killed at a known point instead of
+wherever the child has got to when the parent's signal lands (a loaded
+machine can let it run many ticks further): at ``kill_at`` the child waits
+until the commits already handed to its writer's thread are durable,
+reports, and stops until it is killed. The rows buffered since the last
+hand-over are lost, as in any kill.
+
 Numba's OpenMP layer cannot be used across fork, so the script runs with
 the ``workqueue`` layer and one thread (the tests start it that way).
 """
@@ -26,8 +33,15 @@ def _child(entry: dict, write_fd: int) -> None:
     sim = Simulation(entry["scenario"], seed=entry["seed"], telemetry=entry["db"])
     writer = sim.recorder.writer
     writer.commit_seconds, writer.commit_ticks = 3600.0, entry["commit_ticks"]
-    sim.run(entry["ticks"], progress=lambda _: os.write(write_fd, f"{sim.tick}\n".encode()),
-            checkpoint_every=entry.get("checkpoint_every"))
+
+    def report(_):
+        if entry.get("settle") and sim.tick >= entry["kill_at"]:
+            writer.sync()  # every commit handed over is durable, the rows buffered after it are not
+            os.write(write_fd, f"{sim.tick}\n".encode())
+            signal.pause()  # wait here for the parent's SIGKILL
+        os.write(write_fd, f"{sim.tick}\n".encode())
+
+    sim.run(entry["ticks"], progress=report, checkpoint_every=entry.get("checkpoint_every"))
     os.write(write_fd, b"done\n")
 
 

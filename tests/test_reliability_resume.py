@@ -21,7 +21,7 @@ TICKS = 40
 def test_killed_checkpointed_runs_resume_to_identical_telemetry(tmp_path):
     institutions = ("bilateral", "price_signals", "centralized", "mixed_bilateral_centralized")
     plan = [{"db": str(tmp_path / f"{inst}.db"), "scenario": tiny_economy(inst), "seed": 9, "ticks": TICKS,
-             "kill_at": 23, "commit_ticks": 2, "checkpoint_every": 5} for inst in institutions]
+             "kill_at": 23, "settle": True, "commit_ticks": 2, "checkpoint_every": 5} for inst in institutions]
     kill_runs(plan)
     for entry, institution in zip(plan, institutions):
         reference = tmp_path / f"ref-{institution}.db"
