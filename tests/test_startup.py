@@ -234,3 +234,27 @@ def test_a_run_without_telemetry_imports_no_heavy_module_before_its_first_tick_i
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout.strip().splitlines()[-1]) == [[], []]
+
+
+_RESOURCE_KERNELS_LOADED = """
+import json
+from vmt.protocols.search.distance_discounted import rank_free_resources
+from vmt.simulation import Simulation
+from vmt.world.foraging import _forage_kernel, regenerate
+
+kernels = (_forage_kernel, regenerate, rank_free_resources)
+sim = Simulation("edgeworth_box", seed=0)
+sim.run(3)
+without = [len(k.signatures) for k in kernels]
+Simulation("foraging_economy", seed=0).run(3)
+print(json.dumps([sim.world.resources.n, without, [len(k.signatures) for k in kernels]]))
+"""
+
+
+def test_an_economy_without_resource_cells_loads_no_foraging_kernel():
+    # foraging, regrowth and the ranking of free resources would do nothing without resource
+    # cells (every agent keeps resource -1): their kernels are not loaded
+    done = subprocess.run([sys.executable, "-c", _RESOURCE_KERNELS_LOADED], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == [0, [0, 0, 0], [1, 1, 1]]

@@ -126,6 +126,8 @@ class BilateralTick:
     def forage(self, tick: int) -> None:
         w, ag, res = self.world, self.world.agents, self.world.resources
         self.harvested = np.zeros(3, dtype=np.int64)
+        if res.n == 0:  # no resource cells (a pure exchange economy): nothing to load or harvest
+            return
         self._forage_claims = forage(
             ag.x, ag.y, ag.partner, ag.inventory, ag.family, ag.utility_params, ag.lambda_money,
             w.units, res.x, res.row_block_first, res.good, res.amount, res.cooldown, res.cooldown_left,
@@ -133,6 +135,8 @@ class BilateralTick:
 
     def regenerate(self, tick: int) -> None:
         res = self.world.resources
+        if res.n == 0:
+            return
         regenerate(res.amount, res.cap, res.regeneration_rate, res.cooldown_left, res.regrowth_progress)
 
     def markets(self, tick: int) -> None:

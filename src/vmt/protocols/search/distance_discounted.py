@@ -57,8 +57,10 @@ class DistanceDiscountedSearch:
 
     def rank_free_resources(self, ctx: TickContext, candidates: Candidates) -> None:
         """The best resource of every agent still unpaired, into ``candidates``
-        (as :meth:`rank` would have ranked it: the world has not changed)."""
-        if self.rank_resources:
+        (as :meth:`rank` would have ranked it: the world has not changed).
+        Without resource cells every agent keeps the -1 that
+        :meth:`rank_partners` wrote, and the kernel is not even loaded."""
+        if self.rank_resources and ctx.world.resources.n > 0:
             world, ag, res = ctx.world, ctx.world.agents, ctx.world.resources
             rank_free_resources(ctx.spatial.order, ag.x, ag.y, ag.partner, ag.family, ag.utility_params,
                                 ag.lambda_money, ag.inventory, world.units, world.width, world.height,
