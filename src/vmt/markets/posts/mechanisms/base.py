@@ -148,6 +148,13 @@ class MechanismEntry:
 _MECHANISMS: dict[str, MechanismEntry] = {}
 
 
+def participants(sessions) -> tuple[np.ndarray, np.ndarray]:
+    """The traders of a batch of sessions, laid end to end for one compiled kernel:
+    ``(ids, start)``, session ``s``'s traders being ``ids[start[s]:start[s + 1]]``."""
+    ids = np.concatenate([s.market.ids for s in sessions]).astype(np.int64)
+    return ids, np.cumsum([0] + [s.market.ids.size for s in sessions])
+
+
 def register_mechanism(name: str, params_model: type[MechanismParams] = MechanismParams):
     """Class decorator: ``@register_mechanism("cda", CDAParams)``."""
 

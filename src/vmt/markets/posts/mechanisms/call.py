@@ -23,7 +23,7 @@ import numpy as np
 from pydantic import Field
 
 from vmt.markets.posts.exchange import PairMarket
-from vmt.markets.posts.mechanisms.base import ClearRecord, Mechanism, Session, register_mechanism
+from vmt.markets.posts.mechanisms.base import ClearRecord, Mechanism, Session, participants, register_mechanism
 from vmt.markets.posts.mechanisms.call_kernels import NO_PRICE, call_books_many, call_many
 from vmt.markets.posts.mechanisms.order_driven import OrderDrivenParams
 from vmt.markets.posts.orders import (BUY, FILLED_UNITS, LIMIT, ORDER_FIELDS, QUANTITY, REJECTED, REJECTED_CODE, SIDE,
@@ -94,8 +94,7 @@ class CallAuction(Mechanism):
     @classmethod
     def _clear_compiled(cls, calling: list[Session]) -> dict:
         market, count = calling[0].market, len(calling)
-        ids = np.concatenate([s.market.ids for s in calling]).astype(np.int64)
-        start = np.cumsum([0] + [s.market.ids.size for s in calling])
+        ids, start = participants(calling)
         sides, limits, quantity, _ = strategy_orders_many(calling, ids, start)
         agents, orders = np.empty(ids.size, dtype=np.int64), np.empty((ids.size, len(ORDER_FIELDS)), dtype=np.int64)
         fills, ag = np.empty((ids.size, len(FILL_FIELDS)), dtype=np.int64), market.world.agents

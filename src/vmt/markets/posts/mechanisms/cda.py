@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from vmt.markets.posts.exchange import PairMarket
-from vmt.markets.posts.mechanisms.base import ClearRecord, Mechanism, Session, register_mechanism
+from vmt.markets.posts.mechanisms.base import ClearRecord, Mechanism, Session, participants, register_mechanism
 from vmt.markets.posts.mechanisms.cda_kernels import arriving_orders, cda_many, cda_session
 from vmt.markets.posts.mechanisms.maker_kernels import order_totals
 from vmt.markets.posts.mechanisms.order_driven import OrderDrivenParams
@@ -65,8 +65,7 @@ class ContinuousDoubleAuction(Mechanism):
         if len(sessions) < 2 or not compiled_strategies({s.mechanism.params.strategy for s in sessions}):
             return super().clear_many(sessions)
         market, count = sessions[0].market, len(sessions)
-        ids = np.concatenate([s.market.ids for s in sessions]).astype(np.int64)
-        start = np.cumsum([0] + [s.market.ids.size for s in sessions])
+        ids, start = participants(sessions)
         sides, limits, quantity, streams = strategy_orders_many(sessions, ids, start)
         fill_start = 2 * start + 16 * np.arange(count + 1)
         agents, orders = np.empty(ids.size, dtype=np.int64), np.empty((ids.size, len(ORDER_FIELDS)), dtype=np.int64)

@@ -25,7 +25,7 @@ import numpy as np
 from pydantic import Field
 
 from vmt.markets.posts.exchange import PairMarket
-from vmt.markets.posts.mechanisms.base import BoundedReal, ClearRecord, Session, register_mechanism
+from vmt.markets.posts.mechanisms.base import BoundedReal, ClearRecord, Session, participants, register_mechanism
 from vmt.markets.posts.compiled_stream import compilable_seed
 from vmt.markets.posts.mechanisms.dealer_kernels import (LOTS_PER_ORDER, OUTGREW, dealer_many, dealer_mid, dealer_quotes,
                                                          dealer_session, inventory_imbalance)
@@ -115,8 +115,7 @@ class Dealer(MakerMechanism):
         if len(sessions) < 2 or not all(compilable_seed(s.market.rng.seed) for s in sessions):
             return super().clear_many(sessions)
         market, count, k = sessions[0].market, len(sessions), sessions[0].market.k
-        ids = np.concatenate([s.market.ids for s in sessions]).astype(np.int64)
-        start = np.cumsum([0] + [s.market.ids.size for s in sessions])
+        ids, start = participants(sessions)
         dealers = [s.mechanism for s in sessions]
         held = np.array([d.account.holdings for d in dealers], dtype=np.int64).reshape(count, 3)
         arrival, orders = np.empty(ids.size, dtype=np.int64), np.zeros((ids.size, len(ORDER_FIELDS)), dtype=np.int64)

@@ -27,6 +27,7 @@ from vmt.markets.posts.mechanisms.base import (
     Mechanism,
     MechanismParams,
     Session,
+    participants,
     register_mechanism,
     trade_at_one_price,
 )
@@ -60,8 +61,7 @@ class PostedPrice(Mechanism):
         if len(sessions) < 2:
             return super().clear_many(sessions)
         market = sessions[0].market
-        ids = np.concatenate([s.market.ids for s in sessions]).astype(np.int64)
-        start = np.cumsum([0] + [s.market.ids.size for s in sessions])
+        ids, start = participants(sessions)
         prices, demand = np.array([s.price for s in sessions], dtype=np.int64), np.empty(ids.size, dtype=np.int64)
         demand_many(ids, start, *market.agent_arrays(), market.k, prices, demand)
         totals = settle_at_prices(sessions, [demand[start[r]:start[r + 1]] for r in range(len(sessions))],

@@ -58,6 +58,7 @@ from vmt.markets.posts.mechanisms.base import (
     Mechanism,
     MechanismParams,
     Session,
+    participants,
     register_mechanism,
     trade_at_one_price,
 )
@@ -117,8 +118,7 @@ class WalrasianAuctioneer(Mechanism):
         if len(sessions) < 2:
             return super().clear_many(sessions)
         market = sessions[0].market
-        ids = np.concatenate([s.market.ids for s in sessions]).astype(np.int64)
-        start = np.cumsum([0] + [s.market.ids.size for s in sessions])
+        ids, start = participants(sessions)
         demand, count = np.empty(ids.size, dtype=np.int64), len(sessions)
         final, converged, iterations = np.empty(count, np.int64), np.empty(count, np.bool_), np.empty(count, np.int64)
         settings = lambda name, kind: np.array([getattr(s.mechanism.params, name) for s in sessions], kind)  # noqa: E731
