@@ -152,8 +152,8 @@ def test_membership_prefers_the_larger_area_then_the_closer_centre():
     areas.add(np.array([2, 6], np.int64), np.array([2, 2], np.int64), tick=0)
     x = np.array([4, 4, 6, 6, 7, 1, 2], np.int64)  # agent 0 and 1 at distance 2 of both centres
     y = np.array([2, 2, 2, 3, 2, 2, 2], np.int64)
-    counts = np.bincount(y * W + x, minlength=W * H)
-    count_coverage(areas, areas.live(), counts, radius=2)
+    agents_before_cell = np.concatenate([[0], np.cumsum(np.bincount(y * W + x, minlength=W * H))])
+    count_coverage(areas, areas.live(), agents_before_cell, radius=2)
     member = assign_members(areas, x, y, radius=2)
     assert list(areas.coverage[:2]) == [4, 5]
     assert list(member) == [1, 1, 1, 1, 1, 0, 0]

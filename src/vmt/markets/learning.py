@@ -121,15 +121,16 @@ def _learn_all(family, params, lam, inventory, units, observed, heard, pair_acti
     # row, made in a parallel loop and handed to a helper, counts a reference
     # on the shared array (an atomic write the threads fight over).
     for i in prange(family.shape[0]):
+        if not ((heard[i, 0] and pair_active[0]) or (heard[i, 1] and pair_active[1])
+                or (heard[i, 2] and pair_active[2])):
+            continue  # heard nothing: its holdings and preferences are not read
         a, b, m = real_holdings(inventory, units, i)
         p = parameter_row(params, i)
-        any_heard = False
         for k in range(3):
             if heard[i, k] and pair_active[k]:
-                any_heard = True
                 value = own_valuation(family[i], p, lam[i], a, b, k)
                 reference[i, k] = updated_reference(reference[i, k], observed[i, k], value, rate)
-        if not (money and any_heard):
+        if not money:
             continue
         pa, pb = money_prices((observed[i, 0], observed[i, 1], observed[i, 2]))
         if not (pa > 0.0 and pb > 0.0):

@@ -31,7 +31,7 @@ from vmt.markets.areas import (
     Detection,
     broadcast,
     record_trades,
-    trade_areas,
+    tag_trades,
     update_prices,
     window_totals,
 )
@@ -79,21 +79,15 @@ class PriceSignals(MarketComponent):
         self.detection = self.detector.step(self.areas, ag.x, ag.y, tick)
         self.member = self.detection.member
         proposals = tick_state.proposals
-        agreed = proposals.agreed()
-        self._trade_area = trade_areas(self.member, proposals.buyer[agreed], proposals.seller[agreed])
-        proposals.market_id = np.full(proposals.i.shape[0], np.nan)
-        proposals.market_id[agreed] = np.where(self._trade_area >= 0, self._trade_area, np.nan)
+        self._trade_area, proposals.market_id = tag_trades(self.member, proposals.buyer, proposals.seller,
+                                                           proposals.pair_type)
         self._proposals = proposals
 
     def after_markets(self, tick: int, tick_state) -> None:
         if self._proposals is None:
             return
         p, units = self._proposals, self.world.units
-        agreed = p.agreed()
-        k = p.pair_type[agreed]
-        first_qty = p.q1[agreed] * units[_FIRST[k]]
-        second_qty = p.q2[agreed] * units[_SECOND[k]]
-        record_trades(self.areas, self._trade_area, k, first_qty, second_qty, tick)
+        record_trades(self.areas, self._trade_area, p.pair_type, p.q1, p.q2, units[_FIRST], units[_SECOND], tick)
         update_prices(self.areas, tick)
 
     def after_housekeeping(self, tick: int, tick_state) -> None:

@@ -11,7 +11,7 @@ One module per concept, each a thin Python layer over cached numba kernels:
 See ``docs/price_signals.md``.
 """
 
-from vmt.markets.areas.aggregation import record_trades, trade_areas, update_prices, window_totals
+from vmt.markets.areas.aggregation import record_trades, tag_trades, update_prices, window_totals
 from vmt.markets.areas.broadcast import broadcast
 from vmt.markets.areas.detection import AreaDetector, Detection, dissolve_sparse_areas
 from vmt.markets.areas.membership import assign_members
@@ -27,7 +27,7 @@ __all__ = [
     "broadcast",
     "dissolve_sparse_areas",
     "record_trades",
-    "trade_areas",
+    "tag_trades",
     "update_prices",
     "window_totals",
 ]

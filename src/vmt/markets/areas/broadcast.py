@@ -39,27 +39,44 @@ def broadcast(areas: AreaState, x: np.ndarray, y: np.ndarray, member: np.ndarray
 @njit(cache=True, parallel=True)
 def _listen(x, y, member, radius, block, blocks_x, blocks_y, block_start, order, cx, cy, members, price,
             price_tick, priced, heard, observed_price, observed_tick):
+    # one pass over the nearby areas keeps the three pairs' sources in
+    # scalars (an array per agent would be allocated in the parallel loop)
     for i in prange(x.shape[0]):
         r0, r1, c0, c1 = neighbour_rows(x[i], y[i], block, blocks_x, blocks_y)
-        for k in range(price.shape[1]):
-            if not priced[k]:
-                continue
-            source, source_dist = -1, 0
-            for r in range(r0, r1 + 1):
-                for s in range(block_start[r * blocks_x + c0], block_start[r * blocks_x + c1 + 1]):
-                    a = order[s]
-                    dist = abs(cx[a] - x[i]) + abs(cy[a] - y[i])
-                    if dist <= radius and np.isfinite(price[a, k]) and _louder(
-                            a, dist, source, source_dist, member[i], members):
-                        source, source_dist = a, dist
-            if source >= 0:
-                heard[i, k] = True
-                observed_price[i, k] = price[source, k]
-                observed_tick[i, k] = price_tick[source, k]
+        s0, s1, s2, d0, d1, d2 = -1, -1, -1, 0, 0, 0
+        for r in range(r0, r1 + 1):
+            for s in range(block_start[r * blocks_x + c0], block_start[r * blocks_x + c1 + 1]):
+                a = order[s]
+                dist = abs(cx[a] - x[i]) + abs(cy[a] - y[i])
+                if dist > radius:
+                    continue
+                s0, d0 = _source(a, dist, 0, s0, d0, priced, price, member[i], members)
+                s1, d1 = _source(a, dist, 1, s1, d1, priced, price, member[i], members)
+                s2, d2 = _source(a, dist, 2, s2, d2, priced, price, member[i], members)
+        _hear(i, 0, s0, price, price_tick, heard, observed_price, observed_tick)
+        _hear(i, 1, s1, price, price_tick, heard, observed_price, observed_tick)
+        _hear(i, 2, s2, price, price_tick, heard, observed_price, observed_tick)
 
 
 # inline: called for every area an agent hears inside a parallel loop; an
-# out-of-line call counts references on ``members``, an atomic write the threads share
+# out-of-line call counts references on its arrays, an atomic write the threads share
+@njit(cache=True, inline="always")
+def _source(a, dist, k, current, current_dist, priced, price, own, members):
+    """The source of pair ``k`` after area ``a`` at ``dist`` is considered."""
+    if priced[k] and np.isfinite(price[a, k]) and _louder(a, dist, current, current_dist, own, members):
+        return a, dist
+    return current, current_dist
+
+
+@njit(cache=True, inline="always")
+def _hear(i, k, source, price, price_tick, heard, observed_price, observed_tick):
+    """Agent ``i`` hears pair ``k`` from ``source`` (none if negative)."""
+    if source >= 0:
+        heard[i, k] = True
+        observed_price[i, k] = price[source, k]
+        observed_tick[i, k] = price_tick[source, k]
+
+
 @njit(cache=True, inline="always")
 def _louder(a, dist, current, current_dist, own, members):
     """True if area ``a`` at ``dist`` is preferred to the current source."""

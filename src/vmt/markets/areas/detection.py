@@ -26,9 +26,10 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit, prange
 
-from vmt.markets.areas.membership import assign_members, count_agents_per_cell, count_coverage
+from vmt.markets.areas.index import index_rows
+from vmt.markets.areas.membership import count_coverage, count_members, join_new_areas, members_and_unclaimed
 from vmt.markets.areas.state import AreaParams, AreaState
-from vmt.world.spatial import diamond_row_span
+from vmt.world.spatial import SpatialHash, build_spatial_hash, diamond_row_span
 
 
 @dataclass
@@ -43,43 +44,48 @@ class Detection:
 
 
 class AreaDetector:
-    """Runs the clustering each tick; owns grid-sized scratch buffers."""
+    """Runs the clustering each tick; owns grid-sized scratch buffers.
+
+    Agents are bucketed by cell with the engine's parallel counting sort
+    (:func:`~vmt.world.spatial.build_spatial_hash`): its running total
+    ``cell_start`` gives the agents on a row span with one subtraction, and
+    its ``order`` the agents of each grid row. One parallel sweep of the
+    grid's rows then finds every agent's area among those already live and
+    the cells no live area reaches (``membership``); densities are summed
+    over a byte grid of those cells (see :func:`_free_density`), and the
+    agents near the few areas formed are moved to them. No serial pass
+    touches every agent or cell.
+    """
 
     def __init__(self, params: AreaParams, width: int, height: int):
         self.params, self.width, self.height = params, int(width), int(height)
-        self._cell_count = np.zeros(self.width * self.height, np.int64)
-        self._free_count = np.zeros(self.width * self.height, np.int32)
-        self._blocked = np.zeros(self.width * self.height, np.bool_)
+        self._free = np.zeros(self.width * self.height, np.uint8)  # all zero between uses
+        self._blocked = np.zeros(self.width * self.height, np.bool_)  # all false between uses
+        self._hash: SpatialHash | None = None
 
     def step(self, areas: AreaState, x: np.ndarray, y: np.ndarray, tick: int) -> Detection:
         p = self.params
-        count_agents_per_cell(x, y, self.width, self._cell_count, 1)
-        count_coverage(areas, areas.live(), self._cell_count, p.radius)
+        self._hash = spatial = build_spatial_hash(x, y, self.width, self.height, reuse=self._hash)
+        count_coverage(areas, index_rows(areas).ids, spatial.cell_start, p.radius)  # by row: neighbouring memory
         dissolved = dissolve_sparse_areas(areas, p)
         last_coverage = areas.coverage[dissolved].copy()
-        formed = self._found(areas, x, y, tick)
-        count_coverage(areas, formed, self._cell_count, p.radius)
-        count_agents_per_cell(x, y, self.width, self._cell_count, -1)
-        return Detection(assign_members(areas, x, y, p.radius), formed, dissolved, last_coverage)
+        member, unclaimed = members_and_unclaimed(areas, x, p.radius, spatial)
+        formed = self._found(areas, unclaimed, tick)
+        count_coverage(areas, formed, spatial.cell_start, p.radius)
+        join_new_areas(areas, formed, p.radius, spatial, member)
+        count_members(areas, member)
+        return Detection(member, formed, dissolved, last_coverage)
 
-    def _found(self, areas: AreaState, x, y, tick: int) -> np.ndarray:
-        """New areas where free agents (within reach of no live area) cluster."""
+    def _found(self, areas: AreaState, cells: np.ndarray, tick: int) -> np.ndarray:
+        """New areas where free agents cluster; ``cells``: the cells with agents
+        within reach of no live area, ascending."""
         p = self.params
-        live = areas.live()
-        _stamp_discs(live, areas.center_x, areas.center_y, self._blocked, self.width, self.height, p.radius, True)
-        # Cells in grid order (a sort of the ids' order of appearance): the density
-        # sums of neighbouring iterations then read neighbouring memory. The
-        # result does not depend on the order (candidates are sorted below).
-        cells = np.sort(_free_cells(x, y, self._blocked, self.width, self._free_count))
-        _stamp_discs(live, areas.center_x, areas.center_y, self._blocked, self.width, self.height, p.radius, False)
-        density = np.zeros(cells.shape[0], np.int64)
-        _free_density(cells, self._free_count, self.width, self.height, p.radius, density)
+        density = _free_density(cells, self._hash.cell_start, self.width, self.height, p.radius,
+                                p.formation_threshold, self._free)
         dense = density >= p.formation_threshold
         candidates = cells[dense][np.lexsort((cells[dense], -density[dense]))]
         chosen = _non_overlapping(candidates, self._blocked, self.width, self.height, 2 * p.radius)
-        self._free_count[cells] = 0
-        _stamp_discs(chosen, chosen % self.width, chosen // self.width, self._blocked, self.width, self.height,
-                     2 * p.radius, False, by_cell=True)
+        _stamp_discs(chosen, self._blocked, self.width, self.height, 2 * p.radius, False)
         return areas.add(chosen % self.width, chosen // self.width, tick)
 
 
@@ -95,34 +101,37 @@ def dissolve_sparse_areas(areas: AreaState, params: AreaParams) -> np.ndarray:
     return dissolved
 
 
-@njit(cache=True)
-def _free_cells(x, y, covered, width, free_count):
-    """Count agents on cells no live area covers into ``free_count``; return
-    those cells in order of first appearance (agent id order)."""
-    cells = np.empty(x.shape[0], np.int64)
-    m = 0
-    for i in range(x.shape[0]):
-        c = y[i] * width + x[i]
-        if covered[c]:
-            continue
-        if free_count[c] == 0:
-            cells[m] = c
-            m += 1
-        free_count[c] += 1
-    return cells[:m]
-
-
 @njit(cache=True, parallel=True)
-def _free_density(cells, free_count, width, height, radius, density):
+def _free_density(cells, cell_start, width, height, radius, threshold, grid):
+    """Agents of the listed cells within ``radius`` of each of them.
+
+    The agents are put on ``grid`` (bytes, all zero, and left so) capped at
+    ``cap = min(threshold, 255)``, small enough to stay in cache; a capped
+    sum below ``cap`` had nothing capped and is exact, and only the rare
+    cells reaching it (``threshold`` needs at least that) are recounted
+    from ``cell_start``."""
+    cap = min(threshold, 255)
+    for t in prange(cells.shape[0]):
+        grid[cells[t]] = min(cell_start[cells[t] + 1] - cell_start[cells[t]], cap)
+    density = np.empty(cells.shape[0], np.int64)
     for t in prange(cells.shape[0]):
         cx, cy = cells[t] % width, cells[t] // width
         total = 0
         for dy in range(-radius, radius + 1):
             x0, x1 = diamond_row_span(cx, cy, dy, radius, width, height)
-            row = (cy + dy) * width
-            for x in range(x0, x1 + 1):
-                total += free_count[row + x]
+            for c in range((cy + dy) * width + x0, (cy + dy) * width + x1 + 1):
+                total += grid[c]
+        if total >= cap:
+            total = 0
+            for dy in range(-radius, radius + 1):
+                x0, x1 = diamond_row_span(cx, cy, dy, radius, width, height)
+                for c in range((cy + dy) * width + x0, (cy + dy) * width + x1 + 1):
+                    if grid[c] > 0:
+                        total += cell_start[c + 1] - cell_start[c]
         density[t] = total
+    for t in prange(cells.shape[0]):
+        grid[cells[t]] = 0
+    return density
 
 
 @njit(cache=True)
@@ -141,12 +150,10 @@ def _non_overlapping(candidates, blocked, width, height, reach):
 
 
 @njit(cache=True)
-def _stamp_discs(ids, cx, cy, mask, width, height, reach, value, by_cell=False):
-    """Set ``mask`` to ``value`` on every cell within ``reach`` of each centre
-    (``cx[ids[t]], cy[ids[t]]``, or ``cx[t], cy[t]`` when ``by_cell``)."""
-    for t in range(ids.shape[0]):
-        a = t if by_cell else ids[t]
-        _stamp_one(cy[a] * width + cx[a], mask, width, height, reach, value)
+def _stamp_discs(cells, mask, width, height, reach, value):
+    """Set ``mask`` to ``value`` on every cell within ``reach`` of each of ``cells``."""
+    for t in range(cells.shape[0]):
+        _stamp_one(cells[t], mask, width, height, reach, value)
 
 
 @njit(cache=True)

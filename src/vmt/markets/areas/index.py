@@ -72,3 +72,37 @@ def neighbour_rows(x, y, block, blocks_x, blocks_y):
     areas of block row ``r`` there are ``order[start[r*bx+c0] : start[r*bx+c1+1]]``."""
     r, c = y // block, x // block
     return max(r - 1, 0), min(r + 1, blocks_y - 1), max(c - 1, 0), min(c + 1, blocks_x - 1)
+
+
+
+class AreaRows(NamedTuple):
+    """Live areas grouped by the row of their centre (ascending id within a
+    row): ``ids[row_start[r] : row_start[r + 1]]`` are centred on row ``r``,
+    ``x`` their centres' columns alongside, so a sweep of the grid row by
+    row reads the areas reaching a row in one contiguous run."""
+
+    row_start: np.ndarray  # int64 (height + 1,)
+    ids: np.ndarray  # int64
+    x: np.ndarray  # int64
+
+
+def index_rows(areas: AreaState) -> AreaRows:
+    """Group the live areas by their centre's row (a counting sort, O(areas + rows))."""
+    live = areas.live()
+    row_start = np.zeros(areas.height + 1, np.int64)
+    ids, x = np.empty(live.shape[0], np.int64), np.empty(live.shape[0], np.int64)
+    _bucket_rows(live, areas.center_x, areas.center_y, row_start, ids, x)
+    return AreaRows(row_start, ids, x)
+
+
+@njit(cache=True)
+def _bucket_rows(live, cx, cy, row_start, ids, x):
+    for t in range(live.shape[0]):
+        row_start[cy[live[t]] + 1] += 1
+    for r in range(1, row_start.shape[0]):
+        row_start[r] += row_start[r - 1]
+    fill = row_start[:-1].copy()
+    for t in range(live.shape[0]):
+        a = live[t]
+        ids[fill[cy[a]]], x[fill[cy[a]]] = a, cx[a]
+        fill[cy[a]] += 1
