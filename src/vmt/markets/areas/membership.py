@@ -18,7 +18,7 @@ agent is written once.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import get_num_threads, njit, prange
 
 from vmt.markets.areas.index import index_rows
 from vmt.markets.areas.state import AreaState
@@ -66,10 +66,22 @@ def join_new_areas(areas: AreaState, formed: np.ndarray, radius: int, spatial: S
 
 
 def count_members(areas: AreaState, member: np.ndarray) -> None:
-    """Set ``areas.members`` (agents per area) from ``member``."""
+    """Set ``areas.members`` (agents per area) from ``member``: each thread
+    counts its own block of agents, and the blocks' counts are added (whole
+    numbers: the same whatever the blocks)."""
+    counts = np.zeros((get_num_threads(), areas.count), np.int64)
+    _count_by_block(member, counts)
     areas.members[:] = 0
-    inside = member[member >= 0]
-    areas.members[: areas.count] = np.bincount(inside, minlength=areas.count)[: areas.count]
+    areas.members[: areas.count] = counts.sum(axis=0)
+
+
+@njit(cache=True, parallel=True)
+def _count_by_block(member, counts):
+    n, blocks = member.shape[0], counts.shape[0]
+    for b in prange(blocks):
+        for i in range(b * n // blocks, (b + 1) * n // blocks):
+            if member[i] >= 0:
+                counts[b, member[i]] += 1
 
 
 @njit(cache=True, parallel=True)
