@@ -14,6 +14,11 @@ index of reach-sized blocks would be as large as the grid itself (a random
 memory access per agent and block row, and megabytes to clear per tick),
 while a small one stays in cache. Every caller checks the exact distance
 and breaks ties by a total order, so the block size changes no result.
+
+Sweeps of the grid row by row (membership) group the areas by the row of
+their centre instead (:class:`AreaRows`): the areas reaching a row are then
+the runs of the ``2 * reach + 1`` rows around it, every one of them within
+reach in rows.
 """
 
 from __future__ import annotations
