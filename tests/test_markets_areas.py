@@ -88,6 +88,23 @@ def test_a_second_tick_counts_only_free_agents(first, second):
         x1, y1, areas.center_x, areas.center_y, list(areas.live()), params.radius))
 
 
+@settings(PROFILE)
+@given(st.lists(st.tuples(st.integers(0, W - 1), st.integers(0, H - 1), st.integers(1, 400)), min_size=1, max_size=6),
+       st.sampled_from([3, 250, 255, 256, 300, 700]))
+def test_crowded_cells_and_thresholds_past_a_byte_match_the_reference(stacks, threshold):
+    """Cells holding hundreds of agents, thresholds on both sides of 255: the
+    densities summed on a byte grid are exact where they decide anything."""
+    x = np.repeat(np.array([s[0] for s in stacks], np.int64), [s[2] for s in stacks])
+    y = np.repeat(np.array([s[1] for s in stacks], np.int64), [s[2] for s in stacks])
+    params = AreaParams(formation_threshold=threshold, dissolution_threshold=1, radius=2, broadcast_radius=2)
+    areas = AreaState(1, W, H)
+    detection = AreaDetector(params, W, H).step(areas, x, y, tick=0)
+    expected = reference_formation(x, y, np.ones(len(x), bool), params)
+    assert list(areas.center_y[: areas.count] * W + areas.center_x[: areas.count]) == expected
+    np.testing.assert_array_equal(detection.member, reference_membership(
+        x, y, areas.center_x, areas.center_y, list(areas.live()), params.radius))
+
+
 def test_area_dissolves_after_patience_ticks_with_few_agents_within_reach_and_ids_are_not_reused():
     params = AreaParams(formation_threshold=5, dissolution_threshold=3, patience=3, radius=1, broadcast_radius=1)
     areas, detector = AreaState(1, W, H), AreaDetector(params, W, H)
