@@ -124,18 +124,21 @@ def _learn_all(family, params, lam, inventory, units, observed, heard, pair_acti
         if not ((heard[i, 0] and pair_active[0]) or (heard[i, 1] and pair_active[1])
                 or (heard[i, 2] and pair_active[2])):
             continue  # heard nothing: its holdings and preferences are not read
-        a, b, m = real_holdings(inventory, units, i)
-        p = parameter_row(params, i)
         for k in range(3):
             if heard[i, k] and pair_active[k]:
-                value = own_valuation(family[i], p, lam[i], a, b, k)
+                # the own valuation is only the prior of a first belief: computed then alone
+                value = np.nan
+                if not np.isfinite(reference[i, k]):
+                    a, b, _ = real_holdings(inventory, units, i)
+                    value = own_valuation(family[i], parameter_row(params, i), lam[i], a, b, k)
                 reference[i, k] = updated_reference(reference[i, k], observed[i, k], value, rate)
         if not money:
             continue
         pa, pb = money_prices((observed[i, 0], observed[i, 1], observed[i, 2]))
         if not (pa > 0.0 and pb > 0.0):
             continue
-        new = learned_lambda(lam[i], kkt_lambda(family[i], p, a, b, m, pa, pb), rate, lo, hi)
+        a, b, m = real_holdings(inventory, units, i)
+        new = learned_lambda(lam[i], kkt_lambda(family[i], parameter_row(params, i), a, b, m, pa, pb), rate, lo, hi)
         if new != lam[i]:
             lam[i] = new
             changed[i] = True
