@@ -106,11 +106,11 @@ def _free_density(cells, cell_start, width, height, radius, threshold, grid):
     """Agents of the listed cells within ``radius`` of each of them.
 
     The agents are put on ``grid`` (bytes, all zero, and left so) capped at
-    ``cap = min(threshold, 255)``, small enough to stay in cache; a capped
-    sum below ``cap`` had nothing capped and is exact, and only the rare
-    cells reaching it (``threshold`` needs at least that) are recounted
-    from ``cell_start``."""
-    cap = min(threshold, 255)
+    ``cap = min(threshold, 255)`` (at least 1, so a listed cell is marked),
+    small enough to stay in cache; a capped sum below ``cap`` had nothing
+    capped and is exact, and only the rare cells reaching it (``threshold``
+    needs at least that) are recounted from ``cell_start``."""
+    cap = max(1, min(threshold, 255))
     for t in prange(cells.shape[0]):
         grid[cells[t]] = min(cell_start[cells[t] + 1] - cell_start[cells[t]], cap)
     density = np.empty(cells.shape[0], np.int64)

@@ -91,7 +91,7 @@ def _coverage(ids, cx, cy, radius, cell_start, width, height, coverage):
         coverage[a] = agents_within(cx[a], cy[a], radius, cell_start, width, height)
 
 
-# inline: called once per area or cell inside parallel loops; an out-of-line
+# inline: called once per area inside a parallel loop; an out-of-line
 # call counts references on ``cell_start``, an atomic write the threads share
 @njit(cache=True, inline="always")
 def agents_within(cx, cy, radius, cell_start, width, height):
@@ -115,7 +115,7 @@ def _assign(x, cell_start, order, width, height, radius, row_start, ids, area_x,
     ``unclaimed[k]``: the cell of the ``k``-th agent in cell order if it is
     the first on a cell no area reaches, else -1 (ascending where set)."""
     for r in prange(height):
-        marks = np.zeros(width, np.int32)
+        marks = np.zeros(width, np.int64)
         for centre_row in range(max(r - radius, 0), min(r + radius, height - 1) + 1):
             dy = abs(r - centre_row)
             for s in range(row_start[centre_row], row_start[centre_row + 1]):
