@@ -22,7 +22,8 @@ from numba import njit, prange
 from vmt.markets.areas.state import NO_AREA, AreaState
 
 
-def tag_trades(member: np.ndarray, buyer: np.ndarray, seller: np.ndarray, pair_type: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def tag_trades(member: np.ndarray, buyer: np.ndarray, seller: np.ndarray,
+               pair_type: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The area of each proposal (``NO_AREA`` unless it was agreed, ``pair_type
     >= 0``, and both parties are members of the same area), and the same as
     the float ``market_id`` column of the trade log (NaN for no area)."""
