@@ -31,7 +31,7 @@ def _hear(x, y, post_x, post_y, broadcast, pair_active, price_ticks, price_tick,
         b = (y[i] // view_block) * view_blocks_x + x[i] // view_block
         if view_start[b] == view_start[b + 1]:
             continue
-        heard_ab = heard_am = heard_bm = _NOT_HEARD  # distance of the price heard this tick, per pair
+        heard = (_NOT_HEARD, _NOT_HEARD, _NOT_HEARD)  # distance of the price heard this tick, per pair
         for r in range(view_start[b], view_start[b + 1]):
             j = view_posts[r]
             d = abs(post_x[j] - x[i]) + abs(post_y[j] - y[i])
@@ -40,17 +40,19 @@ def _hear(x, y, post_x, post_y, broadcast, pair_active, price_ticks, price_tick,
             for k in range(3):
                 if not pair_active[j, k] or price_ticks[j, k] <= 0:
                     continue
-                heard = heard_ab if k == 0 else (heard_am if k == 1 else heard_bm)
                 formed = price_tick[j, k]
-                if formed > observed_tick[i, k] or (formed == observed_tick[i, k] and d < heard):
+                if formed > observed_tick[i, k] or (formed == observed_tick[i, k] and d < heard[k]):
                     observed_price[i, k] = price_ticks[j, k] * tick_size[k]
                     observed_tick[i, k] = formed
-                    if k == 0:
-                        heard_ab = d
-                    elif k == 1:
-                        heard_am = d
-                    else:
-                        heard_bm = d
+                    heard = _replaced(heard, k, d)
+
+
+# inline: called inside a parallel loop; the distances stay a tuple (no
+# per-agent array allocated, no reference counted on a shared one)
+@njit(cache=True, inline="always")
+def _replaced(values, k, value):
+    """The 3-tuple ``values`` with entry ``k`` set to ``value``."""
+    return (value if k == 0 else values[0], value if k == 1 else values[1], value if k == 2 else values[2])
 
 
 def hear_prices(posts, world, view) -> None:
