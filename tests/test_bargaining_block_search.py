@@ -24,7 +24,8 @@ from vmt.engine.threads import using_threads
 from vmt.protocols.bargaining import common, compensating_block, nash, pairwise_walrasian
 from vmt.protocols.bargaining import split_difference, take_it_or_leave_it
 from vmt.protocols.bargaining.blocks import block_cap, largest_block
-from vmt.protocols.bargaining.traders import GAINS, WANTS_MORE, payment, trader, triple
+from vmt.protocols.bargaining.traders import GAINS, WANTS_MORE, payment, trader
+from vmt.world.tuples import triple
 from vmt.protocols.gains import pair_goods
 from vmt.world.valuation import trade_gain
 

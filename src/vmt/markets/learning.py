@@ -42,6 +42,7 @@ from numba import njit, prange
 
 from vmt.economics.kernels import marginal_utilities, marginal_utility_of_wealth, parameter_row
 from vmt.world.state import PAIR_AB, PAIR_AM, PAIR_BM
+from vmt.world.tuples import row_triple
 from vmt.world.valuation import real_holdings
 
 
@@ -117,9 +118,7 @@ def learned_lambda(lam, target, rate, lo, hi):
 @njit(cache=True, parallel=True)
 def _learn_all(family, params, lam, inventory, units, observed, heard, pair_active, money,
                rate, lo, hi, reference, changed):
-    # An agent's parameters and heard prices are read as tuples: a view of its
-    # row, made in a parallel loop and handed to a helper, counts a reference
-    # on the shared array (an atomic write the threads fight over).
+    # An agent's parameters and heard prices are read as tuples (see vmt.world.tuples).
     for i in prange(family.shape[0]):
         if not ((heard[i, 0] and pair_active[0]) or (heard[i, 1] and pair_active[1])
                 or (heard[i, 2] and pair_active[2])):
@@ -134,7 +133,7 @@ def _learn_all(family, params, lam, inventory, units, observed, heard, pair_acti
                 reference[i, k] = updated_reference(reference[i, k], observed[i, k], value, rate)
         if not money:
             continue
-        pa, pb = money_prices((observed[i, 0], observed[i, 1], observed[i, 2]))
+        pa, pb = money_prices(row_triple(observed, i))
         if not (pa > 0.0 and pb > 0.0):
             continue
         a, b, m = real_holdings(inventory, units, i)

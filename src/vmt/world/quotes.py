@@ -20,6 +20,7 @@ from numba import njit, prange
 
 from vmt.economics.kernels import parameter_row, reservation_prices_barter, reservation_prices_money
 from vmt.world.state import PAIR_AB, PAIR_AM, PAIR_BM
+from vmt.world.tuples import triple
 from vmt.world.valuation import real_holdings
 
 
@@ -38,10 +39,8 @@ def refresh_quotes(world, spread: float, pair_active: np.ndarray, only_stale: bo
 def _refresh(family, params, lam, inventory, units, spread, pair_active, mask, ask, bid):
     # Rows are read into scalars and tuples and written back element by
     # element, and the unit sizes and active pairs reach the per-agent call
-    # as tuples: an array view per agent, or an array handed to a call,
-    # counts references on the shared array from every thread (an atomic
-    # write whose cache line the threads pass back and forth).
-    unit, active = (units[0], units[1], units[2]), (pair_active[0], pair_active[1], pair_active[2])
+    # as tuples (see vmt.world.tuples).
+    unit, active = triple(units), triple(pair_active)
     for i in prange(family.shape[0]):
         if mask[i]:
             asks, bids = _quotes(family[i], parameter_row(params, i), lam[i], real_holdings(inventory, units, i),

@@ -25,7 +25,8 @@ from vmt.protocols.bargaining.nash import _nash_trade
 from vmt.protocols.bargaining.pairwise_walrasian import _UNLIMITED, _clearing_trade
 from vmt.protocols.bargaining.split_difference import _midpoint_trade
 from vmt.protocols.bargaining.take_it_or_leave_it import _offer
-from vmt.protocols.bargaining.traders import trader, triple
+from vmt.protocols.bargaining.traders import trader
+from vmt.world.tuples import triple
 from vmt.protocols.context import hashed_uniform
 
 

@@ -17,7 +17,8 @@ from numba import njit, prange
 from vmt.protocols.bargaining.base import BilateralBargainer
 from vmt.protocols.bargaining.blocks import anchored_target, block_cap, largest_block, midpoint, settle, valuation_gaps
 from vmt.protocols.bargaining.common import BargainingParams, pair_anchor
-from vmt.protocols.bargaining.traders import GAINS, trader, triple
+from vmt.protocols.bargaining.traders import GAINS, trader
+from vmt.world.tuples import triple
 from vmt.protocols.registry import register
 
 

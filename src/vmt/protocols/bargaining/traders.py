@@ -12,7 +12,8 @@ an array view per trader counted references on the shared parameter array
 from every thread and cost about a third of the bargaining.
 
 Units and block sizes travel as 3-tuples indexed by good (``units``) or by
-exchange pair (``max_q``), made once per tick with :func:`triple`.
+exchange pair (``max_q``), made once per tick with
+:func:`vmt.world.tuples.triple`.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from numba import njit
 
 from vmt.economics.kernels import marginal_utilities, mrs, parameter_row
 from vmt.protocols.gains import pair_goods
+from vmt.world.tuples import row_triple
 from vmt.world.valuation import holdings_utility, trade_gain, trade_gain_from
 
 WANTS_MORE = 0  # the agent still values the good on its side of the price
@@ -29,16 +31,9 @@ GAINS = 1  # the agent's utility strictly rises
 
 
 @njit(cache=True, inline="always")
-def triple(values):
-    """A length-3 array (units per good, block sizes or active flags per
-    exchange pair) as a tuple, read once per tick."""
-    return values[0], values[1], values[2]
-
-
-@njit(cache=True, inline="always")
 def trader(agent, family, params, lam, inventory, units):
     """``agent``'s family code, parameters, λ, real and minor-unit holdings."""
-    minor = (inventory[agent, 0], inventory[agent, 1], inventory[agent, 2])
+    minor = row_triple(inventory, agent)
     real = (minor[0] * units[0], minor[1] * units[1], minor[2] * units[2])
     return family[agent], parameter_row(params, agent), lam[agent], real, minor
 

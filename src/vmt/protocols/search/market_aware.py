@@ -45,6 +45,7 @@ from vmt.protocols.search.distance_discounted import DistanceDiscountedSearch
 from vmt.protocols.search.distance_discounted import rank_every_agent, rank_free_resources
 from vmt.protocols.search.post_view import PostView
 from vmt.economics.kernels import parameter_row
+from vmt.world.tuples import row_triple, triple
 from vmt.world.valuation import GAIN_TOLERANCE, holdings_utility
 
 
@@ -180,14 +181,6 @@ def _known_price(i, j, k, tick, d, broadcast, price_ticks, price_tick, observed_
     return -1, 0
 
 
-@njit(cache=True, inline="always")
-def holdings_row(inventory, i):
-    """Agent ``i``'s minor-unit holdings (A, B, M) as a tuple: what the demand
-    kernels accept in place of the row ``inventory[i]`` (in a parallel loop a
-    view of the row counts a reference on the shared array; a tuple does not)."""
-    return inventory[i, 0], inventory[i, 1], inventory[i, 2]
-
-
 @njit(cache=True, parallel=True)
 def _score_posts(eligible, x, y, family, params, lam, inventory, units, observed_price, observed_tick,
                  post_x, post_y, visibility, broadcast, pair_active, price_ticks, price_tick, tick_size,
@@ -195,8 +188,8 @@ def _score_posts(eligible, x, y, family, params, lam, inventory, units, observed
     # Each agent scores only the posts its block of the visibility index lists
     # (post_view.py), in increasing post index: the posts and order of a full scan.
     # The demand kernels get the agent's parameters, holdings and the unit sizes
-    # as tuples, so the loop counts no references on shared arrays.
-    unit_sizes = (units[0], units[1], units[2])
+    # as tuples (see vmt.world.tuples).
+    unit_sizes = triple(units)
     for i in prange(x.shape[0]):
         best_post[i], best_score[i] = -1, 0.0
         if not eligible[i]:
@@ -214,7 +207,7 @@ def _score_posts(eligible, x, y, family, params, lam, inventory, units, observed
                 ticks, age = _known_price(i, j, k, tick, d, broadcast, price_ticks, price_tick,
                                           observed_price, observed_tick, tick_size)
                 if ticks > 0:
-                    gain = best_trade(family[i], parameter_row(params, i), lam[i], holdings_row(inventory, i),
+                    gain = best_trade(family[i], parameter_row(params, i), lam[i], row_triple(inventory, i),
                                       unit_sizes, k, ticks)[1]
                     value += decay ** max(age, 0) * gain
             score = value * beta ** d
