@@ -41,4 +41,4 @@ clean:
 	rm -rf $(VENV) out .pytest_cache
 
 clean-cache:
-	find src -name '*.nbi' -delete -o -name '*.nbc' -delete
+	find src -name '*.nbi' -delete -o -name '*.nbc' -delete -o -name 'numba-runtime-*.bin' -delete

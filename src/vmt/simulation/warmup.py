@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Callable
 
 import vmt
+from vmt.engine.runtime_cache import kernel_cache_root
 
 #: Ticks each warm-up economy runs.
 WARMUP_TICKS = 2
@@ -26,13 +27,7 @@ WARMUP_TICKS = 2
 
 def stamp_path() -> Path:
     """Where the "kernels compiled" stamp lives: next to numba's cache of the package."""
-    return _cache_root() / f".vmt-{vmt.__version__}-compiled"
-
-
-def _cache_root() -> Path:
-    import numba
-
-    return Path(numba.config.CACHE_DIR) if numba.config.CACHE_DIR else Path(vmt.__file__).parent / "__pycache__"
+    return kernel_cache_root() / f".vmt-{vmt.__version__}-compiled"
 
 
 def _fingerprint() -> dict:
