@@ -151,6 +151,7 @@ def test_broadcast_matches_the_reference(points, broadcast_radius, seed):
     params = AreaParams(formation_threshold=3, dissolution_threshold=2, radius=2, broadcast_radius=broadcast_radius)
     areas = AreaState(1, W, H)
     member = AreaDetector(params, W, H).step(areas, x, y, 0).member
+    areas.dissolve(np.flatnonzero(rng.random(areas.count) < 0.2))  # members of an area gone since detection
     areas.price[: areas.count] = np.where(rng.random((areas.count, 3)) < 0.3, np.nan, rng.uniform(0.5, 2, (areas.count, 3)))
     areas.price_tick[: areas.count] = rng.integers(0, 9, (areas.count, 3))
     observed = np.full((len(x), 3), 7.0)

@@ -6,7 +6,9 @@ for, together with the tick that price was formed: one tick of lag, as in
 (prices formed in tick t's markets phase are heard in tick t+1's
 perception). Within range of several areas, per pair, it listens to the area
 it is a member of, else the closest, then the one with more members, then
-the lowest id. Agents out of range keep the last signal they heard.
+the lowest id; so a member whose own area prices every pair that is priced
+anywhere hears it without searching. Agents out of range keep the last
+signal they heard.
 Each agent checks the live areas of nearby blocks of an
 :class:`~vmt.markets.areas.index.AreaIndex`, one agent per parallel iteration.
 """
@@ -31,17 +33,22 @@ def broadcast(areas: AreaState, x: np.ndarray, y: np.ndarray, member: np.ndarray
         return heard
     index = index_areas(areas, radius)
     _listen(x, y, member, radius, index.block, index.blocks_x, index.blocks_y, index.block_start, index.order,
-            areas.center_x, areas.center_y, areas.members, areas.price, areas.price_tick, priced,
+            areas.center_x, areas.center_y, areas.alive, areas.members, areas.price, areas.price_tick, priced,
             heard, observed_price, observed_tick)
     return heard
 
 
 @njit(cache=True, parallel=True)
-def _listen(x, y, member, radius, block, blocks_x, blocks_y, block_start, order, cx, cy, members, price,
+def _listen(x, y, member, radius, block, blocks_x, blocks_y, block_start, order, cx, cy, alive, members, price,
             price_tick, priced, heard, observed_price, observed_tick):
     # one pass over the nearby areas keeps the three pairs' sources in
     # scalars (an array per agent would be allocated in the parallel loop)
     for i in prange(x.shape[0]):
+        own = member[i]
+        if _own_area_answers(own, x[i], y[i], radius, cx, cy, alive, priced, price):
+            for k in range(N_PAIRS):
+                _hear(i, k, own if priced[k] else -1, price, price_tick, heard, observed_price, observed_tick)
+            continue
         r0, r1, c0, c1 = neighbour_rows(x[i], y[i], block, blocks_x, blocks_y)
         s0, s1, s2, d0, d1, d2 = -1, -1, -1, 0, 0, 0
         for r in range(r0, r1 + 1):
@@ -56,6 +63,22 @@ def _listen(x, y, member, radius, block, blocks_x, blocks_y, block_start, order,
         _hear(i, 0, s0, price, price_tick, heard, observed_price, observed_tick)
         _hear(i, 1, s1, price, price_tick, heard, observed_price, observed_tick)
         _hear(i, 2, s2, price, price_tick, heard, observed_price, observed_tick)
+
+
+@njit(cache=True, inline="always")
+def _own_area_answers(own, x, y, radius, cx, cy, alive, priced, price):
+    """True if the agent's own live area is in range and has a price in every pair some area has one for.
+
+    Its own area is preferred to every other, so it is then the source of each
+    such pair and the nearby areas need not be searched (about half the agents
+    of a formed market).
+    """
+    if own < 0 or not alive[own] or abs(cx[own] - x) + abs(cy[own] - y) > radius:
+        return False
+    for k in range(N_PAIRS):
+        if priced[k] and not np.isfinite(price[own, k]):
+            return False
+    return True
 
 
 # inline: called for every area an agent hears inside a parallel loop; an
