@@ -1,13 +1,16 @@
 """Start-up: run a small adjustment around the import of one numba module.
 
-Two of numba's start-up costs come from what its modules do when they are
-imported (:mod:`vmt.engine.blas_probe`, :mod:`vmt.engine.llvm_lock_events`).
-:func:`around_import` registers, for one module name, a function that runs
-the module's real loader: it can set something up before the module executes
-and undo or complete it afterwards. The hook finds the module through the
-other finders, so it never changes *what* is imported; if the module was
-already imported, or its loader cannot be wrapped, nothing is done and numba
-behaves as it always did.
+Several of numba's start-up costs come from what its modules do when they
+are imported or define (:mod:`vmt.engine.blas_probe`,
+:mod:`vmt.engine.llvm_lock_events`, :mod:`vmt.engine.linking_bitcode`,
+:mod:`vmt.engine.runtime_cache`). :func:`around_import` registers, for one
+module name, a function that runs the module's real loader: it can set
+something up before the module executes and undo or complete it afterwards.
+The hook finds the module through the other finders, so it never changes
+*what* is imported; if the module was already imported, or its loader cannot
+be wrapped, nothing is done and numba behaves as it always did.
+:func:`after_import` is the common case of adjusting a module once it is
+loaded, whether that is now or later.
 """
 
 from __future__ import annotations
@@ -60,3 +63,14 @@ def around_import(fullname: str, around: Callable[[Callable[[], None]], None]) -
     if not any(isinstance(f, _Finder) for f in sys.meta_path):
         sys.meta_path.insert(0, _Finder())
     return True
+
+
+def after_import(fullname: str, adjust: Callable[[object], None]) -> None:
+    """Run ``adjust(module)`` once ``fullname`` is imported: right after its
+    first import, or now if it already is."""
+    def around(execute: Callable[[], None]) -> None:
+        execute()
+        adjust(sys.modules[fullname])
+
+    if not around_import(fullname, around):
+        adjust(sys.modules[fullname])

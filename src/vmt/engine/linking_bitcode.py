@@ -9,7 +9,7 @@ symbols the kernel defines. For a small run those two steps are most of its
 first tick: 14 kernel loads cost about 65 ms, of which about 48 ms go to
 bitcode nobody links.
 
-:func:`install` (an import hook, :func:`vmt.engine.import_hooks.around_import`,
+:func:`install` (an import hook, :func:`vmt.engine.import_hooks.after_import`,
 on ``numba.core.codegen``) replaces the cache load of a kernel whose machine
 code is an ELF object (Linux) with one that
 
@@ -29,9 +29,8 @@ nothing is replaced.
 from __future__ import annotations
 
 import struct
-import sys
 
-from vmt.engine.import_hooks import around_import
+from vmt.engine.import_hooks import after_import
 
 #: The numba module that defines the cached code library.
 CODEGEN_MODULE = "numba.core.codegen"
@@ -106,12 +105,6 @@ def _lazy_loads(codegen) -> None:
     library._vmt_lazy = True
 
 
-def _then_replace(execute) -> None:
-    execute()
-    _lazy_loads(sys.modules[CODEGEN_MODULE])
-
-
 def install() -> None:
     """Replace the cache load as soon as numba's codegen is imported (now, if it already is)."""
-    if not around_import(CODEGEN_MODULE, _then_replace):
-        _lazy_loads(sys.modules[CODEGEN_MODULE])
+    after_import(CODEGEN_MODULE, _lazy_loads)

@@ -10,7 +10,7 @@ and globals are listed one by one), so a small run's first tick spends tens
 of milliseconds broadcasting events nobody reads.
 
 :func:`install` registers an import hook
-(:func:`vmt.engine.import_hooks.around_import`) that, once
+(:func:`vmt.engine.import_hooks.after_import`) that, once
 ``numba.core.base`` has registered its callbacks, unregisters them through
 llvmlite's public ``unregister_lock_callback``; the lock itself still
 serialises every call. The timer then reads 0; events of any other kind
@@ -20,7 +20,7 @@ numba or llvmlite change shape, nothing is unregistered.
 
 from __future__ import annotations
 
-from vmt.engine.import_hooks import around_import
+from vmt.engine.import_hooks import after_import
 
 #: The numba module that registers the lock callbacks when imported.
 REGISTERING_MODULE = "numba.core.base"
@@ -42,12 +42,6 @@ def drop_numba_lock_callbacks() -> None:
         ffi.unregister_lock_callback(acquire, release)
 
 
-def _then_drop(execute) -> None:
-    execute()
-    drop_numba_lock_callbacks()
-
-
 def install() -> None:
     """Drop the callbacks as soon as numba registers them (now, if numba is already imported)."""
-    if not around_import(REGISTERING_MODULE, _then_drop):
-        drop_numba_lock_callbacks()
+    after_import(REGISTERING_MODULE, lambda _: drop_numba_lock_callbacks())

@@ -29,7 +29,7 @@ import struct
 import sys
 from pathlib import Path
 
-from vmt.engine.import_hooks import around_import
+from vmt.engine.import_hooks import after_import
 
 #: The numba module whose ``compile_nrt_functions`` is replaced.
 RUNTIME_MODULE = "numba.core.runtime.nrtdynmod"
@@ -124,12 +124,6 @@ def _replace(nrtdynmod) -> None:
         nrtdynmod.compile_nrt_functions = compile_or_load
 
 
-def _then_replace(execute) -> None:
-    execute()
-    _replace(sys.modules[RUNTIME_MODULE])
-
-
 def install() -> None:
     """Replace numba's runtime compilation as soon as its module is imported (now, if it already is)."""
-    if not around_import(RUNTIME_MODULE, _then_replace):
-        _replace(sys.modules[RUNTIME_MODULE])
+    after_import(RUNTIME_MODULE, _replace)
