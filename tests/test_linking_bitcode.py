@@ -10,7 +10,7 @@ import textwrap
 
 import pytest
 
-from vmt.engine.linking_bitcode import defined_symbols
+from vmt.engine.linking_bitcode import defined_symbols, readable_symbols
 
 _KERNELS = textwrap.dedent("""
     from numba import njit
@@ -111,3 +111,8 @@ def test_an_object_file_that_is_not_elf64_takes_numbas_own_path():
     mach_o = bytes.fromhex("cffaedfe07000001") + bytes(64)
     assert defined_symbols(mach_o) is None
     assert defined_symbols(b"\x7fELF\x01\x01" + bytes(64)) is None  # 32-bit ELF
+    header = bytearray(b"\x7fELF\x02\x01".ljust(64, b"\0"))
+    header[0x28:0x30] = (64).to_bytes(8, "little")  # the section headers start at its end ...
+    header[0x3A:0x3E] = (64).to_bytes(2, "little") + (5).to_bytes(2, "little")  # ... and five are missing
+    truncated = bytes(header)
+    assert readable_symbols(truncated) is None

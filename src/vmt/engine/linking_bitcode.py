@@ -67,9 +67,17 @@ def defined_symbols(object_code: bytes) -> set[str] | None:
     return names
 
 
-def _lazy_loads(codegen) -> None:
+def readable_symbols(object_code: bytes) -> set[str] | None:
+    """:func:`defined_symbols`, or None if the object file cannot be read as ELF64 (numba's own load decides)."""
+    try:
+        return defined_symbols(object_code)
+    except (struct.error, ValueError, IndexError, UnicodeDecodeError):
+        return None
+
+
+def _load_lazily(codegen_module) -> None:
     """Replace ``CPUCodeLibrary``'s cache load and linking-module getter (if they have the expected shape)."""
-    library = getattr(codegen, "CPUCodeLibrary", None)
+    library = getattr(codegen_module, "CPUCodeLibrary", None)
     needed = ("_unserialize", "_get_module_for_linking", "enable_object_caching", "_set_compiled_object",
               "_finalize_final_module")
     if library is None or not all(hasattr(library, name) for name in needed) or getattr(library, "_vmt_lazy", False):
@@ -77,13 +85,13 @@ def _lazy_loads(codegen) -> None:
     numbas_load = library._unserialize.__func__
     numbas_linking_module = library._get_module_for_linking
 
-    def _unserialize(cls, codegen_, state):
+    def _unserialize(cls, codegen, state):
         name, kind, data = state
-        symbols = defined_symbols(data[0]) if kind == "object" else None
-        engine = getattr(codegen_, "_engine", None)
+        symbols = readable_symbols(data[0]) if kind == "object" else None
+        engine = getattr(codegen, "_engine", None)
         if symbols is None or not isinstance(getattr(engine, "_defined_symbols", None), set):
-            return numbas_load(cls, codegen_, state)
-        self = codegen_.create_library(name)
+            return numbas_load(cls, codegen, state)
+        self = codegen.create_library(name)
         self.enable_object_caching()
         self._set_compiled_object(data[0])
         self._unparsed_linking_bitcode = data[1]
@@ -107,4 +115,4 @@ def _lazy_loads(codegen) -> None:
 
 def install() -> None:
     """Replace the cache load as soon as numba's codegen is imported (now, if it already is)."""
-    after_import(CODEGEN_MODULE, _lazy_loads)
+    after_import(CODEGEN_MODULE, _load_lazily)
