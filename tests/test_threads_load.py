@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from vmt.engine.cpu_load import (CpuSample, CpuView, FreeCores, busy_seconds, others_cores, quota_cores, read_sample,
-                                 usable_cores_count)
+from vmt.engine.cpu_load import (FIRST_WINDOW_SECONDS, CpuSample, CpuView, FreeCores, busy_seconds, others_cores,
+                                 quota_cores, read_sample, usable_cores_count)
 from vmt.engine.threads import SMALL_RUN_AGENTS, THREADS_ENV, ThreadChooser, threads_for
 
 STAT = """cpu  300 40 100 900 10 1 2 5 0 0
@@ -109,7 +109,7 @@ def test_a_large_run_follows_a_neighbour_that_starts_and_stops(monkeypatch):
 
     def run(requested):
         readings = Readings(others)
-        watch = FreeCores(read=readings.read, usable=2.0, window=0.5, clock=readings.clock)
+        watch = FreeCores(read=readings.read, usable=2.0, window=0.5, clock=readings.clock, first_window=0.5)
         return _drive(readings, ThreadChooser(SMALL_RUN_AGENTS, requested, free_cores=watch), 60)
 
     assert set(run(2)) == {2}  # a requested count is kept whatever the neighbours do
@@ -117,6 +117,17 @@ def test_a_large_run_follows_a_neighbour_that_starts_and_stops(monkeypatch):
     assert used[:32] == [2] * 32  # idle, and the blip changed nothing
     assert used[32:48] == [1] * 16  # one window after the neighbour started: one thread
     assert used[48:] == [2] * 12  # one window after it stopped: two again
+
+
+@pytest.mark.parametrize("neighbour, first", [(1.0, 1), (0.0, 2), (0.3, 2)])
+def test_the_first_window_is_short_so_that_the_first_ticks_see_a_busy_neighbour(monkeypatch, neighbour, first):
+    monkeypatch.delenv(THREADS_ENV, raising=False)
+    readings = Readings([neighbour] * 8)
+    watch = FreeCores(read=readings.read, usable=2.0, window=0.5, clock=readings.clock)
+    assert watch.first_window == FIRST_WINDOW_SECONDS < watch.window
+    readings.tick(FIRST_WINDOW_SECONDS, 1)  # building the world, on one thread of ours
+    used = _drive(readings, ThreadChooser(SMALL_RUN_AGENTS, None, free_cores=watch), 12)
+    assert used == [first] * 12  # chosen from the first tick, and kept over the later, longer windows
 
 
 def test_small_and_requested_runs_never_read_the_counters(monkeypatch):

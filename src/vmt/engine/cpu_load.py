@@ -130,6 +130,11 @@ def usable_cores_count(view: CpuView = CpuView(), cgroup_root: Path = Path("/sys
 #: Shortest window a reading covers: long enough that the clock-tick
 #: counts of /proc/stat (10 ms each) resolve a tenth of a core.
 WINDOW_SECONDS = 0.4
+#: The first window, which a run's first ticks wait for: shorter, so that
+#: they are chosen too. Its counts resolve about an eighth of a core, enough
+#: to tell a busy neighbour (a whole core) from none, since a run leaves a
+#: core only when others use more than half of one.
+FIRST_WINDOW_SECONDS = 0.15
 
 
 class FreeCores:
@@ -137,12 +142,14 @@ class FreeCores:
 
     Reading the counters is cheap, but a window needs a few tenths of a
     second to mean anything, so :meth:`poll` answers only once the current
-    window is :attr:`window` seconds old, and starts the next one then.
+    window is :attr:`window` seconds old (the first one: ``first_window``),
+    and starts the next one then.
     """
 
     def __init__(self, read=read_sample, usable: float | None = None, window: float = WINDOW_SECONDS,
-                 clock=time.monotonic):
+                 clock=time.monotonic, first_window: float | None = None):
         self._read, self._clock, self.window = read, clock, window
+        self.first_window = min(window, FIRST_WINDOW_SECONDS) if first_window is None else first_window
         self._start = read()
         self.available = self._start is not None
         self.usable = usable_cores_count() if usable is None and self.available else (usable or 0.0)
@@ -150,7 +157,8 @@ class FreeCores:
 
     def poll(self) -> float | None:
         """Free cores over the window just ended, or None while it is shorter than :attr:`window`."""
-        if self._start is None or self._clock() - self._start.wall < self.window:
+        window = self.window if self.last_others is not None else self.first_window
+        if self._start is None or self._clock() - self._start.wall < window:
             return None
         now = self._read()
         if now is None:
