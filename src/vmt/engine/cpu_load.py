@@ -156,7 +156,8 @@ class FreeCores:
         self.last_others: float | None = None
 
     def poll(self) -> float | None:
-        """Free cores over the window just ended, or None while it is shorter than :attr:`window`."""
+        """Free cores over the window just ended, or None while it is shorter than :attr:`window`
+        (:attr:`first_window` for the first)."""
         window = self.window if self.last_others is not None else self.first_window
         if self._start is None or self._clock() - self._start.wall < window:
             return None

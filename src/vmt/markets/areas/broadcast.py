@@ -57,9 +57,9 @@ def _listen(x, y, member, radius, block, blocks_x, blocks_y, block_start, order,
                 dist = abs(cx[a] - x[i]) + abs(cy[a] - y[i])
                 if dist > radius:
                     continue
-                s0, d0 = _source(a, dist, 0, s0, d0, priced, price, member[i], members)
-                s1, d1 = _source(a, dist, 1, s1, d1, priced, price, member[i], members)
-                s2, d2 = _source(a, dist, 2, s2, d2, priced, price, member[i], members)
+                s0, d0 = _source(a, dist, 0, s0, d0, priced, price, own, members)
+                s1, d1 = _source(a, dist, 1, s1, d1, priced, price, own, members)
+                s2, d2 = _source(a, dist, 2, s2, d2, priced, price, own, members)
         _hear(i, 0, s0, price, price_tick, heard, observed_price, observed_tick)
         _hear(i, 1, s1, price, price_tick, heard, observed_price, observed_tick)
         _hear(i, 2, s2, price, price_tick, heard, observed_price, observed_tick)

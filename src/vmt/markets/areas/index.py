@@ -79,7 +79,6 @@ def neighbour_rows(x, y, block, blocks_x, blocks_y):
     return max(r - 1, 0), min(r + 1, blocks_y - 1), max(c - 1, 0), min(c + 1, blocks_x - 1)
 
 
-
 class AreaRows(NamedTuple):
     """Live areas grouped by the row of their centre (ascending id within a
     row): ``ids[row_start[r] : row_start[r + 1]]`` are centred on row ``r``,

@@ -21,8 +21,8 @@ from vmt.protocols.bargaining.base import BilateralBargainer
 from vmt.protocols.bargaining.blocks import anchored_target, midpoint, settle, short_side, valuation_gaps
 from vmt.protocols.bargaining.common import BargainingParams, pair_anchor
 from vmt.protocols.bargaining.traders import trader
-from vmt.world.tuples import triple
 from vmt.protocols.registry import register
+from vmt.world.tuples import triple
 
 
 @register("bargaining", "compensating_block", BargainingParams)

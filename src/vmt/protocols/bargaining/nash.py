@@ -19,8 +19,8 @@ from vmt.protocols.bargaining.base import BilateralBargainer
 from vmt.protocols.bargaining.blocks import anchored_target, settle, short_side, valuation_gaps
 from vmt.protocols.bargaining.common import BargainingParams, pair_anchor
 from vmt.protocols.bargaining.traders import block_gains, trader
-from vmt.world.tuples import triple
 from vmt.protocols.registry import register
+from vmt.world.tuples import triple
 
 
 class NashParams(BargainingParams):

@@ -23,8 +23,8 @@ from vmt.protocols.bargaining.base import BilateralBargainer
 from vmt.protocols.bargaining.blocks import block_cap, largest_block, settle, valuation_gaps
 from vmt.protocols.bargaining.common import BargainingParams
 from vmt.protocols.bargaining.traders import WANTS_MORE, trader
-from vmt.world.tuples import triple
 from vmt.protocols.registry import register
+from vmt.world.tuples import triple
 
 _UNLIMITED = np.int64(2) ** 60  # no block limit: holdings bound the trade
 _PRICE_BISECTIONS = 60

@@ -26,8 +26,8 @@ from vmt.protocols.bargaining.pairwise_walrasian import _UNLIMITED, _clearing_tr
 from vmt.protocols.bargaining.split_difference import _midpoint_trade
 from vmt.protocols.bargaining.take_it_or_leave_it import _offer
 from vmt.protocols.bargaining.traders import trader
-from vmt.world.tuples import triple
 from vmt.protocols.context import hashed_uniform
+from vmt.world.tuples import triple
 
 
 @njit(cache=True)

@@ -18,8 +18,8 @@ from vmt.protocols.bargaining.base import BilateralBargainer
 from vmt.protocols.bargaining.blocks import anchored_target, block_cap, largest_block, midpoint, settle, valuation_gaps
 from vmt.protocols.bargaining.common import BargainingParams, pair_anchor
 from vmt.protocols.bargaining.traders import GAINS, trader
-from vmt.world.tuples import triple
 from vmt.protocols.registry import register
+from vmt.world.tuples import triple
 
 
 @register("bargaining", "split_difference", BargainingParams)

@@ -22,9 +22,9 @@ from vmt.protocols.bargaining.base import BilateralBargainer
 from vmt.protocols.bargaining.blocks import anchored_target, block_cap, largest_block, settle, valuation_gaps
 from vmt.protocols.bargaining.common import BargainingParams, pair_anchor
 from vmt.protocols.bargaining.traders import GAINS, WANTS_MORE, trader
-from vmt.world.tuples import triple
 from vmt.protocols.context import hashed_uniform
 from vmt.protocols.registry import register
+from vmt.world.tuples import triple
 
 
 class TakeItOrLeaveItParams(BargainingParams):
