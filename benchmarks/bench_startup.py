@@ -8,11 +8,12 @@ warm (run ``vmt warmup`` first), and reports wall-clock and CPU seconds:
   (numba builds its typing and lowering registries on the first kernel, and
   checks for BLAS by importing ``scipy.linalg``);
 * ``vmt floor`` -- the same after ``import vmt``, which answers numba's BLAS
-  check without scipy, stops its per-call LLVM lock events and keeps the
-  cyclic collector off what numba builds to keep (``vmt.engine.blas_probe``,
-  ``vmt.engine.llvm_lock_events``, ``vmt.engine.startup_collections``: the
-  registries are built by ``prepare_numba`` as a ``Simulation`` does): the
-  least a VMT run can cost; the stages below are what VMT adds to it;
+  check without scipy, stops its per-call LLVM lock events, keeps the
+  cyclic collector off what numba builds to keep and loads cached kernels
+  without building numba's registries (``vmt.engine.blas_probe``,
+  ``vmt.engine.llvm_lock_events``, ``vmt.engine.startup_collections``,
+  ``vmt.engine.deferred_registries``): the least a VMT run can cost; the
+  stages below are what VMT adds to it;
 * ``import`` -- ``from vmt.simulation import Simulation``;
 * ``build`` -- ``Simulation("edgeworth_box", seed=1)``;
 * ``first tick`` -- its first ``step()``;
@@ -66,15 +67,9 @@ _FIRST_TICK = _CPU + textwrap.dedent("""
 _FLOOR = _CPU + textwrap.dedent("""
     import json, sys, time
     t0 = time.perf_counter()
-    prepare_numba = lambda: None
     if sys.argv[2] == "vmt floor":
         import vmt
-        try:  # as a Simulation does before its first kernel (absent from older checkouts)
-            from vmt.engine.startup_collections import prepare_numba
-        except ImportError:
-            pass
     import numpy, numba
-    prepare_numba()
     sys.path.insert(0, sys.argv[1])
     import startup_floor_kernel
     startup_floor_kernel.add(1.0, 2.0)

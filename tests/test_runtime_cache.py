@@ -16,10 +16,10 @@ _ALLOCATE = textwrap.dedent("""
     import vmt  # installs the cached runtime
     from numba import njit
     from numba.core.codegen import CPUCodeLibrary
+    from numba.core.registry import cpu_target
     from numba.core.runtime import rtsys
-    from vmt.engine.startup_collections import prepare_numba
 
-    prepare_numba()  # starts numba's runtime
+    rtsys.initialize(cpu_target.target_context)  # starts numba's runtime, as the first kernel load does
     loaded = getattr(rtsys.library, "_unparsed_linking_bitcode", None) is not None
 
     @njit

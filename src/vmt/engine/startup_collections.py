@@ -1,12 +1,11 @@
 """Start-up: no garbage collections over what numba and VMT build to keep.
 
-Importing numba, pydantic and VMT's modules, and numba's typing and lowering
-registries (built when the first kernel loads), create about 110,000
+Importing numba, pydantic and VMT's modules creates tens of thousands of
 container objects that live as long as the process. CPython's cyclic
 collector runs whenever allocations outnumber deallocations by 700, and
 while these objects are being made it scans them again and again: in a
-small run's start, two full collections and about 25 younger ones, some
-0.15 s of CPU (a fifth of the start) spent proving that module-level state
+small run's start (with numba's registries, then built at every start),
+two full collections and about 25 younger ones, some 0.15 s of CPU spent proving that module-level state
 is still reachable.
 
 :func:`kept_for_the_process` runs a block of such work with the collector
@@ -14,8 +13,9 @@ paused, then moves everything alive into the collector's permanent
 generation (``gc.freeze``) and restores the collector as it was. Later
 collections skip the frozen objects, so they cost what the run itself
 allocates. :func:`install` puts the imports of numba, of the scenario models
-and of the simulation in such a block; :func:`prepare_numba` builds numba's
-registries in one (the first ``Simulation`` of a process calls it).
+and of the simulation in such a block; numba's typing and lowering
+registries, when a cached kernel needs them (:mod:`vmt.engine.deferred_registries`),
+are built in one too.
 
 What freezing changes: frozen objects are still freed by their reference
 counts the moment they are no longer used (a closed-over array, a dropped
@@ -38,8 +38,6 @@ from vmt.engine.import_hooks import around_import
 #: Modules whose first import builds only objects kept for the whole process.
 LONG_LIVED_MODULES = ("numba", "vmt.scenario", "vmt.simulation")
 
-_numba_prepared = False
-
 
 @contextmanager
 def kept_for_the_process() -> Iterator[None]:
@@ -61,25 +59,6 @@ def kept_for_the_process() -> Iterator[None]:
 def _import_kept(execute) -> None:
     with kept_for_the_process():
         execute()
-
-
-def prepare_numba() -> None:
-    """Build numba's typing and lowering registries now, in a kept block (once per process).
-
-    numba builds them when the first kernel compiles or loads from its cache
-    (every load refreshes the CPU target's contexts; the first one fills them);
-    doing it here instead only moves that work before the first kernel, where
-    its objects can be frozen.
-    """
-    global _numba_prepared
-    if _numba_prepared:
-        return
-    _numba_prepared = True
-    from numba.core.compiler_lock import global_compiler_lock
-    from numba.core.registry import cpu_target
-
-    with global_compiler_lock, kept_for_the_process():  # as a kernel load holds it
-        cpu_target.target_context.refresh()
 
 
 def install() -> None:

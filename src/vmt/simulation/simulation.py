@@ -19,7 +19,6 @@ from vmt import protocols as _protocols  # noqa: F401  (registers the built-ins)
 from vmt.economics.families import UtilityParamError, family_name, family_names_of, recode_families
 from vmt.engine import Engine
 from vmt.engine.cpu_load import FreeCores
-from vmt.engine.startup_collections import prepare_numba
 from vmt.engine.threads import ThreadChooser, using_threads
 from vmt.markets import build_components
 from vmt.protocols.registry import create_protocol
@@ -82,7 +81,6 @@ class Simulation:
                  check_invariants: bool = False, threads: int | None = None, trade_history: str = "auto"):
         if not isinstance(scenario, Scenario) or overrides:
             scenario = load_scenario(scenario, overrides)
-        prepare_numba()  # before the first kernel loads, so that numba's registries are kept uncollected
         self.scenario = scenario
         self.seed = checked_count("seed", seed if seed is not None else (scenario.seed or 0))
         world_seq, tick_seq, market_seq = np.random.SeedSequence(self.seed).spawn(3)
@@ -236,7 +234,6 @@ class Simulation:
 
     @classmethod
     def _restored(cls, state: dict, telemetry) -> "Simulation":
-        prepare_numba()
         sim = cls.__new__(cls)
         sim.scenario, sim.seed = state["scenario"], state["seed"]
         try:  # families registered at run time may have other codes in this process
