@@ -44,6 +44,7 @@ _LOAD_THEN_COMPILE = _BUILT + textwrap.dedent("""
 
     totals = kernels.running_total(5).tolist()
     built_by_load = registries_built()
+    implementations_imported = "numba.np.arrayobj" in sys.modules  # its inlined np.arange's environment
     same_hash = kernels.text_hash("market") == hash("market")
     hits = [sum(kernel.stats.cache_hits.values()) for kernel in (kernels.running_total, kernels.text_hash)]
 
@@ -53,6 +54,7 @@ _LOAD_THEN_COMPILE = _BUILT + textwrap.dedent("""
         return sorted(squares)[-1] + np.median(np.arange(n))
 
     print(json.dumps({"totals": totals, "built_by_load": built_by_load, "same_hash": same_hash, "hits": hits,
+                      "implementations_imported": implementations_imported,
                       "fresh": fresh(5), "built_by_compile": registries_built()}))
 """)
 
@@ -106,7 +108,7 @@ def test_cached_kernels_load_and_run_without_the_registries_and_a_compilation_bu
     assert report["hits"] == [1, 1]  # both came from the cache
     assert report["totals"] == [0, 1, 3, 6, 10]
     assert report["same_hash"]
-    assert not report["built_by_load"]
+    assert not report["built_by_load"] and not report["implementations_imported"]
     assert report["fresh"] == 18.0 and report["built_by_compile"]
 
 
@@ -146,3 +148,26 @@ def test_unresolved_lists_the_undefined_names_neither_the_engine_nor_the_process
     process = {"sin": 1}.get
     assert unresolved({"kernel_a", "sin", "secret", "other"}, Engine(), process) == ["other", "secret"]
     assert unresolved(set(), Engine(), process) == []
+
+
+_SORTED = "import numpy as np\nfrom numba import njit\n\n\n@njit(cache=True)\ndef sorted_sum(n):\n" \
+          "    return np.sort(np.arange(n)[::-1])[:3].sum()\n"
+
+
+def test_a_kernel_cached_by_a_vmt_process_names_numbas_own_environment_rebuilder_and_loads_without_vmt(tmp_path):
+    (tmp_path / "sorted_kernel.py").write_text(_SORTED)
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "cache"))
+    load = ("import json, sys; sys.path.insert(0, sys.argv[1]); {vmt}import sorted_kernel as k; "
+            "print(json.dumps([int(k.sorted_sum(6)), sum(k.sorted_sum.stats.cache_hits.values())]))")
+    assert _run(load.format(vmt="import vmt; "), str(tmp_path), env=env) == [3, 0]  # compiled and cached here
+    cached = list((tmp_path / "cache").rglob("*.nbc"))
+    assert cached and all(b"deferred_registries" not in path.read_bytes() for path in cached)
+    assert _run(load.format(vmt=""), str(tmp_path), env=env) == [3, 1]  # numba alone loads it
+
+
+def test_only_numbas_own_modules_have_their_environments_rebuilt_without_an_import():
+    from vmt.engine.deferred_registries import is_numbas_own
+
+    assert is_numbas_own("numba.np.arrayobj") and is_numbas_own("numba")
+    assert not is_numbas_own("numba_extension.kernels") and not is_numbas_own("vmt.world.quotes")
+    assert not is_numbas_own(None)  # a dynamic environment

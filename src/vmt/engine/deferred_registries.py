@@ -25,15 +25,33 @@ be read that way takes numba's own load, registries first.
 Compiling is unchanged: numba's compiler refreshes both contexts before it
 types a function, so a kernel compiled later in the process (a cache miss,
 a researcher's own rule) sees every registry. Results are the same machine
-code either way. If numba's cache changes shape, nothing is replaced.
+code either way.
+
+Loading also rebuilds *environments*. numba gives every compiled function
+one (its constants and, for object mode, its module's globals), pickles it
+by the module's name and rebuilds it by importing that module. A cached
+VMT kernel carries the environments of the numba implementations it
+inlined (array creation, maths, sorting, random numbers, ufuncs), so the
+first tick imported some twenty of numba's modules, about 0.03 s, the same
+modules the refresh used to import. Compiled nopython code reads only an
+environment's constants; its globals serve object-mode lowering, which
+numba's own implementations never use. So the environment of a numba
+module that is not imported yet is rebuilt around a dict holding the
+module's name only (:func:`_environments_without_imports`); every other
+environment, and every one whose module is already loaded, is numba's.
+If numba's cache or environments change shape, nothing is replaced.
 """
 
 from __future__ import annotations
+
+import sys
 
 from vmt.engine.import_hooks import after_import
 
 #: The numba module whose cache load is replaced.
 CACHING_MODULE = "numba.core.caching"
+#: The numba module whose rebuilding of a pickled environment is replaced.
+ENVIRONMENT_MODULE = "numba.core.environment"
 
 _built = False
 
@@ -80,6 +98,37 @@ def _checks_symbols(target_context) -> bool:
     return bool(getattr(getattr(codegen, "_library_class", None), "_vmt_lazy", False))
 
 
+def is_numbas_own(module_name) -> bool:
+    """Whether ``module_name`` (None for a dynamic environment) names one of numba's own modules."""
+    return isinstance(module_name, str) and (module_name == "numba" or module_name.startswith("numba."))
+
+
+def _environments_without_imports(environment_module) -> None:
+    """Replace ``_rebuild_env`` (if the module has the expected shape)."""
+    numbas_rebuild = getattr(environment_module, "_rebuild_env", None)
+    environment = getattr(environment_module, "Environment", None)
+    if (numbas_rebuild is None or not hasattr(environment, "_memo")
+            or not hasattr(environment_module, "lookup_environment") or getattr(numbas_rebuild, "_vmt", False)):
+        return
+
+    def _rebuild_env(module_name, consts, env_name):
+        if (module_name in sys.modules or not is_numbas_own(module_name)
+                or environment_module.lookup_environment(env_name) is not None):
+            return numbas_rebuild(module_name, consts, env_name)
+        env = environment({"__name__": module_name})
+        env.consts[:] = consts
+        env.env_name = env_name
+        environment._memo[env_name] = env
+        return env
+
+    # pickled by reference under numba's own name, so that an environment VMT's process
+    # caches is rebuilt by whichever function that name holds where it is loaded
+    _rebuild_env.__module__, _rebuild_env.__qualname__ = numbas_rebuild.__module__, numbas_rebuild.__qualname__
+    _rebuild_env._vmt = True
+    environment_module._rebuild_env = _rebuild_env
+
+
 def install() -> None:
-    """Replace the cache load as soon as numba's cache module is imported (now, if it already is)."""
+    """Replace the cache load and the environments' rebuilding as soon as numba's modules are imported."""
     after_import(CACHING_MODULE, _load_without_registries)
+    after_import(ENVIRONMENT_MODULE, _environments_without_imports)
