@@ -48,7 +48,7 @@ from vmt.experiments.bench import BenchCase, run_row_in_subprocess  # noqa: E402
 from vmt.experiments.bench_report import machine_description  # noqa: E402
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True)  # not cached: the tests load this file under another module name
 def _probe_loop(values):
     total = 0.0
     for i in prange(values.shape[0]):
