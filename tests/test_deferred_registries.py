@@ -127,7 +127,8 @@ _WARM_RUN = _BUILT + textwrap.dedent("""
 
     sim = Simulation("edgeworth_box", seed=4)
     sim.run(3)
-    state = hashlib.sha256(sim.world.agents.inventory.tobytes() + sim.world.agents.x.tobytes() + sim.world.agents.y.tobytes()).hexdigest()
+    agents = sim.world.agents
+    state = hashlib.sha256(agents.inventory.tobytes() + agents.x.tobytes() + agents.y.tobytes()).hexdigest()
     print(json.dumps({"built": registries_built(), "state": state}))
 """)
 
