@@ -89,8 +89,10 @@ class Block:
 
     def __init__(self, small: bool, repeat: int):
         self.mid, self.large = (2_000, 20_000) if small else (100_000, 1_000_000)
+        self.tick_bound = {self.mid: 0.05, self.large: 0.5}  # s/tick, bilateral, telemetry off
         self.repeat = repeat
         self.figures: list[Figure] = []
+        self.growth: dict[int, float] = {}  # agents -> s/tick with 2 threads, for the growth exponent
         self.probe = float("nan")
 
     def read_probe(self) -> None:
@@ -109,20 +111,20 @@ class Block:
         sizes = [n for n in (self.mid // 10, self.mid, self.large) if n <= max_agents]
         two = {n: self.seconds(BenchCase(n), 10) for n in sizes}
         one = {n: self.seconds(BenchCase(n), 10, threads=1) for n in sizes if n >= self.mid}
-        self.add(f"{self.mid:,} bilateral, 10 ticks", "<= 0.05 s/tick", f"{two[self.mid]:.3f}", two[self.mid] <= 0.05)
-        if self.large in two:
-            self.add(f"{self.large:,} bilateral, 10 ticks", "<= 0.5 s/tick", f"{two[self.large]:.3f}",
-                     two[self.large] <= 0.5)
+        for n in (self.mid, self.large):
+            if n in two:
+                self.add(f"{n:,} bilateral, 10 ticks", f"<= {self.tick_bound[n]} s/tick", f"{two[n]:.3f}",
+                         two[n] <= self.tick_bound[n])
         for n in one:
             self.add(f"2 threads / 1 at {n:,}", ">= 1.6x", f"{one[n] / two[n]:.2f}x", one[n] / two[n] >= 1.6)
-        self.growth = two
+        self.growth.update(two)
 
     def telemetry(self) -> None:
         self.read_probe()
         for n in (self.mid, self.large):
             level = {t: self.seconds(BenchCase(n, telemetry=t), 20) for t in ("off", "standard", "every_tick")}
-            self.add(f"{n:,} bilateral, 20 ticks", "<= 0.05 s/tick" if n == self.mid else "<= 0.5 s/tick",
-                     f"{level['off']:.3f}", level["off"] <= (0.05 if n == self.mid else 0.5))
+            self.add(f"{n:,} bilateral, 20 ticks", f"<= {self.tick_bound[n]} s/tick", f"{level['off']:.3f}",
+                     level["off"] <= self.tick_bound[n])
             standard, every = level["standard"] / level["off"], level["every_tick"] / level["off"]
             self.add(f"{n:,} standard telemetry", "<= 1.3x", f"{standard:.2f}x ({level['standard']:.3f} s)",
                      standard <= 1.3 and (n != self.mid or level["standard"] <= 0.065))

@@ -10,7 +10,7 @@ import textwrap
 
 import pytest
 
-from vmt.engine.linking_bitcode import defined_symbols, readable_symbols
+from vmt.engine.linking_bitcode import object_symbols, readable_symbols
 
 _KERNELS = textwrap.dedent("""
     from numba import njit
@@ -76,7 +76,7 @@ _SYMBOLS_OF_EVERY_BUILTIN = textwrap.dedent("""
     import json, sys
     import llvmlite.binding as llvm
     from numba.core.codegen import CPUCodeLibrary
-    from vmt.engine.linking_bitcode import defined_symbols
+    from vmt.engine.linking_bitcode import object_symbols
     from vmt.scenario import builtin_scenarios
     from vmt.simulation import Simulation
 
@@ -90,7 +90,7 @@ _SYMBOLS_OF_EVERY_BUILTIN = textwrap.dedent("""
             listed = {g.name for group in (module.functions, module.global_variables) for g in group
                       if not g.is_declaration}
             compared["kernels"] += 1
-            if defined_symbols(data[0]) != listed:
+            if object_symbols(data[0])[0] != listed:
                 compared["differ"].append(name)
         return lazy_load(cls, codegen, state)
 
@@ -109,8 +109,8 @@ def test_the_object_files_symbol_table_names_what_the_bitcode_defines_for_every_
 
 def test_an_object_file_that_is_not_elf64_takes_numbas_own_path():
     mach_o = bytes.fromhex("cffaedfe07000001") + bytes(64)
-    assert defined_symbols(mach_o) is None
-    assert defined_symbols(b"\x7fELF\x01\x01" + bytes(64)) is None  # 32-bit ELF
+    assert object_symbols(mach_o) is None
+    assert object_symbols(b"\x7fELF\x01\x01" + bytes(64)) is None  # 32-bit ELF
     header = bytearray(b"\x7fELF\x02\x01".ljust(64, b"\0"))
     header[0x28:0x30] = (64).to_bytes(8, "little")  # the section headers start at its end ...
     header[0x3A:0x3E] = (64).to_bytes(2, "little") + (5).to_bytes(2, "little")  # ... and five are missing

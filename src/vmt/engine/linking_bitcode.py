@@ -75,12 +75,6 @@ def object_symbols(object_code: bytes) -> tuple[set[str], set[str]] | None:
     return defined, undefined
 
 
-def defined_symbols(object_code: bytes) -> set[str] | None:
-    """Names of the functions and globals an ELF64 object file defines; None if it is not one."""
-    symbols = object_symbols(object_code)
-    return None if symbols is None else symbols[0]
-
-
 def readable_symbols(object_code: bytes) -> tuple[set[str], set[str]] | None:
     """:func:`object_symbols`, or None if the object file cannot be read as ELF64 (numba's own load decides)."""
     try:

@@ -5,8 +5,8 @@ container objects that live as long as the process. CPython's cyclic
 collector runs whenever allocations outnumber deallocations by 700, and
 while these objects are being made it scans them again and again: in a
 small run's start (with numba's registries, then built at every start),
-two full collections and about 25 younger ones, some 0.15 s of CPU spent proving that module-level state
-is still reachable.
+two full collections and about 25 younger ones, some 0.15 s of CPU spent
+proving that module-level state is still reachable.
 
 :func:`kept_for_the_process` runs a block of such work with the collector
 paused, then moves everything alive into the collector's permanent
