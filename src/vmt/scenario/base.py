@@ -89,12 +89,17 @@ def _clip(text: str, limit: int = 80) -> str:
 class StrictModel(BaseModel):
     """Base of every scenario model: unknown keys forbidden, aliases renamed.
 
+    Validators are built at a model's first use (``defer_build``), not at
+    import: a run validates the top-level scenario, whose schema embeds the
+    nested models, so start-up no longer builds a validator and serializer
+    for every nested model as well (about 20-60 ms of a warm start).
+
     ``KEY_ALIASES`` maps an accepted alias (e.g. ``max_amount``) to
     the canonical key (``cap``); giving both is an error rather than a silent
     choice.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     KEY_ALIASES: ClassVar[dict[str, str]] = {}
 
     @model_validator(mode="before")
