@@ -109,12 +109,16 @@ class Block:
     def bilateral(self, max_agents: int) -> None:
         self.read_probe()
         sizes = [n for n in (self.mid // 10, self.mid, self.large) if n <= max_agents]
-        two = {n: self.seconds(BenchCase(n), 10) for n in sizes}
+        rows = {n: run_row_in_subprocess(BenchCase(n), 10, 2) for n in sizes}
+        two = {n: row.s_per_tick for n, row in rows.items()}
         one = {n: self.seconds(BenchCase(n), 10, threads=1) for n in sizes if n >= self.mid}
         for n in (self.mid, self.large):
             if n in two:
                 self.add(f"{n:,} bilateral, 10 ticks", f"<= {self.tick_bound[n]} s/tick", f"{two[n]:.3f}",
                          two[n] <= self.tick_bound[n])
+        if self.large in rows:
+            peak = rows[self.large].peak_rss_mb
+            self.add(f"{self.large:,} bilateral, peak memory", "<= 1.0 GB", f"{peak:,.0f} MiB", peak <= 1000)
         for n in one:
             self.add(f"2 threads / 1 at {n:,}", ">= 1.6x", f"{one[n] / two[n]:.2f}x", one[n] / two[n] >= 1.6)
         self.growth.update(two)

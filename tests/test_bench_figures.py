@@ -47,3 +47,15 @@ def test_each_figure_carries_its_verdict_and_the_probe_read_before_it(figures):
     assert lines[2] == "| a bound that holds | <= 1 | 0.5 | 0.250 | yes |"
     assert lines[3] == "| a bound that misses | <= 1 | 2.0 | 0.400 | **no** |"
     assert len(lines) == 2 + len(block.figures)
+
+
+def test_the_bilateral_group_reports_speed_threads_and_the_large_size_s_peak_memory(figures):
+    block = figures.Block(small=True, repeat=1)
+    block.bilateral(max_agents=block.large)
+    names = [figure.name for figure in block.figures]
+    assert names == ["2,000 bilateral, 10 ticks", "20,000 bilateral, 10 ticks", "20,000 bilateral, peak memory",
+                     "2 threads / 1 at 2,000", "2 threads / 1 at 20,000"]
+    memory = block.figures[2]
+    megabytes = float(memory.measured.removesuffix(" MiB").replace(",", ""))
+    assert memory.target == "<= 1.0 GB" and 0 < megabytes and memory.holds == (megabytes <= 1000)
+    assert set(block.growth) == {200, 2_000, 20_000}
