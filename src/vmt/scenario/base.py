@@ -92,7 +92,7 @@ class StrictModel(BaseModel):
     Validators are built at a model's first use (``defer_build``), not at
     import: a run validates the top-level scenario, whose schema embeds the
     nested models, so start-up no longer builds a validator and serializer
-    for every nested model as well (about 20-60 ms of a warm start).
+    for every nested model as well (about 50 ms of a warm start).
 
     ``KEY_ALIASES`` maps an accepted alias (e.g. ``max_amount``) to
     the canonical key (``cap``); giving both is an error rather than a silent
